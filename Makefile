@@ -1,0 +1,78 @@
+# Greenhouse ELT — every target bootstraps what it needs (the venv from uv.lock) on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+DEST ?= duckdb
+VALID_DESTS := duckdb postgres snowflake bigquery filesystem
+SIZE ?= default
+SANDBOX_PORT ?= 8765
+UV_VERSION := 0.13.9
+
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+STAMP := $(VENV)/.synced
+
+export DEST SANDBOX_PORT
+
+.PHONY: help run demo extract transform test lint bench sandbox docs docker-build up down clean check-dest venv
+
+help: ## List the targets
+	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=$(VALID_DESTS)]"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	@echo ">> installing uv $(UV_VERSION) into .tools/ (not found on PATH)"
+	@python3 -m venv .tools/venv && .tools/venv/bin/pip install -q "uv==$(UV_VERSION)" && mkdir -p .tools/bin && ln -sf ../venv/bin/uv .tools/bin/uv
+
+$(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	@echo ">> syncing the virtual environment from uv.lock"
+	@$(UV) sync --frozen --quiet
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create/refresh the virtual environment from the lock file
+
+check-dest:
+	@if ! echo " $(VALID_DESTS) " | grep -q " $(DEST) "; then \
+		echo "error: unknown DEST '$(DEST)'; valid values: $(VALID_DESTS)" >&2; exit 2; fi
+
+run: check-dest $(STAMP) ## Extract (incremental) then dbt build into DEST
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt run
+
+extract: check-dest $(STAMP) ## Extract stage only (dlt -> raw dataset in DEST)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt extract
+
+transform: check-dest $(STAMP) ## Transform stage only (dbt build in DEST)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt transform
+
+demo: $(STAMP) ## Whole pipeline against the local sandbox into DuckDB, then a readable summary
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt demo
+
+sandbox: $(STAMP) ## Serve the Harvest-compatible sandbox on SANDBOX_PORT (default 8765)
+	@$(PY) -m sandbox --port $(SANDBOX_PORT)
+
+test: $(STAMP) ## Full test suite (starts the sandbox and uses PostgreSQL)
+	@bin/ensure-postgres
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff, sqlfluff, hadolint, compose + workflow schema checks
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/lint
+
+bench: $(STAMP) ## Benchmarks (SIZE=default|enterprise); writes bench/results/
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m bench --size $(SIZE)
+
+docs: $(STAMP) ## dbt docs generate
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt docs
+
+docker-build: ## Build the container image (needs a Docker engine)
+	docker build -t greenhouse-elt:local .
+
+up: ## docker compose up: sandbox + postgres + pipeline (needs a Docker engine)
+	docker compose up --build --abort-on-container-exit pipeline
+
+down: ## docker compose down
+	docker compose down --remove-orphans
+
+clean: ## Remove build artefacts, local data and dbt target dirs
+	rm -rf data/ transform/target transform/dbt_packages transform/logs logs .pytest_cache bench/results/tmp
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,6 @@
+"""Shared fixtures live in tests/fixtures/; register them here."""
+
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.sandbox",
+]
