@@ -1,0 +1,7 @@
+"""`make bench`: the performance harness (issue 6).
+
+`python -m bench --size default|enterprise` starts the Harvest-compatible sandbox as a
+subprocess, runs each scenario as a measured subprocess (wall clock, peak RSS of the process
+tree, the sandbox's own request counters) and writes `bench/results/latest.md` + `latest.json`.
+`bench/baseline.py` is the plain dlt `rest_api` configuration used for comparison only.
+"""

@@ -1,0 +1,337 @@
+"""Turn the harness's results into `latest.json` and the markdown table the README shows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Target:
+    scenario: str
+    metric: str
+    target: str
+    measured: Any
+    met: bool | None  # None: not measured in this run
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "metric": self.metric,
+            "target": self.target,
+            "measured": self.measured,
+            "status": status_word(self.met),
+            "note": self.note,
+        }
+
+
+def status_word(met: bool | None) -> str:
+    return "not measured" if met is None else ("met" if met else "MISSED")
+
+
+def _check(value: Any, ok) -> bool | None:  # noqa: ANN001 - predicate
+    return None if value is None else bool(ok(value))
+
+
+def evaluate_targets(results: dict) -> list[Target]:
+    targets: list[Target] = []
+    s1 = results.get("scenario_1_full_load", {})
+    cmp_ = s1.get("comparison") or {}
+    rps = cmp_.get("records_per_s_ratio")
+    rss = cmp_.get("peak_rss_ratio")
+    same = "" if cmp_.get("same_records", True) else "record counts differ from the baseline's"
+    targets.append(
+        Target(
+            "1 full load (v1, baseline endpoints)",
+            "records/s vs baseline",
+            ">= 5x",
+            f"{rps}x" if rps is not None else None,
+            _check(rps, lambda v: v >= 5),
+            same,
+        )
+    )
+    targets.append(
+        Target(
+            "1 full load (v1, baseline endpoints)",
+            "peak RSS vs baseline",
+            "<= 0.10x",
+            f"{rss}x" if rss is not None else None,
+            _check(rss, lambda v: v <= 0.10),
+            same,
+        )
+    )
+    for version, run in (results.get("scenario_2_scale", {}).get("runs") or {}).items():
+        ratio = run.get("peak_rss_vs_1x")
+        targets.append(
+            Target(
+                f"2 scale {results['scenario_2_scale']['scale_factor']}x ({version})",
+                "peak RSS vs 1x",
+                "<= 1.5x",
+                f"{ratio}x" if ratio is not None else None,
+                _check(ratio, lambda v: v <= 1.5),
+            )
+        )
+    for version, run in (results.get("scenario_3_rate_limited", {}).get("runs") or {}).items():
+        name = f"3 rate-limited ({version})"
+        r10k = run.get("requests_per_10k_records")
+        targets.append(
+            Target(
+                name,
+                "requests per 10k records (paginated endpoints)",
+                "<= 21",
+                r10k,
+                _check(r10k, lambda v: v <= 21),
+            )
+        )
+        share = run.get("budget_share")
+        targets.append(
+            Target(
+                name,
+                "request budget used",
+                ">= 90%",
+                f"{share:.0%}" if share is not None else None,
+                _check(share, lambda v: v >= 0.9),
+                f"basis: {run.get('achieved_rate_basis')}",
+            )
+        )
+        n429 = run.get("responses_429")
+        targets.append(Target(name, "429 responses", "0", n429, _check(n429, lambda v: v == 0)))
+        wvm = run.get("wall_vs_min")
+        targets.append(
+            Target(
+                name,
+                "wall time vs theoretical minimum",
+                "<= 1.15x",
+                f"{wvm}x" if wvm is not None else None,
+                _check(wvm, lambda v: v <= 1.15),
+                f"min = {run.get('requests')} requests / {run.get('allowed_rate_per_s')} req/s",
+            )
+        )
+    for version, run in (results.get("scenario_4_incremental", {}).get("runs") or {}).items():
+        name = f"4 incremental ({version})"
+        rs = run.get("requests_share")
+        targets.append(
+            Target(
+                name,
+                "requests vs full run",
+                "<= 5%",
+                f"{rs:.1%}" if rs is not None else None,
+                _check(rs, lambda v: v <= 0.05),
+                f"{run.get('incremental_requests')} of {run.get('full_requests')}",
+            )
+        )
+        ws = run.get("wall_share")
+        targets.append(
+            Target(
+                name,
+                "wall time vs full run",
+                "<= 10%",
+                f"{ws:.1%}" if ws is not None else None,
+                _check(ws, lambda v: v <= 0.10),
+                f"{run.get('incremental_wall_s')} s of {run.get('full_wall_s')} s",
+            )
+        )
+    s6 = results.get("scenario_6_enterprise")
+    if s6 is not None:
+        run = (s6.get("runs") or {}).get("v3") or {}
+        wall = run.get("wall_s")
+        rss_mb = run.get("peak_rss_mb")
+        targets.append(
+            Target(
+                "6 enterprise (v3)",
+                "wall time",
+                "< 30 min",
+                f"{wall / 60:.1f} min" if wall is not None else None,
+                _check(wall, lambda v: v < 1800),
+            )
+        )
+        targets.append(
+            Target(
+                "6 enterprise (v3)",
+                "peak RSS",
+                "< 2 GB",
+                f"{rss_mb:.0f} MB" if rss_mb is not None else None,
+                _check(rss_mb, lambda v: v < 2048),
+            )
+        )
+    return targets
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _runs_table(runs: dict[str, dict]) -> list[str]:
+    lines = [
+        "| run | API | records | wall s | records/s | peak RSS MB | requests | 429s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, r in runs.items():
+        lines.append(
+            f"| {key} | {r.get('version', '')} | {_fmt(r.get('records'))} "
+            f"| {_fmt(r.get('wall_s'))} "
+            f"| {_fmt(r.get('records_per_s'), 0)} | {_fmt(r.get('peak_rss_mb'), 0)} "
+            f"| {_fmt(r.get('requests'))} | {_fmt(r.get('responses_429'))} |"
+        )
+    return lines
+
+
+def render_markdown(doc: dict) -> str:
+    meta = doc["meta"]
+    res = doc["results"]
+    m = meta["machine"]
+    out = [
+        "# Benchmark results",
+        "",
+        f"- **Date:** {meta['finished_at']} (UTC)",
+        f"- **Machine:** {m['cpus']} CPU cores, {m['memory_gib']} GiB RAM, Python {m['python']}; "
+        f"load average at start {m['load_avg_at_start']} (the machine is shared, numbers drift "
+        "between runs: every target is a ratio measured within one run)",
+        f"- **Command:** `{meta['command']}` (size `{meta['size']}`), "
+        f"total {meta['total_wall_s'] / 60:.1f} min",
+        f"- **Sizes:** {meta['size_note']}",
+        "",
+        "## Targets",
+        "",
+        "| scenario | metric | target | measured | status | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in doc["targets"]:
+        out.append(
+            f"| {t['scenario']} | {t['metric']} | {t['target']} | {_fmt(t['measured'])} "
+            f"| **{t['status']}** | {t['note']} |"
+        )
+    s1 = res.get("scenario_1_full_load")
+    if s1:
+        out += ["", f"## 1. Full load, no rate limit ({s1['candidates']:,} candidates)", ""]
+        out += _runs_table(s1.get("runs", {}))
+        c = s1.get("comparison")
+        if c:
+            out += [
+                "",
+                f"Ours (v1, the baseline's 8 endpoints) vs the baseline: "
+                f"**{c['records_per_s_ratio']}x** records/s, **{c['peak_rss_ratio']}x** peak RSS "
+                f"({c['records_ours']:,} vs {c['records_baseline']:,} records).",
+            ]
+    s2 = res.get("scenario_2_scale")
+    if s2:
+        out += ["", f"## 2. Same at {s2['scale_factor']}x ({s2['candidates']:,} candidates)", ""]
+        out += _runs_table({f"ours_{k}_{s2['scale_factor']}x": v for k, v in s2["runs"].items()})
+        for k, v in s2["runs"].items():
+            out.append("")
+            out.append(
+                f"{k}: peak RSS {_fmt(v.get('peak_rss_vs_1x'), 2)}x the 1x run, "
+                f"records/s {_fmt(v.get('records_per_s_vs_1x'), 2)}x the 1x run."
+            )
+    s3 = res.get("scenario_3_rate_limited")
+    if s3:
+        out += [
+            "",
+            f"## 3. Rate-limited sandbox ({s3['rate_limit']} requests / {s3['rate_window_s']:g} s, "
+            f"{s3['candidates']:,} candidates)",
+            "",
+            "| API | records | requests | req/10k records (paginated) | achieved req/s "
+            "| budget used "
+            "| 429s | wall s | theoretical min s | wall/min |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for k, r in s3["runs"].items():
+            out.append(
+                f"| {k} | {_fmt(r['records'])} | {_fmt(r['requests'])} "
+                f"| {_fmt(r['requests_per_10k_records'], 2)} | {_fmt(r['achieved_rate_per_s'], 2)} "
+                f"| {r['budget_share']:.0%} | {_fmt(r['responses_429'])} | {_fmt(r['wall_s'])} "
+                f"| {_fmt(r['theoretical_min_s'])} | {_fmt(r['wall_vs_min'], 2)} |"
+            )
+    s4 = res.get("scenario_4_incremental")
+    if s4 and s4.get("runs"):
+        out += [
+            "",
+            f"## 4. Incremental run after the sandbox changed {s4['advance_fraction']:.0%} "
+            "of records",
+            "",
+            "| API | full requests | incremental requests | share | full wall s "
+            "| incremental wall s "
+            "| share |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for k, r in s4["runs"].items():
+            out.append(
+                f"| {k} | {_fmt(r['full_requests'])} | {_fmt(r['incremental_requests'])} "
+                f"| {_pct(r['requests_share'])} "
+                f"| {_fmt(r['full_wall_s'])} | {_fmt(r['incremental_wall_s'])} "
+                f"| {_pct(r['wall_share'])} |"
+            )
+    s5 = res.get("scenario_5_dbt")
+    if s5 and s5.get("runs"):
+        out += [
+            "",
+            "## 5. dbt build on DuckDB",
+            "",
+            "| run | ok | wall s | dbt elapsed s | peak RSS MB | nodes | failed |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for k, r in s5["runs"].items():
+            out.append(
+                f"| {k} | {'yes' if r['ok'] else 'NO'} | {_fmt(r['wall_s'])} "
+                f"| {_fmt(r['dbt_elapsed_s'])} | {_fmt(r['peak_rss_mb'], 0)} | {len(r['nodes'])} "
+                f"| {len(r['failed_nodes'])} |"
+            )
+        for k, r in s5["runs"].items():
+            models = r.get("models", [])[:8]
+            if not models:
+                continue
+            out += [
+                "",
+                f"Slowest models, {k}: "
+                + ", ".join(
+                    f"`{mm['node'].split('.')[-1]}` {mm['seconds']:.2f} s" for mm in models
+                ),
+            ]
+    sf = res.get("loader_formats_and_workers")
+    if sf:
+        out += [
+            "",
+            f"## Loader formats and workers ({sf['candidates']:,} candidates)",
+            "",
+            "Formats measured on the baseline configuration (same data, only the loader format "
+            "differs); workers measured on our pipeline (v3) via `NORMALIZE__WORKERS`.",
+            "",
+        ]
+        out += _runs_table(sf.get("runs", {}))
+        if sf.get("postgres"):
+            out += ["", sf["postgres"]]
+    s6 = res.get("scenario_6_enterprise")
+    if s6:
+        out += ["", f"## 6. Enterprise ({s6['candidates']:,} candidates, v3, DuckDB)", ""]
+        out += _runs_table(s6.get("runs", {}))
+    if doc.get("failures"):
+        out += ["", "## Failures in this run", ""]
+        for f in doc["failures"]:
+            first, *rest = f.splitlines()
+            out.append(f"- {first}")
+            if rest:
+                out += ["", "  ```", *[f"  {line}" for line in rest[-8:]], "  ```"]
+    out.append("")
+    return "\n".join(out)
+
+
+def write(doc: dict, out_dir: Path, stem: str = "latest") -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    js = out_dir / f"{stem}.json"
+    md = out_dir / f"{stem}.md"
+    js.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    md.write_text(render_markdown(doc))
+    return js, md
