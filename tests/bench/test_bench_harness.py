@@ -1,0 +1,86 @@
+"""The benchmark harness keeps working: a tiny run end to end, plus its measuring parts.
+
+No timed assertions here: performance figures belong to `make bench`. These tests check that
+the harness measures what it says (peak memory of a process tree, records landed, the
+sandbox's request counters) and writes its table.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import report
+from bench.procs import run_measured
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_peak_rss_includes_child_processes(tmp_path: Path) -> None:
+    # A parent that starts a child holding ~200 MB: the tree's peak must see the child.
+    child = "import time; b = b'x' * (200 * 2**20); time.sleep(1)"
+    parent = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}], check=True)"
+    )
+    m = run_measured(
+        "rss-probe",
+        [sys.executable, "-c", parent],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        log_path=tmp_path / "probe.log",
+        timeout_s=60,
+    )
+    assert m.ok
+    assert m.peak_rss_mb >= 190
+    assert m.wall_s > 0
+
+
+def test_failed_command_is_reported_not_raised(tmp_path: Path) -> None:
+    m = run_measured(
+        "failing",
+        [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        log_path=tmp_path / "fail.log",
+        timeout_s=60,
+    )
+    assert m.exit_code == 3
+    assert "boom" in m.tail()
+
+
+def test_targets_follow_the_measured_ratios() -> None:
+    results = {
+        "scenario_1_full_load": {
+            "comparison": {"records_per_s_ratio": 6.0, "peak_rss_ratio": 0.2, "same_records": True}
+        },
+        "scenario_4_incremental": {
+            "runs": {
+                "v3": {
+                    "requests_share": 0.01,
+                    "wall_share": 0.5,
+                    "incremental_requests": 3,
+                    "full_requests": 300,
+                    "incremental_wall_s": 5.0,
+                    "full_wall_s": 10.0,
+                }
+            }
+        },
+    }
+    status = {(t.scenario, t.metric): t.met for t in report.evaluate_targets(results)}
+    assert status[("1 full load (v1, baseline endpoints)", "records/s vs baseline")] is True
+    assert status[("1 full load (v1, baseline endpoints)", "peak RSS vs baseline")] is False
+    assert status[("4 incremental (v3)", "requests vs full run")] is True
+    assert status[("4 incremental (v3)", "wall time vs full run")] is False
+
+
+def test_bad_arguments_give_one_line_and_exit_2() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "huge"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "invalid choice: 'huge'" in proc.stderr
