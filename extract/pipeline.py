@@ -1,0 +1,168 @@
+"""One extract run: settings -> dlt pipeline -> load -> row counts read back from DEST."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+from dlt.pipeline.pipeline import Pipeline
+
+from extract.destinations import DestinationPlan, plan_destination
+from extract.settings import Settings
+from extract.source import HttpContext, greenhouse_source
+
+
+@dataclass
+class RunSummary:
+    api_version: str
+    dest: str
+    dataset: str
+    resources: list[str]
+    full_refresh: bool
+    rows: dict[str, int] = field(default_factory=dict)  # counted in the destination
+    extracted: dict[str, int] = field(default_factory=dict)  # records read from the API this run
+    skipped: dict[str, str] = field(default_factory=dict)
+    http: dict[str, Any] = field(default_factory=dict)
+    duration_seconds: float = 0.0
+    load_ids: list[str] = field(default_factory=list)
+    pipeline_name: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "api_version": self.api_version,
+            "dest": self.dest,
+            "dataset": self.dataset,
+            "pipeline_name": self.pipeline_name,
+            "resources": self.resources,
+            "full_refresh": self.full_refresh,
+            "rows": self.rows,
+            "total_rows": sum(self.rows.values()),
+            "records_extracted": self.extracted,
+            "total_records_extracted": sum(self.extracted.values()),
+            "skipped_forbidden": self.skipped,
+            **self.http,
+            "duration_seconds": round(self.duration_seconds, 2),
+            "load_ids": self.load_ids,
+        }
+
+
+def pipeline_name(settings: Settings, plan: DestinationPlan) -> str:
+    # One local state per API version and destination: switching DEST or DUCKDB_PATH must never
+    # reuse cursors that belong to data elsewhere (the new place would silently miss old rows).
+    return f"greenhouse_{settings.api_version}_{settings.dest}_{plan.identity_hash}"
+
+
+def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
+    kwargs: dict[str, Any] = {}
+    if settings.pipelines_dir:
+        kwargs["pipelines_dir"] = settings.pipelines_dir
+    return dlt.pipeline(
+        pipeline_name=pipeline_name(settings, plan),
+        destination=plan.destination,
+        dataset_name=settings.raw_schema,
+        **kwargs,
+    )
+
+
+def destination_row_counts(pipeline: Pipeline) -> dict[str, int]:
+    """Rows per raw table (child tables included) as the destination reports them."""
+    schema = pipeline.default_schema if pipeline.default_schema_name else None
+    if schema is None:
+        return {}
+    tables = sorted(schema.data_table_names(seen_data_only=True))
+    if not tables:
+        return {}
+    # One UNION ALL query through dlt's SQL client (works for every DEST, filesystem included).
+    counts: dict[str, int] = {}
+    with pipeline.sql_client() as client:
+        selects = [
+            f"select '{table}' as t, count(*) as n from {client.make_qualified_table_name(table)}"
+            for table in tables
+        ]
+        for name, count in client.execute_sql(" union all ".join(selects)) or []:
+            counts[str(name)] = int(count)
+    return {table: counts.get(table, 0) for table in tables}
+
+
+class ProgressPrinter:
+    """Prints a progress line to stderr every few seconds while the run is going."""
+
+    def __init__(self, ctx: HttpContext, every: float = 5.0, out: Any = None) -> None:
+        self._ctx = ctx
+        self._every = every
+        self._out = out or sys.stderr
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="extract-progress", daemon=True)
+        self._started = time.monotonic()
+        self.phase = "extract"
+
+    def __enter__(self) -> ProgressPrinter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)
+
+    def line(self) -> str:
+        p, s = self._ctx.progress, self._ctx.stats
+        records = sum(p.records.values())
+        return (
+            f"[extract] {time.monotonic() - self._started:6.1f}s {self.phase}: "
+            f"{records} records in {p.pages} pages, {s.requests} requests, "
+            f"{s.rate_limited} x 429, waited {s.waited_seconds:.1f}s for the rate limit"
+        )
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            print(self.line(), file=self._out, flush=True)
+
+
+def run_extract(
+    settings: Settings, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
+) -> RunSummary:
+    started = time.monotonic()
+    plan = plan_destination(settings)
+    ctx = HttpContext.create(settings)
+    pipeline = make_pipeline(settings, plan)
+    summary = RunSummary(
+        api_version=settings.api_version,
+        dest=settings.dest,
+        dataset=settings.raw_schema,
+        resources=list(settings.resources),
+        full_refresh=settings.full_refresh,
+        pipeline_name=pipeline.pipeline_name,
+    )
+    log(
+        f"[extract] Harvest {settings.api_version} at {settings.base_url} -> {settings.dest} "
+        f"dataset {settings.raw_schema}: {', '.join(settings.resources)}"
+        + (" (full refresh)" if settings.full_refresh else "")
+    )
+    with ProgressPrinter(ctx) as progress:
+        if pipeline.has_pending_data:
+            # A previous run stopped after extracting: load what it extracted first
+            # (dlt's run() would otherwise load it and return without extracting).
+            log("[extract] loading the pending data of an interrupted earlier run first")
+            progress.phase = "pending load"
+            info = pipeline.run()
+            if info is not None:
+                summary.load_ids.extend(info.loads_ids)
+        progress.phase = "extract/normalize/load"
+        info = pipeline.run(
+            greenhouse_source(ctx),
+            loader_file_format=plan.loader_file_format,  # type: ignore[arg-type]
+            refresh="drop_data" if settings.full_refresh else None,
+        )
+        summary.load_ids.extend(info.loads_ids)
+        progress.phase = "counting rows"
+        summary.rows = destination_row_counts(pipeline)
+    summary.extracted = dict(sorted(ctx.progress.records.items()))
+    summary.skipped = dict(ctx.progress.skipped)
+    summary.http = ctx.stats.as_dict()
+    summary.duration_seconds = time.monotonic() - started
+    return summary

@@ -1,0 +1,262 @@
+"""The dlt source: one resource per Harvest endpoint, read page by page with dlt's RESTClient.
+
+- Pagination: ``Link: rel="next"`` followed exactly (``SameOriginLinkPaginator``), ``per_page=500``.
+- Incremental endpoints: ``dlt.sources.incremental`` on ``updated_at`` (v1 applications:
+  ``last_activity_at``), merged on ``id``. Each run reads one closed window
+  ``[last cursor - lookback, now - settle]``; v3 sorts by id descending, so the window — never an
+  "old cursor" early stop — bounds the read. Cursor state is committed by dlt together with the
+  load, so a killed run is simply repeated.
+- Reference endpoints: replaced on every run.
+- Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
+  resources are extracted in parallel (``parallelized=True``) within that budget.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources as package_files
+from typing import Any
+
+import dlt
+from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.extract.source import DltSource
+from dlt.sources.helpers.requests import Client
+from dlt.sources.helpers.rest_client import RESTClient
+from requests import Response
+from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
+
+from extract.auth import build_auth
+from extract.endpoints import Endpoint, catalogue
+from extract.errors import (
+    AuthenticationError,
+    ForbiddenEndpointError,
+    RequestRejectedError,
+    TruncatedResponseError,
+)
+from extract.pagination import SameOriginLinkPaginator
+from extract.settings import PER_PAGE, Settings
+from extract.throttle import RateLimiter, RequestStats, ThrottledAdapter
+
+SOURCE_NAME = "greenhouse"
+
+
+@dataclass
+class Progress:
+    """Records read per resource and endpoints skipped, shared by all extraction threads."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    pages: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, resource: str, count: int) -> None:
+        with self._lock:
+            self.records[resource] = self.records.get(resource, 0) + count
+            self.pages += 1
+
+
+@dataclass
+class HttpContext:
+    """Everything the resources share: one retrying client, one limiter, one auth, counters."""
+
+    settings: Settings
+    stats: RequestStats
+    limiter: RateLimiter
+    client: Client
+    auth: Any
+    progress: Progress
+
+    @classmethod
+    def create(cls, settings: Settings) -> HttpContext:
+        stats = RequestStats()
+        limiter = RateLimiter(stats)
+        client = Client(
+            request_timeout=settings.request_timeout,
+            raise_for_status=False,
+            request_max_attempts=settings.max_attempts,
+            request_backoff_factor=settings.backoff_factor,
+            request_max_retry_delay=settings.max_retry_delay,
+            exceptions=(ConnectionError, Timeout, ChunkedEncodingError, TruncatedResponseError),
+        )
+        # dlt's Client mounts one adapter into every per-thread session: make it ours.
+        client._adapter = ThrottledAdapter(
+            limiter, stats, pool_connections=4, pool_maxsize=max(8, settings.extract_workers * 2)
+        )
+        return cls(settings, stats, limiter, client, build_auth(settings), Progress())
+
+
+def v3_column_types() -> dict[str, dict[str, str]]:
+    text = package_files.files("extract").joinpath("v3_columns.json").read_text()
+    return json.loads(text)["tables"]
+
+
+def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
+    types: dict[str, str] = {}
+    if version == "v3":
+        types.update(v3_column_types().get(endpoint.name, {}))
+    for name in endpoint.json_columns:
+        types[name] = "json"
+    types["id"] = "bigint"
+    return {
+        name: {"name": name, "data_type": data_type, "nullable": name != "id"}  # type: ignore[typeddict-item]
+        for name, data_type in types.items()
+    }
+
+
+def _api_message(response: Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        parts = [str(body.get("message", ""))]
+        for error in body.get("errors") or []:
+            if isinstance(error, dict):
+                parts.append(f"{error.get('field', '')}: {error.get('message', '')}".strip(": "))
+        text = "; ".join(p for p in parts if p)
+        return f" ({text[:300]})" if text else ""
+    return ""
+
+
+def _response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., None]:
+    """Turn the errors a user can fix into one-line exceptions; let dlt retry the rest."""
+    version = settings.api_version
+
+    def check(response: Response, *args: Any, **kwargs: Any) -> None:
+        code = response.status_code
+        if code < 400:
+            return
+        request = f"GET /{version}/{endpoint.path}"
+        if code == 401:
+            variables = (
+                "GREENHOUSE_CLIENT_ID / GREENHOUSE_CLIENT_SECRET"
+                if version == "v3"
+                else "GREENHOUSE_API_TOKEN"
+            )
+            raise AuthenticationError(
+                f"HTTP 401 on {request}: the credentials were rejected; check {variables}"
+            )
+        if code == 403:
+            if version == "v3":
+                fix = f"grant the scope harvest:{endpoint.path}:list to the API credentials"
+            else:
+                fix = f"allow GET {endpoint.path} on the API key (Dev Center > API Credentials)"
+            raise ForbiddenEndpointError(
+                endpoint.name,
+                f"HTTP 403 on {request}: no permission for endpoint '{endpoint.name}'; {fix}, "
+                "or rerun with --skip-forbidden to load the other endpoints",
+            )
+        if code == 429 or code >= 500:
+            response.raise_for_status()  # HTTPError: dlt's retry policy waits and tries again
+        url = response.request.url or request
+        raise RequestRejectedError(
+            f"HTTP {code} on GET {url}{_api_message(response)}: "
+            + ("check GREENHOUSE_BASE_URL" if code == 404 else "the API refused this request")
+        )
+
+    return check
+
+
+def _utc(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _window_params(
+    settings: Settings, endpoint: Endpoint, start: str | None, end: str
+) -> dict[str, Any]:
+    if settings.api_version == "v3":
+        bound = f"gte|{start}|lte|{end}" if start else f"lte|{end}"
+        return {"updated_at": bound}
+    params: dict[str, Any] = {}
+    if start and endpoint.after_param:
+        params[endpoint.after_param] = start
+    if endpoint.before_param:
+        params[endpoint.before_param] = end
+    return params
+
+
+def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> Any:
+    settings = ctx.settings
+    api_root = f"{settings.base_url}/{settings.api_version}"
+    check = _response_checker(settings, endpoint)
+
+    def pages(params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        rest = RESTClient(
+            base_url=api_root,
+            auth=ctx.auth,
+            session=ctx.client.session,
+            paginator=SameOriginLinkPaginator(settings.base_url),
+            data_selector="$",
+        )
+        yielded = False
+        try:
+            for page in rest.paginate(
+                endpoint.path, params={"per_page": PER_PAGE, **params}, hooks={"response": [check]}
+            ):
+                ctx.progress.add(endpoint.name, len(page))
+                yielded = True
+                yield list(page)
+        except ForbiddenEndpointError as exc:
+            # Skipping is only safe before any page landed: a half-read endpoint is a failure.
+            if settings.skip_forbidden and not yielded:
+                ctx.progress.skipped[endpoint.name] = str(exc)
+                return
+            raise
+
+    if endpoint.kind == "reference":
+
+        def reference() -> Iterator[list[dict[str, Any]]]:
+            yield from pages({})
+
+        func: Callable[..., Iterator[Any]] = reference
+        disposition = "replace"
+    else:
+
+        def incremental(
+            cursor: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
+                endpoint.cursor,  # type: ignore[arg-type]
+                lag=settings.lookback_seconds or None,
+                on_cursor_value_missing="include",
+                range_start="closed",
+            ),
+        ) -> Iterator[list[dict[str, Any]]]:
+            end = _utc(datetime.now(UTC) - timedelta(seconds=settings.settle_seconds))
+            start = cursor.start_value
+            if isinstance(start, datetime):
+                start = _utc(start)
+            ctx.progress.windows[endpoint.name] = {"from": start, "to": end}
+            yield from pages(_window_params(settings, endpoint, start, end))
+
+        func = incremental
+        disposition = "merge"
+
+    return dlt.resource(
+        func,
+        name=endpoint.name,
+        table_name=endpoint.name,
+        write_disposition=disposition,  # type: ignore[arg-type]
+        primary_key="id",
+        columns=_columns(endpoint, settings.api_version),
+        parallelized=True,
+    )
+
+
+def greenhouse_source(ctx: HttpContext) -> DltSource:
+    """The selected resources of the configured API version, as one dlt source.
+
+    The settings travel by closure, not as source arguments, so dlt's config injection never
+    sees (or traces) the credentials.
+    """
+    settings = ctx.settings
+    endpoints = catalogue(settings.api_version)
+
+    @dlt.source(name=SOURCE_NAME)
+    def greenhouse() -> list[Any]:
+        return [_make_resource(ctx, endpoints[name]) for name in settings.resources]
+
+    return greenhouse()

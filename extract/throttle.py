@@ -1,0 +1,229 @@
+"""Proactive, shared rate limiting and request accounting for every HTTP call of a run.
+
+Why this is written around dlt: dlt's requests ``Client`` retries 429/5xx/dropped connections and
+honours ``Retry-After`` (we use that), but it has no hook that acts *before* a request on
+the ``X-RateLimit-Remaining`` / ``-Reset`` / ``-Limit`` headers. Without one, parallel resources
+burn the budget and collect 429s. The only place that sees every attempt (first tries, dlt's
+retries and the token-refresh re-send) is the transport adapter, so the limiter lives in an
+``HTTPAdapter`` subclass mounted into dlt's session. One ``RateLimiter`` is shared by all threads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+
+from extract.errors import TruncatedResponseError
+
+# Start a new window this long after the advertised reset, so clock granularity on the server
+# side never turns our first request of the window into a 429.
+RESET_SAFETY_SECONDS = 0.25
+# Epoch-looking reset values (seconds since 1970) vs. "seconds until reset".
+EPOCH_THRESHOLD = 1_000_000_000
+
+
+def _header_number(response: Response, name: str) -> float | None:
+    # requests' headers are a CaseInsensitiveDict: X-Ratelimit-Limit == X-RateLimit-Limit.
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
+
+
+@dataclass
+class RequestStats:
+    """Counters for the run summary; updated from every thread."""
+
+    requests: int = 0
+    rate_limited: int = 0  # 429 responses received
+    retried_errors: int = 0  # 5xx, dropped connections, truncated bodies
+    waited_seconds: float = 0.0  # time spent waiting for the rate limit (proactive + Retry-After)
+    by_status: Counter[int] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: float) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def status(self, code: int) -> None:
+        with self._lock:
+            self.by_status[code] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "rate_limited_429": self.rate_limited,
+            "retried_errors": self.retried_errors,
+            "rate_limit_wait_seconds": round(self.waited_seconds, 2),
+        }
+
+
+class RateLimiter:
+    """Budget from the server's own headers; blocks callers before the budget is exhausted.
+
+    State is the last known ``remaining`` count and when the window resets. A caller may send when
+    ``remaining - in_flight > reserve``; otherwise it sleeps until the reset. A 429 pauses every
+    thread until its ``Retry-After``. With no headers seen (an unlimited server) nothing waits.
+    """
+
+    def __init__(self, stats: RequestStats, reserve: int = 0) -> None:
+        self._cond = threading.Condition()
+        self._stats = stats
+        self._reserve = reserve
+        self.limit: float | None = None
+        self.remaining: float | None = None
+        self.reset_at: float | None = None  # time.monotonic() of the next window
+        self.pause_until = 0.0
+        self.in_flight = 0
+        self._budget_waiters = 0
+        self._budget_wait_started = 0.0
+
+    def acquire(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                wait = 0.0
+                budget_wait = False
+                if now < self.pause_until:
+                    wait = self.pause_until - now  # a 429's Retry-After: counted where it arrived
+                elif self.remaining is not None and self.reset_at is not None:
+                    if now >= self.reset_at + RESET_SAFETY_SECONDS:
+                        # A new window began: assume the full budget until a response says more.
+                        self.remaining = self.limit
+                        self.reset_at = None
+                        continue
+                    if self.remaining - self.in_flight <= self._reserve:
+                        wait = self.reset_at + RESET_SAFETY_SECONDS - now
+                        budget_wait = True
+                elif self.remaining is not None and self.remaining - self.in_flight <= 0:
+                    # Exhausted but no reset advertised: poll gently.
+                    wait = 1.0
+                    budget_wait = True
+                    self.remaining = None
+                if wait <= 0:
+                    break
+                self._wait(wait, budget_wait)
+            self.in_flight += 1
+
+    def _wait(self, seconds: float, counted: bool) -> None:
+        """Sleep (lock released); waits overlapping across threads count once (wall clock)."""
+        if counted:
+            if self._budget_waiters == 0:
+                self._budget_wait_started = time.monotonic()
+            self._budget_waiters += 1
+        try:
+            self._cond.wait(timeout=seconds)
+        finally:
+            if counted:
+                self._budget_waiters -= 1
+                if self._budget_waiters == 0:
+                    self._stats.add(waited_seconds=time.monotonic() - self._budget_wait_started)
+
+    def release(self, response: Response | None) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if response is not None:
+                self._observe(response)
+            self._cond.notify_all()
+
+    def _observe(self, response: Response) -> None:
+        now = time.monotonic()
+        limit = _header_number(response, "X-RateLimit-Limit")
+        remaining = _header_number(response, "X-RateLimit-Remaining")
+        reset = _header_number(response, "X-RateLimit-Reset")
+        if limit is not None:
+            self.limit = limit
+        if reset is not None:
+            seconds = reset - time.time() if reset > EPOCH_THRESHOLD else reset
+            reset_at = now + max(0.0, seconds)
+        else:
+            reset_at = None
+        if remaining is not None:
+            new_window = (
+                self.reset_at is None
+                or reset_at is None
+                or reset_at > self.reset_at + 0.5
+                or self.remaining is None
+            )
+            if new_window:
+                self.remaining = remaining
+                self.reset_at = reset_at
+            else:
+                # Responses of one window arrive out of order across threads: the lowest wins.
+                self.remaining = min(self.remaining, remaining)  # type: ignore[type-var]
+        if response.status_code == 429:
+            retry_after = _header_number(response, "Retry-After")
+            if retry_after is None and reset_at is not None:
+                retry_after = reset_at - now
+            pause = max(retry_after if retry_after is not None else 1.0, 0.0)
+            # Count only the extension of the shared pause, not every thread's copy of it.
+            extension = max(0.0, now + pause - max(self.pause_until, now))
+            self.pause_until = max(self.pause_until, now + pause)
+            self._stats.add(waited_seconds=extension)
+            # Retry-After said "wait": whatever remaining we believed was wrong.
+            self.remaining = 0 if reset_at is not None else None
+            if reset_at is not None:
+                self.reset_at = max(reset_at, now + pause)
+
+
+class ThrottledAdapter(HTTPAdapter):
+    """Throttles, counts and checks every attempt (see module docstring for why an adapter)."""
+
+    def __init__(self, limiter: RateLimiter, stats: RequestStats, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limiter = limiter
+        self.stats = stats
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        self.limiter.acquire()
+        try:
+            response = super().send(request, *args, **kwargs)
+        except Exception:
+            self.limiter.release(None)
+            self.stats.add(requests=1, retried_errors=1)
+            raise
+        self.limiter.release(response)
+        self.stats.add(requests=1)
+        self.stats.status(response.status_code)
+        if response.status_code == 429:
+            self.stats.add(rate_limited=1)
+        elif response.status_code >= 500:
+            self.stats.add(retried_errors=1)
+        elif response.status_code == 200 and "json" in response.headers.get("Content-Type", "json"):
+            _parse_once(response, self.stats)
+        return response
+
+
+def _parse_once(response: Response, stats: RequestStats) -> None:
+    """Parse the body here so a truncated JSON body becomes a retryable error, not a crash.
+
+    The parsed value is cached on the response so ``response.json()`` (called by dlt's
+    RESTClient and paginators) does not parse the same body twice.
+    """
+    try:
+        body = response.content  # may raise ChunkedEncodingError on a dropped connection: retried
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        stats.add(retried_errors=1)
+        raise TruncatedResponseError(
+            f"truncated JSON body from {response.request.method} "
+            f"{_redacted_url(response.request.url)}"
+        ) from None
+    response.json = lambda **_: parsed  # type: ignore[method-assign]
+
+
+def _redacted_url(url: str | None) -> str:
+    # Harvest URLs carry no secrets (credentials travel in headers), but cut long cursors.
+    url = url or ""
+    return url if len(url) < 200 else url[:200] + "..."
