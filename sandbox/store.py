@@ -1,0 +1,299 @@
+"""Compact, lazily generated tables: the storage layer under `sandbox.data.Organisation`.
+
+A `Table` holds two kinds of rows, both keyed by integer id:
+
+* **base rows**, never stored: row `i` has id `first_id + i` and is produced on demand by a
+  generator that builds all rows of one *group* (a candidate, an application, ...) at once. The only
+  memory they cost is a few numpy arrays per group (`starts` offsets, and the bounds used to prefilter
+  by time or parent id).
+* **explicit rows**, stored as dicts: small eagerly built entities (jobs, users, ...), records
+  created by `advance`, and base rows modified by `advance` (the overlay).
+
+Queries return `Ids`: the ascending ids matching a set of filters, so that both cursor pagination
+(v3, id-descending) and page numbers (v1) are slices of the same sequence.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+import numpy as np
+
+Record = dict[str, Any]
+
+TS_FIELDS = ("created_at", "updated_at", "last_activity_at")
+OPS = {
+    "gte": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "lte": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Normalised query filters (hashable so results can be cached).
+
+    time:   ((field, op, epoch_ms), ...) with field in TS_FIELDS and op in OPS
+    ids:    the `ids` filter (None = no filter)
+    parents: ((record_field, frozenset(values)), ...), e.g. ("application_id", {1, 2})
+    equals: ((record_field, value), ...) exact matches on record fields (status, active, ...)
+    """
+
+    time: tuple[tuple[str, str, int], ...] = ()
+    ids: frozenset[int] | None = None
+    parents: tuple[tuple[str, frozenset[int]], ...] = ()
+    equals: tuple[tuple[str, Any], ...] = ()
+
+    def empty(self) -> bool:
+        return not (self.time or self.ids is not None or self.parents or self.equals)
+
+
+def iso_to_ms(value: str) -> int:
+    """Parse an ISO-8601 timestamp (Z or offset, optional fraction) to epoch milliseconds."""
+    from datetime import datetime
+
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)
+
+
+def record_matches(rec: Record, flt: Filters) -> bool:
+    for fname, op, ms in flt.time:
+        value = rec.get(fname)
+        if value is None or not OPS[op](iso_to_ms(value), ms):
+            return False
+    if flt.ids is not None and rec["id"] not in flt.ids:
+        return False
+    for fname, values in flt.parents:
+        value = rec.get(fname)
+        if isinstance(value, list):
+            if not values.intersection(value):
+                return False
+        elif value not in values:
+            return False
+    return all(rec.get(fname) == value for fname, value in flt.equals)
+
+
+class Ids:
+    """An ascending sequence of ids: a base part (range or array) followed by explicit ids."""
+
+    def __init__(self, base: range | np.ndarray, extra: Sequence[int]):
+        self.base = base
+        self.extra = list(extra)
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra)
+
+    def position(self, id_: int) -> int:
+        """How many ids are strictly smaller than `id_`."""
+        if isinstance(self.base, range):
+            b = min(max(id_ - self.base.start, 0), len(self.base))
+        else:
+            b = int(np.searchsorted(self.base, id_, side="left"))
+        return b + bisect.bisect_left(self.extra, id_)
+
+    def slice(self, start: int, stop: int) -> list[int]:
+        """Ids at positions [start, stop), ascending."""
+        nb = len(self.base)
+        start, stop = max(start, 0), min(stop, len(self))
+        out: list[int] = []
+        if start < nb:
+            part = self.base[start : min(stop, nb)]
+            out.extend(part if isinstance(part, range) else part.tolist())
+        if stop > nb:
+            out.extend(self.extra[max(start - nb, 0) : stop - nb])
+        return out
+
+    def __iter__(self) -> Iterator[int]:
+        yield from (int(i) for i in self.base)
+        yield from self.extra
+
+
+@dataclass
+class GroupIndex:
+    """Per-group arrays of a lazily generated table.
+
+    starts[g]..starts[g+1] are the row indices of group g. `lo_created` / `hi_updated` bound every
+    row of the group (row.created_at >= lo_created, row.updated_at <= hi_updated); `parents` maps a
+    record field to the group's value of it (shared by all rows of the group). `exact` lists the
+    record fields whose per-group array equals the record's own value (1 row per group only), so
+    filters on them need no generation.
+    """
+
+    starts: np.ndarray
+    lo_created: np.ndarray
+    hi_updated: np.ndarray
+    parents: dict[str, np.ndarray] = field(default_factory=dict)
+    exact: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def groups(self) -> int:
+        return len(self.starts) - 1
+
+
+class Table:
+    """One entity: lazy base rows + explicit rows, with filtered, cached id queries."""
+
+    def __init__(
+        self,
+        name: str,
+        first_id: int,
+        index: GroupIndex | None = None,
+        generate: Callable[[int], list[Record]] | None = None,
+    ):
+        self.name = name
+        self.first_id = first_id
+        self.index = index
+        self.generate = generate
+        self.n_base = int(index.starts[-1]) if index is not None else 0
+        self.explicit: dict[int, Record] = {}  # modified base rows and added rows
+        self.added: list[int] = []  # ids of added rows, ascending
+        self.next_id = first_id + self.n_base
+        self.version = 0
+        self._cache: OrderedDict[tuple[Filters, int], Ids] = OrderedDict()
+
+    # ---- writes -------------------------------------------------------------------------------
+    def add(self, rec: Record) -> Record:
+        """Append a new record; assigns the next id (above every existing one)."""
+        rec["id"] = self.next_id
+        self.next_id += 1
+        self.explicit[rec["id"]] = rec
+        self.added.append(rec["id"])
+        self.version += 1
+        return rec
+
+    def put(self, rec: Record) -> None:
+        """Store a modified version of an existing record (base or added)."""
+        self.explicit[rec["id"]] = rec
+        self.version += 1
+
+    def touch(self) -> None:
+        self.version += 1
+
+    # ---- reads --------------------------------------------------------------------------------
+    def is_base(self, id_: int) -> bool:
+        return self.first_id <= id_ < self.first_id + self.n_base
+
+    def group_of(self, id_: int) -> int:
+        assert self.index is not None
+        return int(np.searchsorted(self.index.starts, id_ - self.first_id, side="right")) - 1
+
+    def get_many(self, ids: Iterable[int]) -> list[Record]:
+        out: list[Record] = []
+        cache: dict[int, list[Record]] = {}
+        for id_ in ids:
+            rec = self.explicit.get(id_)
+            if rec is None:
+                g = self.group_of(id_)
+                rows = cache.get(g)
+                if rows is None:
+                    rows = cache[g] = self.generate(g)  # type: ignore[misc]
+                rec = rows[id_ - self.first_id - int(self.index.starts[g])]  # type: ignore[union-attr]
+            out.append(rec)
+        return out
+
+    def get(self, id_: int) -> Record | None:
+        if id_ in self.explicit:
+            return self.explicit[id_]
+        if not self.is_base(id_):
+            return None
+        return self.get_many([id_])[0]
+
+    def group_rows(self, g: int) -> list[Record]:
+        """All current rows of base group g (explicit overrides applied)."""
+        assert self.index is not None and self.generate is not None
+        rows = self.generate(g)
+        return [self.explicit.get(r["id"], r) for r in rows]
+
+    def __len__(self) -> int:
+        return self.n_base + len(self.added)
+
+    def all_ids(self) -> Ids:
+        return Ids(range(self.first_id, self.first_id + self.n_base), self.added)
+
+    def iter_records(self, chunk: int = 1000) -> Iterator[Record]:
+        ids = self.all_ids()
+        for start in range(0, len(ids), chunk):
+            yield from self.get_many(ids.slice(start, start + chunk))
+
+    def query(self, flt: Filters) -> Ids:
+        if flt.empty():
+            return self.all_ids()
+        key = (flt, self.version)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        result = Ids(self._query_base(flt), self._query_added(flt))
+        self._cache[key] = result
+        while len(self._cache) > 32:
+            self._cache.popitem(last=False)
+        return result
+
+    def _query_added(self, flt: Filters) -> list[int]:
+        return [i for i in self.added if record_matches(self.explicit[i], flt)]
+
+    def _query_base(self, flt: Filters) -> np.ndarray:
+        ix = self.index
+        if ix is None or self.n_base == 0:
+            return np.zeros(0, dtype=np.int64)
+        mask = np.ones(ix.groups, dtype=bool)
+        needs_check = bool(flt.equals)
+        for fname, op, ms in flt.time:
+            exact = ix.exact.get(fname)
+            if exact is not None:
+                mask &= OPS[op](exact, ms)
+                continue
+            needs_check = True
+            # row.created >= lo_created and row.updated <= hi_updated and created <= updated:
+            if op in ("gte", "gt"):
+                mask &= ix.hi_updated >= ms
+            else:
+                mask &= ix.lo_created <= ms
+        for fname, values in flt.parents:
+            arr = ix.parents.get(fname)
+            if arr is None:
+                needs_check = True
+                continue
+            mask &= np.isin(arr, np.fromiter(values, dtype=np.int64, count=len(values)))
+        groups = np.flatnonzero(mask)
+        starts = ix.starts
+        if flt.ids is not None:
+            wanted = np.array(sorted(flt.ids), dtype=np.int64)
+            rows = wanted - self.first_id
+            rows = rows[(rows >= 0) & (rows < self.n_base)]
+            g_of = np.searchsorted(starts, rows, side="right") - 1
+            rows = rows[np.isin(g_of, groups)]
+            candidates = rows + self.first_id
+        else:
+            counts = starts[groups + 1] - starts[groups]
+            if counts.size and int(counts.max()) == 1 and int(counts.min()) == 1:
+                candidates = starts[groups] + self.first_id
+            else:
+                # expand each group to its row range
+                total = int(counts.sum())
+                offs = np.repeat(
+                    starts[groups] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts
+                )
+                candidates = np.arange(total, dtype=np.int64) + offs + self.first_id
+        if not needs_check:
+            return candidates.astype(np.int64)
+        # writers keep the `exact` arrays and the group bounds in step with modified rows, so
+        # only filters the arrays cannot answer need the generated (or stored) record
+        recs = self._records_for(candidates)
+        keep = [r["id"] for r in recs if record_matches(r, flt)]
+        return np.array(keep, dtype=np.int64)
+
+    def _records_for(self, ids: np.ndarray) -> Iterator[Record]:
+        for start in range(0, ids.size, 2000):
+            yield from self.get_many(ids[start : start + 2000].tolist())

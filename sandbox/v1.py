@@ -1,0 +1,520 @@
+"""Render canonical (v3-shaped) records as Harvest v1 payloads.
+
+v1 is the nested, older shape: applications nest `jobs[]`, `current_stage`, `source`,
+`rejection_reason`; jobs nest `departments[]`, `offices[]`, `openings[]`, `hiring_team`; custom
+fields come twice (`custom_fields` = {key: value}, `keyed_custom_fields` = {key: {name, type,
+value}}); offers use lower-case statuses (`unresolved` for v3 `Created`) and `sent_at` /
+`starts_at` dates. Everything is derived from the canonical records, so v1 and v3 describe the same
+organisation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.data import FIRST_ID, Organisation
+from sandbox.store import Record
+
+APP_STATUS_V1 = {
+    "in_process": "active",
+    "rejected": "rejected",
+    "hired": "hired",
+    "converted": "converted",
+}
+APP_STATUS_V3 = {v: k for k, v in APP_STATUS_V1.items()}
+OFFER_STATUS_V1 = {
+    "Created": "unresolved",
+    "Accepted": "accepted",
+    "Rejected": "rejected",
+    "Deprecated": "deprecated",
+}
+OFFER_STATUS_V3 = {v: k for k, v in OFFER_STATUS_V1.items()}
+
+
+def plain_custom_fields(keyed: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v["value"] for k, v in (keyed or {}).items()}
+
+
+class V1Renderer:
+    """Builds v1 payloads for one organisation (lookups of small entities are cached per call)."""
+
+    def __init__(self, org: Organisation):
+        self.org = org
+
+    # ---- small helpers --------------------------------------------------------------------------
+    def _small(self, entity: str, id_: int | None) -> Record | None:
+        if id_ is None:
+            return None
+        return self.org.get(entity, id_)
+
+    def user_ref(self, user_id: int | None, responsible: bool | None = None) -> dict | None:
+        u = self._small("users", user_id)
+        if u is None:
+            return None
+        out = {
+            "id": u["id"],
+            "first_name": u["first_name"],
+            "last_name": u["last_name"],
+            "name": u["name"],
+            "employee_id": u["employee_id"],
+        }
+        if responsible is not None:
+            out["responsible"] = responsible
+        return out
+
+    def _children(self, entity: str, parent_id: int) -> list[int]:
+        return [r["id"] for r in self.org.small[entity] if r["parent_id"] == parent_id]
+
+    def department(self, d: Record) -> dict:
+        parent = self._small("departments", d["parent_id"])
+        kids = [self.org.get("departments", i) for i in self._children("departments", d["id"])]
+        return {
+            "id": d["id"],
+            "name": d["name"],
+            "parent_id": d["parent_id"],
+            "parent_department_external_id": parent["external_id"] if parent else None,
+            "child_ids": [k["id"] for k in kids],
+            "child_department_external_ids": [k["external_id"] for k in kids],
+            "external_id": d["external_id"],
+        }
+
+    def office(self, o: Record) -> dict:
+        parent = self._small("offices", o["parent_id"])
+        kids = [self.org.get("offices", i) for i in self._children("offices", o["id"])]
+        return {
+            "id": o["id"],
+            "name": o["name"],
+            "location": {"name": o["location"]},
+            "primary_contact_user_id": o["primary_in_house_contact_user_id"],
+            "parent_id": o["parent_id"],
+            "parent_office_external_id": parent["external_id"] if parent else None,
+            "child_ids": [k["id"] for k in kids],
+            "child_office_external_ids": [k["external_id"] for k in kids],
+            "external_id": o["external_id"],
+        }
+
+    def opening(self, op: Record) -> dict:
+        reason = self._small("close_reasons", op["close_reason_id"])
+        return {
+            "id": op["id"],
+            "opening_id": op["opening_id"],
+            "status": "open" if op["open"] else "closed",
+            "opened_at": op["opened_at"],
+            "closed_at": op["closed_at"],
+            "application_id": op["application_id"],
+            "close_reason": {"id": reason["id"], "name": reason["name"]} if reason else None,
+            "custom_fields": plain_custom_fields(op["custom_fields"]),
+            "keyed_custom_fields": op["custom_fields"],
+        }
+
+    # ---- entities -----------------------------------------------------------------------------
+    def applications(self, a: Record) -> dict:
+        org = self.org
+        job_ids = [a["job_id"]] if a["job_id"] is not None else list(a["prospective_job_ids"])
+        jobs = [org.get("jobs", j) for j in job_ids]
+        source = self._small("sources", a["source_id"])
+        reason = self._small("rejection_reasons", org.rejection_reason_id(a))
+        credited = a["referrer_id"] or a["recruiter_id"]
+        prospect_office = prospect_dept = None
+        if a["prospect"]:
+            offices = org.small["offices"]
+            depts = org.small["departments"]
+            prospect_office = self.office(offices[a["id"] % len(offices)]) if a["id"] % 3 else None
+            prospect_dept = self.department(depts[a["id"] % len(depts)]) if a["id"] % 4 else None
+        return {
+            "id": a["id"],
+            "candidate_id": a["candidate_id"],
+            "prospect": a["prospect"],
+            "applied_at": a["created_at"],
+            "rejected_at": a["rejected_at"],
+            "last_activity_at": a["last_activity_at"],
+            "location": {"address": a["location_address"]} if a["location_address"] else None,
+            "source": {"id": source["id"], "public_name": source["name"]} if source else None,
+            "credited_to": self.user_ref(credited),
+            "recruiter": self.user_ref(a["recruiter_id"]),
+            "coordinator": self.user_ref(a["coordinator_id"]),
+            "rejection_reason": (
+                {
+                    "id": reason["id"],
+                    "name": reason["name"],
+                    "type": {"id": reason["type"]["id"], "name": reason["type"]["name"]},
+                }
+                if reason
+                else None
+            ),
+            "rejection_details": (
+                {"custom_fields": {}, "keyed_custom_fields": {}} if reason else None
+            ),
+            "jobs": [{"id": j["id"], "name": j["name"]} for j in jobs if j],
+            "job_post_id": a["job_post_id"],
+            "status": APP_STATUS_V1[a["status"]],
+            "current_stage": (
+                {"id": a["stage_id"], "name": a["stage_name"]} if a["stage_id"] else None
+            ),
+            "answers": a["answers"] or [],
+            "prospective_office": prospect_office,
+            "prospective_department": prospect_dept,
+            "prospect_detail": {
+                "prospect_pool": {"id": 224, "name": "Cold Outreach: Sourced"}
+                if a["prospect"]
+                else None,
+                "prospect_stage": {"id": 817, "name": "Contacted"} if a["prospect"] else None,
+                "prospect_owner": (
+                    {"id": a["recruiter_id"], "name": self.user_ref(a["recruiter_id"])["name"]}
+                    if a["prospect"] and a["recruiter_id"]
+                    else None
+                ),
+            },
+            "custom_fields": plain_custom_fields(a["custom_fields"]),
+            "keyed_custom_fields": a["custom_fields"] or {},
+            "attachments": [],
+        }
+
+    def candidates(self, c: Record) -> dict:
+        org = self.org
+        app_ids = org.applications_of_candidate(c["id"])
+        apps = org.get_many("applications", app_ids)
+        first_app = apps[0] if apps else None
+        return {
+            "id": c["id"],
+            "first_name": c["first_name"],
+            "last_name": c["last_name"],
+            "company": c["company"],
+            "title": c["title"],
+            "created_at": c["created_at"],
+            "updated_at": c["updated_at"],
+            "last_activity": c["last_activity_at"],
+            "is_private": bool(c["private"]),
+            "photo_url": None,
+            "attachments": [],
+            "application_ids": app_ids,
+            "phone_numbers": c["phone_numbers"],
+            "addresses": c["addresses"],
+            "email_addresses": c["email_addresses"],
+            "website_addresses": c["website_addresses"],
+            "social_media_addresses": c["social_media_addresses"],
+            "recruiter": self.user_ref(first_app["recruiter_id"]) if first_app else None,
+            "coordinator": self.user_ref(first_app["coordinator_id"]) if first_app else None,
+            "can_email": c["can_email"],
+            "tags": c["tags"],
+            "applications": [self.applications(a) for a in apps],
+            "educations": [],
+            "employments": (
+                [
+                    {
+                        "id": c["id"] * 10 + 1,
+                        "company_name": c["company"],
+                        "title": c["title"],
+                        "start_date": "2019-01-01T00:00:00.000Z",
+                        "end_date": None,
+                    }
+                ]
+                if c["company"]
+                else []
+            ),
+            "linked_user_ids": c["linked_user_ids"],
+            "custom_fields": plain_custom_fields(c["custom_fields"]),
+            "keyed_custom_fields": c["custom_fields"] or {},
+        }
+
+    def jobs(self, j: Record) -> dict:
+        org = self.org
+        dept = self._small("departments", j["department_id"])
+        offices = [org.get("offices", i) for i in (j["office_ids"] or [])]
+        openings = [self.opening(op) for op in org.small["openings"] if op["job_id"] == j["id"]]
+        users = org.small["users"]
+        n = len(users)
+        k = j["id"]
+        return {
+            "id": j["id"],
+            "name": j["name"],
+            "requisition_id": j["requisition_id"],
+            "notes": j["notes"],
+            "confidential": j["confidential"],
+            "status": j["status"],
+            "created_at": j["created_at"],
+            "opened_at": j["opened_at"],
+            "closed_at": j["closed_at"],
+            "updated_at": j["updated_at"],
+            "is_template": j["is_template"],
+            "copied_from_id": j["copied_from_id"],
+            "departments": [self.department(dept)] if dept else [],
+            "offices": [self.office(o) for o in offices],
+            "custom_fields": plain_custom_fields(j["custom_fields"]),
+            "keyed_custom_fields": j["custom_fields"] or {},
+            "hiring_team": {
+                "hiring_managers": [self.user_ref(users[k % n]["id"])],
+                "recruiters": [self.user_ref(users[(k + 1) % n]["id"], True)],
+                "coordinators": [self.user_ref(users[(k + 2) % n]["id"], True)],
+                "sourcers": [],
+            },
+            "openings": openings,
+        }
+
+    def job_stages(self, s: Record) -> dict:
+        users = self.org.small["users"]
+        has_iv = s["name"] not in (
+            "Application Review",
+            "Offer",
+            "Take Home Test",
+            "Hiring Manager Review",
+        )
+        interviews = []
+        if has_iv:
+            interviews.append(
+                {
+                    "id": s["id"] * 10 + 1,
+                    "name": s["name"],
+                    "schedulable": True,
+                    "estimated_minutes": 45,
+                    "default_interviewer_users": [self.user_ref(users[s["id"] % len(users)]["id"])],
+                    "interview_kit": {
+                        "id": s["id"] * 10 + 2,
+                        "content": f"<h5>Purpose</h5><span>{s['name']}</span>",
+                        "questions": [
+                            {"id": s["id"] * 10 + 3, "question": "Is this person a good fit?"}
+                        ],
+                    },
+                }
+            )
+        return {
+            "id": s["id"],
+            "name": s["name"],
+            "created_at": s["created_at"],
+            "updated_at": s["updated_at"],
+            "job_id": s["job_id"],
+            "priority": s["sort_order"],
+            "active": s["active"],
+            "interviews": interviews,
+        }
+
+    def offers(self, o: Record) -> dict:
+        opening = self._small("openings", o["opening_id"])
+        return {
+            "id": o["id"],
+            "version": o["version"],
+            "application_id": o["application_id"],
+            "job_id": o["job_id"],
+            "candidate_id": o["candidate_id"],
+            "opening": self.opening(opening) if opening else None,
+            "created_at": o["created_at"],
+            "updated_at": o["updated_at"],
+            "sent_at": o["sent_on"],
+            "resolved_at": o["resolved_at"],
+            "starts_at": o["starts_on"],
+            "status": OFFER_STATUS_V1[o["status"]],
+            "custom_fields": plain_custom_fields(o["custom_fields"]),
+            "keyed_custom_fields": o["custom_fields"] or {},
+        }
+
+    def users(self, u: Record) -> dict:
+        return {
+            "id": u["id"],
+            "name": u["name"],
+            "first_name": u["first_name"],
+            "last_name": u["last_name"],
+            "primary_email_address": u["primary_email"],
+            "updated_at": u["updated_at"],
+            "created_at": u["created_at"],
+            "disabled": u["deactivated"],
+            "site_admin": u["site_admin"],
+            "emails": u["emails"] or [],
+            "employee_id": u["employee_id"],
+            "linked_candidate_ids": u["linked_candidate_ids"],
+            "offices": [self.office(self.org.get("offices", i)) for i in u["office_ids"]],
+            "departments": [
+                self.department(self.org.get("departments", i)) for i in u["department_ids"]
+            ],
+        }
+
+    def departments(self, d: Record) -> dict:
+        return self.department(d)
+
+    def offices(self, o: Record) -> dict:
+        return self.office(o)
+
+    def job_posts(self, p: Record) -> dict:
+        job = self.org.get("jobs", p["job_id"])
+        office = self._small("offices", (job["office_ids"] or [None])[0]) if job else None
+        return {
+            "id": p["id"],
+            "title": p["title"],
+            "location": {"name": office["location"] if office and office["location"] else "Remote"},
+            "internal": p["internal"],
+            "external": not p["internal"],
+            "active": p["active"],
+            "live": p["live"],
+            "first_published_at": p["first_published_at"],
+            "job_id": p["job_id"],
+            "content": p["content"],
+            "internal_content": p["internal_content"],
+            "updated_at": p["updated_at"],
+            "created_at": p["created_at"],
+            "demographic_question_set_id": p["demographic_question_set_id"],
+            "questions": [
+                {k: v for k, v in q.items() if k != "options"}
+                | {"values": [{"value": o["id"], "label": o["label"]} for o in q["options"]]}
+                for q in p["questions"]
+            ],
+        }
+
+    def sources(self, s: Record) -> dict:
+        return {"id": s["id"], "name": s["name"], "type": s["type"]}
+
+    def rejection_reasons(self, r: Record) -> dict:
+        return {
+            "id": r["id"],
+            "name": r["name"],
+            "type": {"id": r["type"]["id"], "name": r["type"]["name"]},
+        }
+
+    def close_reasons(self, r: Record) -> dict:
+        return {"id": r["id"], "name": r["name"]}
+
+    def openings(self, op: Record) -> dict:
+        return self.opening(op) | {"job_id": op["job_id"]}
+
+    def scheduled_interviews(self, i: Record) -> dict:
+        org = self.org
+        scorecards = []  # the scorecard of a complete interview shares its stage kit
+        stage_id = i["job_interview_id"] // 10
+        stage = self._small("job_interview_stages", stage_id)
+        interviewer = self.user_ref(i["organizer_id"])
+        return {
+            "id": i["id"],
+            "application_id": i["application_id"],
+            "external_event_id": i["external_event_id"],
+            "start": {"date_time": i["starts_at"]},
+            "end": {"date_time": i["ends_at"]},
+            "location": i["location"],
+            "video_conferencing_url": i["video_conferencing_url"],
+            "status": "complete"
+            if i["status"] == "complete"
+            else ("awaiting_feedback" if i["status"] == "awaiting_feedback" else "scheduled"),
+            "created_at": i["created_at"],
+            "updated_at": i["updated_at"],
+            "interview": {"id": i["job_interview_id"], "name": stage["name"] if stage else None},
+            "organizer": interviewer,
+            "interviewers": [
+                {
+                    "id": interviewer["id"],
+                    "employee_id": interviewer["employee_id"],
+                    "name": interviewer["name"],
+                    "email": org.get("users", interviewer["id"])["primary_email"],
+                    "response_status": "accepted",
+                    "scorecard_id": None,
+                }
+            ]
+            if interviewer
+            else [],
+            "scorecards": scorecards,
+        }
+
+    def scorecards(self, s: Record) -> dict:
+        org = self.org
+        stage = self._small("job_interview_stages", s["interview_kit_id"] // 10)
+        app = org.get("applications", s["application_id"])
+        rating = s["candidate_rating"]
+        buckets = ("definitely_not", "no", "yes", "strong_yes", "no_decision")
+        return {
+            "id": s["id"],
+            "updated_at": s["updated_at"],
+            "created_at": s["created_at"],
+            "interview": stage["name"] if stage else None,
+            "interview_step": {"id": stage["id"], "name": stage["name"]} if stage else None,
+            "candidate_id": app["candidate_id"] if app else None,
+            "application_id": s["application_id"],
+            "interviewed_at": s["interviewed_at"],
+            "submitted_by": self.user_ref(s["submitter_id"]),
+            "interviewer": self.user_ref(s["interviewer_id"]),
+            "submitted_at": s["submitted_at"],
+            "overall_recommendation": rating,
+            "attributes": [
+                {"name": "Communication", "type": "Skills", "note": None, "rating": "yes"}
+            ],
+            "ratings": {
+                b: (["Communication"] if b == rating else []) for b in buckets if b != "no_decision"
+            },
+            "questions": [{"id": None, "question": "Key Take-Aways", "answer": s["notes"] or ""}],
+        }
+
+    def eeoc(self, e: Record) -> dict:
+        def message(v: dict | None) -> dict | None:
+            return (
+                None
+                if v is None or v["id"] is None
+                else {"id": v["id"], "message": v["description"]}
+            )
+
+        def desc(v: dict | None) -> dict | None:
+            return (
+                None
+                if v is None or v["id"] is None
+                else {"id": v["id"], "description": v["description"]}
+            )
+
+        return {
+            "application_id": e["application_id"],
+            "candidate_id": e["candidate_id"],
+            "race": desc(e["race"]),
+            "gender": desc(e["gender"]),
+            "veteran_status": message(e["veteran_status"]),
+            "disability_status": desc(e["disability_status"]),
+            "submitted_at": e["submitted_at"],
+        }
+
+    def custom_fields(self, cf: Record) -> dict:
+        opts = [
+            o for o in self.org.small["custom_field_options"] if o["custom_field_id"] == cf["id"]
+        ]
+        return {
+            "id": cf["id"],
+            "name": cf["name"],
+            "active": cf["active"],
+            "field_type": cf["field_type"],
+            "priority": cf["sort_order"],
+            "value_type": cf["value_type"],
+            "private": cf["private"],
+            "required": cf["required"],
+            "require_approval": cf["require_approval"],
+            "trigger_new_version": cf["trigger_new_version"],
+            "name_key": cf["name_key"],
+            "description": cf["description"],
+            "expose_in_job_board_api": cf["expose_in_job_board_api"],
+            "api_only": cf["api_only"],
+            "offices": [],
+            "departments": [],
+            "template_token_string": cf["template_token_string"],
+            "custom_field_options": [
+                {
+                    "id": o["id"],
+                    "name": o["name"],
+                    "priority": o["sort_order"],
+                    "external_id": o["external_id"],
+                }
+                for o in opts
+            ],
+        }
+
+
+# v1 endpoint -> canonical entity
+V1_ENDPOINTS = {
+    "candidates": "candidates",
+    "applications": "applications",
+    "jobs": "jobs",
+    "job_stages": "job_interview_stages",
+    "offers": "offers",
+    "users": "users",
+    "departments": "departments",
+    "offices": "offices",
+    "job_posts": "job_posts",
+    "sources": "sources",
+    "rejection_reasons": "rejection_reasons",
+    "close_reasons": "close_reasons",
+    "openings": "openings",
+    "scheduled_interviews": "interviews",
+    "scorecards": "scorecards",
+    "custom_fields": "custom_fields",
+    "eeoc": "eeoc",
+}
+assert all(e in FIRST_ID for e in V1_ENDPOINTS.values())
