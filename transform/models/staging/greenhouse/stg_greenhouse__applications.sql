@@ -1,0 +1,78 @@
+{#- One row per application (candidate applications and prospects), same columns for v3 and v1. -#}
+{%- set api_version = greenhouse_api_version() -%}
+{%- if api_version == 'v1' %}
+{{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'applications__jobs')) }}"]) }}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'applications') }}
+
+),
+
+-- v1 nests jobs[] (dlt child table): the first listed job is the application's job.
+-- An equi-join on the child's parent id keeps this linear on every destination.
+first_job as (
+
+    select
+        _dlt_parent_id,
+        id as job_id
+    from {{ source('greenhouse', 'applications__jobs') }}
+    where _dlt_list_idx = 0
+
+),
+
+renamed as (
+
+    select
+        cast(source.id as {{ dbt.type_bigint() }}) as application_id,
+        cast(source.candidate_id as {{ dbt.type_bigint() }}) as candidate_id,
+        cast(first_job.job_id as {{ dbt.type_bigint() }}) as job_id,
+        cast(source.current_stage__id as {{ dbt.type_bigint() }}) as current_stage_id,
+        cast(source.source__id as {{ dbt.type_bigint() }}) as source_id,
+        case lower(source.status)
+            when 'active' then 'in_process'
+            else lower(source.status)
+        end as status,
+        cast(source.prospect as {{ dbt.type_boolean() }}) as is_prospect,
+        {{ to_utc_timestamp('source.applied_at') }} as applied_at,
+        {{ to_utc_timestamp('source.rejected_at') }} as rejected_at,
+        {{ to_utc_timestamp('source.last_activity_at') }} as last_activity_at
+
+    from source
+    left join first_job
+        on source._dlt_id = first_job._dlt_parent_id
+
+)
+{%- else %}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'applications') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as application_id,
+        cast(candidate_id as {{ dbt.type_bigint() }}) as candidate_id,
+        cast(job_id as {{ dbt.type_bigint() }}) as job_id,
+        cast(stage_id as {{ dbt.type_bigint() }}) as current_stage_id,
+        cast(source_id as {{ dbt.type_bigint() }}) as source_id,
+        lower(status) as status,
+        cast(prospect as {{ dbt.type_boolean() }}) as is_prospect,
+        -- v3 has no applied_at: an application is created when the candidate applies
+        {{ to_utc_timestamp('created_at') }} as applied_at,
+        {{ to_utc_timestamp('rejected_at') }} as rejected_at,
+        {{ to_utc_timestamp('last_activity_at') }} as last_activity_at
+
+    from source
+
+)
+{%- endif %}
+
+select * from renamed

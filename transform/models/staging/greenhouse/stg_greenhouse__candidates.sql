@@ -1,0 +1,37 @@
+{#-
+    One row per candidate. No personal data (names, e-mails, phones, addresses, custom
+    fields) passes this layer: no model downstream needs it.
+-#}
+{%- set api_version = greenhouse_api_version() -%}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'candidates') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as candidate_id,
+        {%- if api_version == 'v1' %}
+        cast(is_private as {{ dbt.type_boolean() }}) as is_private,
+        {%- else %}
+        cast(private as {{ dbt.type_boolean() }}) as is_private,
+        {%- endif %}
+        cast(can_email as {{ dbt.type_boolean() }}) as can_email,
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {%- if api_version == 'v1' %}
+        {{ to_utc_timestamp('last_activity') }} as last_activity_at
+        {%- else %}
+        {{ to_utc_timestamp('last_activity_at') }} as last_activity_at
+        {%- endif %}
+
+    from source
+
+)
+
+select * from renamed

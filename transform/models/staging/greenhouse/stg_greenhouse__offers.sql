@@ -1,0 +1,44 @@
+{#- One row per offer version; status in the canonical v3 vocabulary, lower case. -#}
+{%- set api_version = greenhouse_api_version() -%}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'offers') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as offer_id,
+        cast(application_id as {{ dbt.type_bigint() }}) as application_id,
+        cast(job_id as {{ dbt.type_bigint() }}) as job_id,
+        cast(candidate_id as {{ dbt.type_bigint() }}) as candidate_id,
+        {%- if api_version == 'v1' %}
+        cast(opening__id as {{ dbt.type_bigint() }}) as opening_id,
+        {%- else %}
+        cast(opening_id as {{ dbt.type_bigint() }}) as opening_id,
+        {%- endif %}
+        cast(version as {{ dbt.type_bigint() }}) as offer_version,
+        {%- if api_version == 'v1' %}
+        case lower(status)
+            when 'unresolved' then 'created'
+            else lower(status)
+        end as status,
+        cast(sent_at as date) as sent_date,
+        cast(starts_at as date) as starts_date,
+        {%- else %}
+        lower(status) as status,
+        cast(sent_on as date) as sent_date,
+        cast(starts_on as date) as starts_date,
+        {%- endif %}
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        {{ to_utc_timestamp('resolved_at') }} as resolved_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,22 @@
+{#- One row per office (v3 location is a string, v1 a {name} object). -#}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'offices') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as office_id,
+        cast(parent_id as {{ dbt.type_bigint() }}) as parent_office_id,
+        cast(name as {{ dbt.type_string() }}) as office_name
+
+    from source
+
+)
+
+select * from renamed
