@@ -94,7 +94,8 @@ class GreenhouseClientCredentials(OAuth2ClientCredentials):
             ) from None
         self.access_token = token
         seconds = self.parse_expiration_in_seconds(payload)
-        self.token_expiry = pendulum.now().add(seconds=max(0, seconds - EXPIRY_MARGIN_SECONDS))
+        margin = min(EXPIRY_MARGIN_SECONDS, seconds / 10)  # short-lived tokens: 10% of the life
+        self.token_expiry = pendulum.now().add(seconds=max(0.0, seconds - margin))
 
     def parse_expiration_in_seconds(self, response_json: Any) -> int:
         if response_json.get("expires_in") is not None:

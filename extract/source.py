@@ -180,38 +180,64 @@ def _window_params(
     return params
 
 
-def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> Any:
+def _pages(
+    ctx: HttpContext, endpoint: Endpoint, params: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of one endpoint, streamed; ``per_page=500`` on the first request only."""
     settings = ctx.settings
-    api_root = f"{settings.base_url}/{settings.api_version}"
+    rest = RESTClient(
+        base_url=f"{settings.base_url}/{settings.api_version}",
+        auth=ctx.auth,
+        session=ctx.client.session,
+        paginator=SameOriginLinkPaginator(settings.base_url),
+        data_selector="$",
+    )
     check = _response_checker(settings, endpoint)
+    yielded = False
+    try:
+        for page in rest.paginate(
+            endpoint.path, params={"per_page": PER_PAGE, **params}, hooks={"response": [check]}
+        ):
+            ctx.progress.add(endpoint.name, len(page))
+            yielded = True
+            yield list(page)
+    except ForbiddenEndpointError as exc:
+        # Skipping is only safe before any page landed: a half-read endpoint is a failure.
+        if settings.skip_forbidden and not yielded:
+            ctx.progress.skipped[endpoint.name] = str(exc).split(", or rerun")[0]
+            return
+        raise
 
-    def pages(params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        rest = RESTClient(
-            base_url=api_root,
-            auth=ctx.auth,
-            session=ctx.client.session,
-            paginator=SameOriginLinkPaginator(settings.base_url),
-            data_selector="$",
-        )
-        yielded = False
-        try:
-            for page in rest.paginate(
-                endpoint.path, params={"per_page": PER_PAGE, **params}, hooks={"response": [check]}
-            ):
-                ctx.progress.add(endpoint.name, len(page))
-                yielded = True
-                yield list(page)
-        except ForbiddenEndpointError as exc:
-            # Skipping is only safe before any page landed: a half-read endpoint is a failure.
-            if settings.skip_forbidden and not yielded:
-                ctx.progress.skipped[endpoint.name] = str(exc)
-                return
-            raise
+
+def _prefetch(ctx: HttpContext, endpoint: Endpoint) -> Iterator[list[dict[str, Any]]] | None:
+    """Read the first page of a replace-each-run table before the pipeline starts.
+
+    A replace resource that yields nothing makes dlt empty its table. If the endpoint answers 403
+    and the user chose --skip-forbidden, the resource must be left out of the run instead, so the
+    rows loaded earlier survive. Returns the pages (first one already read), or None when skipped.
+    """
+    pages = _pages(ctx, endpoint, {})
+    try:
+        first = next(pages)
+    except StopIteration:
+        return None  # skipped: 403 with --skip-forbidden
+
+    def chained() -> Iterator[list[dict[str, Any]]]:
+        yield first
+        yield from pages
+
+    return chained()
+
+
+def _make_resource(
+    ctx: HttpContext, endpoint: Endpoint, prefetched: Iterator[list[dict[str, Any]]] | None = None
+) -> Any:
+    settings = ctx.settings
 
     if endpoint.kind == "reference":
 
         def reference() -> Iterator[list[dict[str, Any]]]:
-            yield from pages({})
+            yield from prefetched if prefetched is not None else _pages(ctx, endpoint, {})
 
         func: Callable[..., Iterator[Any]] = reference
         disposition = "replace"
@@ -230,7 +256,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> Any:
             if isinstance(start, datetime):
                 start = _utc(start)
             ctx.progress.windows[endpoint.name] = {"from": start, "to": end}
-            yield from pages(_window_params(settings, endpoint, start, end))
+            yield from _pages(ctx, endpoint, _window_params(settings, endpoint, start, end))
 
         func = incremental
         disposition = "merge"
@@ -255,8 +281,19 @@ def greenhouse_source(ctx: HttpContext) -> DltSource:
     settings = ctx.settings
     endpoints = catalogue(settings.api_version)
 
+    resources = []
+    for name in settings.resources:
+        endpoint = endpoints[name]
+        if endpoint.kind == "reference":
+            prefetched = _prefetch(ctx, endpoint)
+            if prefetched is None:
+                continue  # forbidden and skipped: keep its table as it is
+            resources.append(_make_resource(ctx, endpoint, prefetched))
+        else:
+            resources.append(_make_resource(ctx, endpoint))
+
     @dlt.source(name=SOURCE_NAME)
     def greenhouse() -> list[Any]:
-        return [_make_resource(ctx, endpoints[name]) for name in settings.resources]
+        return resources
 
     return greenhouse()
