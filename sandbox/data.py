@@ -13,6 +13,7 @@ sources, reasons) are built eagerly. `advance()` changes the organisation over t
 
 from __future__ import annotations
 
+import ctypes
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -123,11 +124,13 @@ class Organisation:
         self.now = END_MS  # the organisation's "today" for durations of base records
         self.advances = 0
         self._added_apps_of_cand: dict[int, list[int]] = {}
+        self._added_children: dict[tuple[str, int], list[int]] = {}
         rng = np.random.default_rng([seed, candidates])
         self._build_small(random.Random(f"{seed}:small"))
         self._build_structure(rng, candidates)
         self._build_openings(random.Random(f"{seed}:openings"))
         self._build_tables()
+        _release_free_memory()
 
     # ==== RNG helpers ==============================================================================
     def _rng(self, salt: int, id_: int) -> random.Random:
@@ -538,15 +541,19 @@ class Organisation:
             END_MS,
         )
         self.cand_created, self.cand_la, self.cand_updated = cand_created, cand_la, cand_updated
-        self.app_cand, self.app_job, self.app_status, self.app_cur = app_cand, app_job, status, cur
-        self.app_entered, self.app_created, self.app_la = entered, app_created, app_la
+        # keep compact dtypes: these arrays are the whole memory cost of a big organisation
+        self.app_cand = app_cand.astype(np.int32)
+        self.app_job = app_job.astype(np.int32)
+        self.app_status, self.app_cur = status, cur.astype(np.int8)
+        self.app_entered = entered.astype(np.int32)
+        self.app_created, self.app_la = app_created, app_la
         self.app_updated, self.app_prospect = app_updated, prospect
         self.child_counts = {
-            "application_stages": ns.astype(np.int64),
-            "offers": n_off.astype(np.int64),
-            "interviews": n_iv,
-            "scorecards": n_sc,
-            "eeoc": n_eeoc,
+            "application_stages": ns.astype(np.int8),
+            "offers": n_off.astype(np.int8),
+            "interviews": n_iv.astype(np.int8),
+            "scorecards": n_sc.astype(np.int8),
+            "eeoc": n_eeoc.astype(np.int8),
         }
         # close closed jobs after their last application
         last_app = np.full(self.n_jobs, START_MS, dtype=np.int64)
@@ -558,66 +565,90 @@ class Organisation:
                 job["updated_at"] = iso(closed)
 
     def _build_openings(self, r: random.Random) -> None:
-        """Openings: one closed opening per hired application, plus 0..2 open ones per open job."""
+        """Openings (lazy, grouped by job): one closed opening per hired application, in
+        application order, then 0..2 open ones (at least one on an open job without hires)."""
         hired = np.flatnonzero(self.app_status == 2)
-        by_job: dict[int, list[int]] = {}
-        for k in hired.tolist():
-            by_job.setdefault(int(self.app_job[k]), []).append(k)
-        self.opening_of_app: dict[int, int] = {}
-        self.open_openings: dict[int, list[int]] = {}
-        rows: list[Record] = []
-        oid = FIRST_ID["openings"]
+        hired = hired[np.lexsort((hired, self.app_job[hired]))]
+        n_hired = np.bincount(self.app_job[hired], minlength=self.n_jobs).astype(np.int64)
+        n_open = np.zeros(self.n_jobs, dtype=np.int64)
+        for j, status in enumerate(self.job_status):
+            n_open[j] = 0 if status == "closed" else r.randint(0, 2)
+            if status == "open" and n_hired[j] == 0:
+                n_open[j] = max(n_open[j], 1)
+        self.hired_by_job = hired
+        self.hire_starts = np.concatenate(([0], np.cumsum(n_hired)))
+        self.opening_starts = np.concatenate(([0], np.cumsum(n_hired + n_open)))
+        self.n_hired_of_job = n_hired
+        self.n_open_of_job = n_open
+        job_created = np.array([_ms(j["created_at"]) for j in self.small["jobs"]], dtype=np.int64)
+        hi = job_created.copy()
+        np.maximum.at(hi, self.app_job[hired], self.app_la[hired])
+        self.opening_bounds = (job_created, hi)
+
+    def opening_of_app(self, k: int) -> int | None:
+        """Id of the (closed) opening filled by base application k, if it was hired."""
+        j = int(self.app_job[k])
+        if j < 0:
+            return None
+        lo, hi = int(self.hire_starts[j]), int(self.hire_starts[j + 1])
+        p = lo + int(np.searchsorted(self.hired_by_job[lo:hi], k))
+        if p < hi and int(self.hired_by_job[p]) == k:
+            return FIRST_ID["openings"] + int(self.opening_starts[j]) + p - lo
+        return None
+
+    def open_opening_of_job(self, j: int) -> int | None:
+        if self.n_open_of_job[j] == 0:
+            return None
+        return FIRST_ID["openings"] + int(self.opening_starts[j]) + int(self.n_hired_of_job[j])
+
+    def _gen_openings(self, j: int) -> list[Record]:
+        job = self.small["jobs"][j]
+        r = self._rng(_SALT["openings"], job["id"])
         close_ids = [c["id"] for c in self.small["close_reasons"]]
-        for j, job in enumerate(self.small["jobs"]):
-            created = job["created_at"]
-            n_open = 0 if job["status"] == "closed" else r.randint(0, 2)
-            if job["status"] == "open" and not by_job.get(j):
-                n_open = max(n_open, 1)
-            sort = 0
-            for k in by_job.get(j, []):
-                closed = iso(int(self.app_la[k]))
-                rows.append(
-                    {
-                        "id": oid,
-                        "created_at": created,
-                        "updated_at": closed,
-                        "job_id": job["id"],
-                        "opened_at": job["opened_at"],
-                        "closed_at": closed,
-                        "sort_order": sort,
-                        "opening_id": None if sort % 5 == 4 else f"{j + 1}-{sort + 1}",
-                        "application_id": FIRST_ID["applications"] + k,
-                        "close_reason_id": close_ids[sort % 2],
-                        "target_start_on": None,
-                        "open": False,
-                        "custom_fields": self._custom_fields("opening", r, oid),
-                    }
-                )
-                self.opening_of_app[k] = oid
-                oid += 1
-                sort += 1
-            for _ in range(n_open):
-                rows.append(
-                    {
-                        "id": oid,
-                        "created_at": created,
-                        "updated_at": created,
-                        "job_id": job["id"],
-                        "opened_at": job["opened_at"],
-                        "closed_at": None,
-                        "sort_order": sort,
-                        "opening_id": f"{j + 1}-{sort + 1}",
-                        "application_id": None,
-                        "close_reason_id": None,
-                        "target_start_on": iso_date(END_MS + r.randint(10, 90) * DAY),
-                        "open": True,
-                        "custom_fields": self._custom_fields("opening", r, oid),
-                    }
-                )
-                self.open_openings.setdefault(j, []).append(oid)
-                oid += 1
-                sort += 1
-        self.small["openings"] = rows
+        first = FIRST_ID["openings"] + int(self.opening_starts[j])
+        lo, hi = int(self.hire_starts[j]), int(self.hire_starts[j + 1])
+        rows: list[Record] = []
+        for sort, k in enumerate(self.hired_by_job[lo:hi].tolist()):
+            closed = iso(int(self.app_la[k]))
+            rows.append(
+                {
+                    "id": first + sort,
+                    "created_at": job["created_at"],
+                    "updated_at": closed,
+                    "job_id": job["id"],
+                    "opened_at": job["opened_at"],
+                    "closed_at": closed,
+                    "sort_order": sort,
+                    "opening_id": None if sort % 5 == 4 else f"{j + 1}-{sort + 1}",
+                    "application_id": FIRST_ID["applications"] + k,
+                    "close_reason_id": close_ids[sort % 2],
+                    "target_start_on": None,
+                    "open": False,
+                    "custom_fields": self._custom_fields("opening", r, first + sort),
+                }
+            )
+        for sort in range(hi - lo, hi - lo + int(self.n_open_of_job[j])):
+            rows.append(
+                {
+                    "id": first + sort,
+                    "created_at": job["created_at"],
+                    "updated_at": job["created_at"],
+                    "job_id": job["id"],
+                    "opened_at": job["opened_at"],
+                    "closed_at": None,
+                    "sort_order": sort,
+                    "opening_id": f"{j + 1}-{sort + 1}",
+                    "application_id": None,
+                    "close_reason_id": None,
+                    "target_start_on": iso_date(END_MS + r.randint(10, 90) * DAY),
+                    "open": True,
+                    "custom_fields": self._custom_fields("opening", r, first + sort),
+                }
+            )
+        return rows
+
+    def openings_of_job(self, job_id: int) -> list[Record]:
+        return self.tables["openings"].group_rows(job_id - FIRST_ID["jobs"])
 
     # ==== tables ==================================================================================
     def _build_tables(self) -> None:
@@ -628,14 +659,31 @@ class Organisation:
                 t.add(rec)
             assert rows == [] or t.next_id == rows[-1]["id"] + 1
             self.tables[name] = t
+        lo, hi = self.opening_bounds
+        job_ids = FIRST_ID["jobs"] + np.arange(self.n_jobs, dtype=np.int64)
+        self.tables["openings"] = Table(
+            "openings",
+            FIRST_ID["openings"],
+            GroupIndex(
+                starts=self.opening_starts,
+                lo_created=lo,
+                hi_updated=hi,
+                parents={"job_id": job_ids},
+            ),
+            self._gen_openings,
+        )
         n, m = self.n_cand, self.n_app
-        cand_ids = FIRST_ID["candidates"] + np.arange(n, dtype=np.int64)
-        app_ids = FIRST_ID["applications"] + np.arange(m, dtype=np.int64)
+        cand_ids = (FIRST_ID["candidates"] + np.arange(n, dtype=np.int64)).astype(np.int32)
+        app_ids = (FIRST_ID["applications"] + np.arange(m, dtype=np.int64)).astype(np.int32)
+        app_job_ids = np.where(self.app_job < 0, -1, FIRST_ID["jobs"] + self.app_job).astype(
+            np.int32
+        )
+        app_cand_ids = cand_ids[self.app_cand]
         self.tables["candidates"] = Table(
             "candidates",
             FIRST_ID["candidates"],
             GroupIndex(
-                starts=np.arange(n + 1, dtype=np.int64),
+                starts=np.arange(n + 1, dtype=np.int32),
                 lo_created=self.cand_created,
                 hi_updated=self.cand_updated,
                 exact={
@@ -650,13 +698,10 @@ class Organisation:
             "applications",
             FIRST_ID["applications"],
             GroupIndex(
-                starts=np.arange(m + 1, dtype=np.int64),
+                starts=np.arange(m + 1, dtype=np.int32),
                 lo_created=self.app_created,
                 hi_updated=self.app_updated,
-                parents={
-                    "candidate_id": cand_ids[self.app_cand],
-                    "job_id": np.where(self.app_job < 0, -1, FIRST_ID["jobs"] + self.app_job),
-                },
+                parents={"candidate_id": app_cand_ids, "job_id": app_job_ids},
                 exact={
                     "created_at": self.app_created,
                     "updated_at": self.app_updated,
@@ -667,8 +712,8 @@ class Organisation:
         )
         app_parents = {
             "application_id": app_ids,
-            "candidate_id": cand_ids[self.app_cand],
-            "job_id": np.where(self.app_job < 0, -1, FIRST_ID["jobs"] + self.app_job),
+            "candidate_id": app_cand_ids,
+            "job_id": app_job_ids,
         }
         gens = {
             "application_stages": self._gen_app_stages,
@@ -678,8 +723,8 @@ class Organisation:
             "eeoc": self._gen_eeoc,
         }
         for name, counts in self.child_counts.items():
-            starts = np.zeros(m + 1, dtype=np.int64)
-            np.cumsum(counts, out=starts[1:])
+            starts = np.zeros(m + 1, dtype=np.int32)
+            np.cumsum(counts, out=starts[1:], dtype=np.int32)
             self.tables[name] = Table(
                 name,
                 FIRST_ID[name],
@@ -876,7 +921,7 @@ class Organisation:
                 if exited is not None:
                     end = exited
                 elif self.app_status[k] == 0:  # still in this stage today
-                    end = self.now
+                    end = END_MS  # the data set's "today" (fixed: deterministic)
                 else:  # rejected / hired in this stage
                     end = plan["la"]
                 days = (end - entered) // DAY
@@ -922,9 +967,9 @@ class Organisation:
                 sent = iso_date(created[v] + r.randint(0, DAY))
             opening = None
             if last and status == 2:
-                opening = self.opening_of_app.get(k)
-            elif self.open_openings.get(j) and r.random() < 0.5:
-                opening = self.open_openings[j][0]
+                opening = self.opening_of_app(k)
+            elif r.random() < 0.5:
+                opening = self.open_opening_of_job(j)
             rows.append(
                 {
                     "id": first + v,
@@ -1070,3 +1115,287 @@ class Organisation:
                 "submitted_at": iso(submitted),
             }
         ]
+
+    # ==== change over time =========================================================================
+    def child_rows(self, entity: str, app_id: int) -> list[Record]:
+        """Current rows of a child entity (application_stages, offers, ...) of one application."""
+        table = self.tables[entity]
+        k = app_id - FIRST_ID["applications"]
+        rows = table.group_rows(k) if 0 <= k < self.n_app else []
+        rows += [table.explicit[i] for i in self._added_children.get((entity, app_id), [])]
+        return rows
+
+    def _add_child(self, entity: str, rec: Record) -> Record:
+        rec = self.tables[entity].add(rec)
+        self._added_children.setdefault((entity, rec["application_id"]), []).append(rec["id"])
+        return rec
+
+    def _put(self, entity: str, rec: Record) -> None:
+        """Store a changed record and keep the index arrays (filters) in step with it."""
+        table = self.tables[entity]
+        table.put(rec)
+        if not table.is_base(rec["id"]):
+            return
+        k = rec["id"] - table.first_id
+        if entity == "applications":
+            self.app_updated[k] = max(int(self.app_updated[k]), _ms(rec["updated_at"]))
+            self.app_la[k] = _ms(rec["last_activity_at"])
+        elif entity == "candidates":
+            self.cand_updated[k] = _ms(rec["updated_at"])
+            self.cand_la[k] = _ms(rec["last_activity_at"])
+        elif entity in self.child_counts:
+            g = table.group_of(rec["id"])
+            self.app_updated[g] = max(int(self.app_updated[g]), _ms(rec["updated_at"]))
+
+    def _touch_application(self, app: Record, now: int, **changes: Any) -> Record:
+        app = dict(app) | changes | {"updated_at": iso(now), "last_activity_at": iso(now)}
+        self._put("applications", app)
+        cand = dict(self.get("candidates", app["candidate_id"]))  # type: ignore[arg-type]
+        cand["updated_at"] = cand["last_activity_at"] = iso(now)
+        self._put("candidates", cand)
+        return app
+
+    def _sample_apps(self, r: random.Random, n: int) -> list[Record]:
+        table = self.tables["applications"]
+        total = len(table)
+        picks = {r.randrange(total) for _ in range(min(total, n))}
+        ids = table.all_ids()
+        return table.get_many(sorted(ids.slice(p, p + 1)[0] for p in picks))
+
+    def advance(self, fraction: float = 0.01) -> dict[str, Any]:
+        """Move the organisation forward in (real) time; changed records get updated_at = now.
+
+        New candidates (each with one application on an open job), stage moves (with history
+        rows), new offers when an application reaches Offer, offers resolved or re-versioned,
+        rejections, and updates to candidates and jobs. Returns what changed.
+        """
+        if not 0 < fraction <= 1:
+            raise ValueError("fraction must be in (0, 1]")
+        now = max(now_ms(), self.now + 1)
+        r = random.Random(f"{self.seed}:advance:{self.advances}")
+        self.advances += 1
+        n = max(1, round(len(self.tables["candidates"]) * fraction))
+        summary: dict[str, Any] = {
+            "now": iso(now),
+            "new_candidates": 0,
+            "new_applications": 0,
+            "stage_moves": 0,
+            "new_offers": 0,
+            "offers_accepted": 0,
+            "offers_rejected": 0,
+            "offer_versions": 0,
+            "rejections": 0,
+            "candidates_updated": 0,
+            "jobs_updated": 0,
+        }
+        open_jobs = [j for j, s in enumerate(self.job_status) if s == "open"]
+        # 1. new candidates, each with one application in the first stage of an open job
+        for _ in range(n):
+            cand = self._gen_candidate(r.randrange(self.n_cand))[0]
+            cand = dict(cand) | {
+                "created_at": iso(now),
+                "updated_at": iso(now),
+                "last_activity_at": iso(now),
+                "first_name": r.choice(pools.FIRST_NAMES),
+                "last_name": r.choice(pools.LAST_NAMES),
+            }
+            cand = self.tables["candidates"].add(cand)
+            cand["email_addresses"] = [{"value": f"c{cand['id']}@example.com", "type": "personal"}]
+            j = r.choice(open_jobs)
+            app = dict(self._gen_application(0)[0])
+            app |= {
+                "created_at": iso(now),
+                "updated_at": iso(now),
+                "last_activity_at": iso(now),
+                "candidate_id": cand["id"],
+                "job_id": FIRST_ID["jobs"] + j,
+                "job_post_id": self.job_posts_of[j][0],
+                "stage_id": self.job_stage_ids[j][0],
+                "stage_name": self.job_stage_names[j][0],
+                "status": "in_process",
+                "prospect": False,
+                "rejected_at": None,
+                "prospective_job_ids": [],
+                "needs_decision": False,
+                "source_id": r.choice(self.small["sources"])["id"],
+            }
+            app = self.tables["applications"].add(app)
+            self._added_apps_of_cand.setdefault(cand["id"], []).append(app["id"])
+            for pos, stage_id in enumerate(self.job_stage_ids[j]):
+                self._add_child(
+                    "application_stages",
+                    {
+                        "id": 0,
+                        "created_at": iso(now),
+                        "updated_at": iso(now),
+                        "application_id": app["id"],
+                        "job_interview_stage_id": stage_id,
+                        "entered_at": iso(now) if pos == 0 else None,
+                        "exited_at": None,
+                        "days_in_stage": 0,
+                        "current": pos == 0,
+                    },
+                )
+            summary["new_candidates"] += 1
+            summary["new_applications"] += 1
+        # 2. stage moves, offers, rejections on a sample of existing applications
+        moves = offers = rejections = 0
+        for app in self._sample_apps(r, 6 * n):
+            if app["status"] != "in_process" or app["prospect"] or app["job_id"] is None:
+                continue
+            j = app["job_id"] - FIRST_ID["jobs"]
+            stage_ids = self.job_stage_ids[j]
+            pos = stage_ids.index(app["stage_id"])
+            last = len(stage_ids) - 1
+            if pos == last and offers < n:  # at Offer: resolve or re-version the latest offer
+                offers += 1
+                self._advance_offer(app, r, now, summary)
+            elif pos < last and moves < n:
+                moves += 1
+                self._advance_stage(app, pos, r, now, summary)
+            elif rejections < max(1, n // 2):
+                rejections += 1
+                self._touch_application(app, now, status="rejected", rejected_at=iso(now))
+                summary["rejections"] += 1
+        # 3. plain updates: candidates (tags/title) and one job
+        for p in {r.randrange(len(self.tables["candidates"])) for _ in range(n)}:
+            cid = self.tables["candidates"].all_ids().slice(p, p + 1)[0]
+            cand = dict(self.get("candidates", cid))  # type: ignore[arg-type]
+            cand["tags"] = sorted(set(cand["tags"]) | {r.choice(pools.TAGS)})
+            cand["title"] = r.choice(pools.TITLES)
+            cand["updated_at"] = iso(now)
+            self._put("candidates", cand)
+            summary["candidates_updated"] += 1
+        job = dict(self.small["jobs"][r.choice(open_jobs)])
+        job["notes"] = f"<p>Updated by advance #{self.advances}</p>"
+        job["updated_at"] = iso(now)
+        self._put("jobs", job)
+        self.small["jobs"][job["id"] - FIRST_ID["jobs"]] = job
+        summary["jobs_updated"] += 1
+        self.now = now
+        return summary
+
+    def _advance_stage(
+        self, app: Record, pos: int, r: random.Random, now: int, summary: dict[str, Any]
+    ) -> None:
+        j = app["job_id"] - FIRST_ID["jobs"]
+        active = int(self.job_active_mask[j])
+        last = len(self.job_stage_ids[j]) - 1
+        nxt = [p for p in range(pos + 1, last + 1) if (active >> p) & 1]
+        target = nxt[1] if len(nxt) > 2 and r.random() < 0.2 else nxt[0]  # sometimes skip one
+        for row in self.child_rows("application_stages", app["id"]):
+            sort = self.job_stage_ids[j].index(row["job_interview_stage_id"])
+            if sort == pos and row["current"]:
+                entered = _ms(row["entered_at"]) if row["entered_at"] else now
+                self._put(
+                    "application_stages",
+                    dict(row)
+                    | {
+                        "exited_at": iso(now),
+                        "current": False,
+                        "updated_at": iso(now),
+                        "days_in_stage": (now - entered) // DAY,
+                    },
+                )
+            elif sort == target:
+                self._put(
+                    "application_stages",
+                    dict(row)
+                    | {
+                        "entered_at": iso(now),
+                        "exited_at": None,
+                        "current": True,
+                        "updated_at": iso(now),
+                        "days_in_stage": 0,
+                    },
+                )
+        app = self._touch_application(
+            app,
+            now,
+            stage_id=self.job_stage_ids[j][target],
+            stage_name=self.job_stage_names[j][target],
+        )
+        summary["stage_moves"] += 1
+        if target == last:
+            self._add_child(
+                "offers",
+                {
+                    "id": 0,
+                    "created_at": iso(now),
+                    "updated_at": iso(now),
+                    "version": 1,
+                    "application_id": app["id"],
+                    "job_id": app["job_id"],
+                    "candidate_id": app["candidate_id"],
+                    "opening_id": None,
+                    "status": "Created",
+                    "starts_on": None,
+                    "sent_on": None,
+                    "resolved_at": None,
+                    "custom_fields": self._custom_fields("offer", r, app["id"]),
+                },
+            )
+            summary["new_offers"] += 1
+
+    def _advance_offer(
+        self, app: Record, r: random.Random, now: int, summary: dict[str, Any]
+    ) -> None:
+        rows = [o for o in self.child_rows("offers", app["id"]) if o["status"] != "Deprecated"]
+        if not rows:
+            return
+        latest = max(rows, key=lambda o: o["version"])
+        u = r.random()
+        if latest["status"] != "Created":
+            return
+        today = iso_date(now)
+        if u < 0.5:
+            self._put(
+                "offers",
+                dict(latest)
+                | {
+                    "status": "Accepted",
+                    "resolved_at": iso(now),
+                    "updated_at": iso(now),
+                    "sent_on": latest["sent_on"] or today,
+                },
+            )
+            self._touch_application(app, now, status="hired")
+            summary["offers_accepted"] += 1
+        elif u < 0.8:
+            self._put("offers", dict(latest) | {"status": "Deprecated", "updated_at": iso(now)})
+            self._add_child(
+                "offers",
+                dict(latest)
+                | {
+                    "id": 0,
+                    "created_at": iso(now),
+                    "updated_at": iso(now),
+                    "version": latest["version"] + 1,
+                    "sent_on": today,
+                    "resolved_at": None,
+                },
+            )
+            self._touch_application(app, now)
+            summary["offer_versions"] += 1
+        else:
+            self._put(
+                "offers",
+                dict(latest)
+                | {"status": "Rejected", "resolved_at": iso(now), "updated_at": iso(now)},
+            )
+            self._touch_application(app, now, status="rejected", rejected_at=iso(now))
+            summary["offers_rejected"] += 1
+
+
+def _release_free_memory() -> None:
+    """Hand the build's freed temporaries back to the OS (glibc keeps them otherwise)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+def _ms(value: str) -> int:
+    from sandbox.store import iso_to_ms
+
+    return iso_to_ms(value)

@@ -186,7 +186,10 @@ class Table:
 
     def group_of(self, id_: int) -> int:
         assert self.index is not None
-        return int(np.searchsorted(self.index.starts, id_ - self.first_id, side="right")) - 1
+        starts = self.index.starts
+        # the scalar must have the array's dtype, or numpy converts the whole array per call
+        row = starts.dtype.type(id_ - self.first_id)
+        return int(np.searchsorted(starts, row, side="right")) - 1
 
     def get_many(self, ids: Iterable[int]) -> list[Record]:
         out: list[Record] = []
@@ -267,7 +270,7 @@ class Table:
                 continue
             mask &= np.isin(arr, np.fromiter(values, dtype=np.int64, count=len(values)))
         groups = np.flatnonzero(mask)
-        starts = ix.starts
+        starts = ix.starts.astype(np.int64, copy=False)
         if flt.ids is not None:
             wanted = np.array(sorted(flt.ids), dtype=np.int64)
             rows = wanted - self.first_id

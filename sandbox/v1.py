@@ -221,7 +221,7 @@ class V1Renderer:
         org = self.org
         dept = self._small("departments", j["department_id"])
         offices = [org.get("offices", i) for i in (j["office_ids"] or [])]
-        openings = [self.opening(op) for op in org.small["openings"] if op["job_id"] == j["id"]]
+        openings = [self.opening(op) for op in org.openings_of_job(j["id"])]
         users = org.small["users"]
         n = len(users)
         k = j["id"]
