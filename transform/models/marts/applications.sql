@@ -24,6 +24,12 @@ jobs as (
 
 ),
 
+sources as (
+
+    select * from {{ ref('stg_greenhouse__sources') }}
+
+),
+
 final as (
 
     select
@@ -37,6 +43,7 @@ final as (
         jobs.job_name,
         jobs.department_name,
         jobs.office_name,
+        sources.source_name,
         stages.stage_name as current_stage_name,
         applications.status,
         stages.stage_order as current_stage_order,
@@ -52,6 +59,8 @@ final as (
     from applications
     left join jobs
         on applications.job_id = jobs.job_id
+    left join sources
+        on applications.source_id = sources.source_id
     left join stages
         on applications.current_stage_id = stages.stage_id
 

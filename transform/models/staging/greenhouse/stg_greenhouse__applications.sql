@@ -11,8 +11,10 @@ source as (
 
 ),
 
--- v1 nests jobs[] (dlt child table): the first listed job is the application's job.
--- An equi-join on the child's parent id keeps this linear on every destination.
+-- v1 nests jobs[] (dlt child table): a candidate application lists exactly one job. A
+-- prospect lists the jobs it is prospected for, which v3 keeps apart (prospective_job_ids,
+-- job_id null), so prospects get no job_id here. An equi-join on the child's parent id keeps
+-- this linear on every destination.
 first_job as (
 
     select
@@ -28,7 +30,9 @@ renamed as (
     select
         cast(source.id as {{ dbt.type_bigint() }}) as application_id,
         cast(source.candidate_id as {{ dbt.type_bigint() }}) as candidate_id,
-        cast(first_job.job_id as {{ dbt.type_bigint() }}) as job_id,
+        cast(
+            case when not source.prospect then first_job.job_id end as {{ dbt.type_bigint() }}
+        ) as job_id,
         cast(source.current_stage__id as {{ dbt.type_bigint() }}) as current_stage_id,
         cast(source.source__id as {{ dbt.type_bigint() }}) as source_id,
         case lower(source.status)

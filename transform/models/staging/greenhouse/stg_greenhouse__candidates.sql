@@ -17,9 +17,9 @@ renamed as (
     select
         cast(id as {{ dbt.type_bigint() }}) as candidate_id,
         {%- if api_version == 'v1' %}
-        cast(is_private as {{ dbt.type_boolean() }}) as is_private,
+        coalesce(cast(is_private as {{ dbt.type_boolean() }}), false) as is_private,
         {%- else %}
-        cast(private as {{ dbt.type_boolean() }}) as is_private,
+        coalesce(cast(private as {{ dbt.type_boolean() }}), false) as is_private,
         {%- endif %}
         cast(can_email as {{ dbt.type_boolean() }}) as can_email,
         {{ to_utc_timestamp('created_at') }} as created_at,
