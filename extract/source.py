@@ -163,7 +163,9 @@ def _response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., N
 
 
 def _utc(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO-8601 UTC with milliseconds, the API's own precision (whole seconds would cut off
+    records changed in the current second from a window ending now)."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _window_params(
