@@ -188,17 +188,27 @@ def reached_differences(org: RecordSource) -> dict[int, tuple[int, int]]:
     return {s: (v3[s], v1[s]) for s in v3 if v3[s] != v1[s]}
 
 
-def skipped_stage_visits(org: RecordSource) -> set[tuple[int, int]]:
-    """(application id, stage id) pairs of candidate applications that skipped a stage: the
-    stage is ordered at or before the application's current stage but was never entered."""
+def history_vs_order(org: RecordSource) -> dict[int, tuple[int, int]]:
+    """Stage id -> (skipped, entered_beyond) from the v3 history of candidate applications.
+
+    skipped: applications whose current stage is ordered at or after the stage but which never
+    entered it (v1's order rule counts them as reached, v3's history does not);
+    entered_beyond: applications that entered the stage although it is ordered after their
+    current stage (moved back; v3 counts them, v1 does not). When the history has a row per
+    application and job stage, as Greenhouse's does, v1 reached = v3 reached + skipped -
+    entered_beyond for every stage.
+    """
     stages = _by_id(org, "job_interview_stages")
     apps = {a["id"]: a for a in org.records("applications") if not a["prospect"]}
-    skipped = set()
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for row in org.records("application_stages"):
         app = apps.get(row["application_id"])
-        if app is None or app["stage_id"] is None or row["entered_at"] is not None:
+        if app is None or app["stage_id"] is None:
             continue
         stage = stages[row["job_interview_stage_id"]]
-        if stage["sort_order"] <= stages[app["stage_id"]]["sort_order"]:
-            skipped.add((app["id"], stage["id"]))
-    return skipped
+        before_current = stage["sort_order"] <= stages[app["stage_id"]]["sort_order"]
+        if before_current and row["entered_at"] is None:
+            out[stage["id"]][0] += 1
+        elif not before_current and row["entered_at"] is not None:
+            out[stage["id"]][1] += 1
+    return {stage_id: (skipped, beyond) for stage_id, (skipped, beyond) in out.items()}
