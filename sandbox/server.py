@@ -259,8 +259,9 @@ class SandboxServer:
         self.httpd = ThreadingHTTPServer((self.settings.host, self.settings.port), handler)
         self.httpd.daemon_threads = True
         if background:
+            # a short poll interval makes stop() (fixture teardown) return quickly
             self.thread = threading.Thread(
-                target=self.httpd.serve_forever, daemon=True, name="sandbox-http"
+                target=self.httpd.serve_forever, args=(0.05,), daemon=True, name="sandbox-http"
             )
             self.thread.start()
         return self
