@@ -8,42 +8,69 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from sandbox.data import Organisation
 from sandbox.server import Faults, SandboxServer, Settings
 
 
+def _number(text: str, kind: type) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+
+
 def _non_negative_int(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int))
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0 (got {text})")
     return value
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1 (got {text})")
     return value
 
 
 def _rate(text: str) -> float:
-    value = float(text)
+    value = _number(text, float)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text})")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    value = _number(text, float)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0 (got {text})")
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One clear line instead of usage + message."""
+        self.exit(2, f"error: {message} (see: python -m sandbox --help)\n")
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env_number(name, default, int))
+
+
+def _env_number(name: str, default: float, kind: type) -> float:
+    raw = os.environ.get(name) or str(default)
+    try:
+        return kind(raw)
+    except ValueError:
+        print(f"error: {name} must be a number (got {raw!r})", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     env = os.environ.get
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m sandbox",
         description="Harvest-compatible sandbox server (v3 + v1) with one synthetic organisation.",
     )
@@ -55,29 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--port",
         type=_non_negative_int,
-        default=int(env("SANDBOX_PORT", "8765")),
+        default=_env_int("SANDBOX_PORT", 8765),
         help="port (0 = any free port; default $SANDBOX_PORT or 8765)",
     )
     p.add_argument(
         "--port-file", type=Path, help="write the bound port to this file once listening"
     )
-    p.add_argument("--seed", type=int, default=int(env("SANDBOX_SEED", "42")))
+    p.add_argument("--seed", type=int, default=_env_int("SANDBOX_SEED", 42))
     p.add_argument(
         "--candidates",
         type=_positive_int,
-        default=int(env("SANDBOX_CANDIDATES", "200")),
+        default=_env_int("SANDBOX_CANDIDATES", 200),
         help="organisation size",
     )
     p.add_argument(
         "--rate-limit",
         type=_non_negative_int,
-        default=int(env("SANDBOX_RATE_LIMIT", "0")),
+        default=_env_int("SANDBOX_RATE_LIMIT", 0),
         help="requests per window (0 = unlimited, the default)",
     )
     p.add_argument(
         "--rate-window",
         type=_positive_float,
-        default=float(env("SANDBOX_RATE_WINDOW", "10")),
+        default=_env_number("SANDBOX_RATE_WINDOW", 10.0, float),
         help="rate-limit window in seconds (default 10, as v1)",
     )
     p.add_argument(

@@ -487,7 +487,10 @@ class Organisation:
         offset = np.where(
             rank == 0, rng.integers(0, 2 * HOUR, size=m), rng.integers(DAY, 200 * DAY, size=m)
         )
-        app_created = np.minimum(cand_created[app_cand] + offset, END_MS - 30 * DAY)
+        # no pile-up at the end of the range: what would overshoot is spread over the room left
+        room = END_MS - 30 * DAY - cand_created[app_cand]
+        offset = np.where(offset > room, (room * rng.random(m)).astype(np.int64), offset)
+        app_created = cand_created[app_cand] + offset
         prospect = rng.random(m) < 0.12
         eligible = np.array([j for j, s in enumerate(self.job_status) if s != "draft"])
         app_job = np.where(prospect, -1, eligible[rng.integers(0, len(eligible), size=m)])
@@ -519,7 +522,9 @@ class Organisation:
             (rng.random(m) ** 2 * 150 * DAY).astype(np.int64),
             (rng.random(m) * 20 * DAY).astype(np.int64),
         )
-        app_la = np.minimum(app_created + dur + 1000, END_MS - 7 * HOUR)
+        room = END_MS - 7 * HOUR - app_created - 1000
+        dur = np.where(dur > room, (room * rng.random(m)).astype(np.int64), dur)
+        app_la = app_created + dur + 1000
         app_updated = np.minimum(app_la + rng.integers(0, 6 * HOUR, size=m), END_MS)
         # children per application
         reached_offer = ~prospect & (cur == ns - 1)
