@@ -13,6 +13,7 @@ sources, reasons) are built eagerly. `advance()` changes the organisation over t
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import random
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ def now_ms() -> int:
     return int(datetime.now(UTC).timestamp() * 1000)
 
 
-# ---- custom field definitions: (field_type, name, name_key, value_type) ---------------------------
+# ---- custom field definitions: (field_type, name, name_key, value_type) -----------------------
 CUSTOM_FIELDS = (
     ("candidate", "Desired Salary", "desired_salary", "short_text"),
     ("candidate", "Work Remotely", "work_remotely", "yes_no"),
@@ -132,11 +133,11 @@ class Organisation:
         self._build_tables()
         _release_free_memory()
 
-    # ==== RNG helpers ==============================================================================
+    # ==== RNG helpers ===========================================================================
     def _rng(self, salt: int, id_: int) -> random.Random:
         return random.Random((((self.seed & 0xFFFFFFFF) * 131 + salt) << 40) + id_)
 
-    # ==== small, eager entities =====================================================================
+    # ==== small, eager entities =================================================================
     def _build_small(self, r: random.Random) -> None:
         def ts_pair(lo: int, hi: int) -> tuple[int, int]:
             c = r.randint(lo, hi)
@@ -472,7 +473,7 @@ class Organisation:
             out[key] = {"name": cf["name"], "type": vtype, "value": value}
         return out
 
-    # ==== structure of the big entities (vectorised) =================================================
+    # ==== structure of the big entities (vectorised) ============================================
     def _build_structure(self, rng: np.random.Generator, n: int) -> None:
         self.n_cand = n
         n_apps = rng.choice(np.array([1, 2, 3], dtype=np.int64), size=n, p=[0.75, 0.18, 0.07])
@@ -655,7 +656,7 @@ class Organisation:
     def openings_of_job(self, job_id: int) -> list[Record]:
         return self.tables["openings"].group_rows(job_id - FIRST_ID["jobs"])
 
-    # ==== tables ==================================================================================
+    # ==== tables ================================================================================
     def _build_tables(self) -> None:
         self.tables: dict[str, Table] = {}
         for name, rows in self.small.items():
@@ -742,7 +743,7 @@ class Organisation:
                 gens[name],
             )
 
-    # ==== public API ===============================================================================
+    # ==== public API ============================================================================
     def table(self, entity: str) -> Table:
         try:
             return self.tables[entity]
@@ -778,13 +779,13 @@ class Organisation:
         return out
 
     def rejection_reason_id(self, app: Record) -> int | None:
-        """The rejection reason of a rejected application (v1 nests it; v3 has rejection_details)."""
+        """Rejection reason of a rejected application (v1 nests it; v3 has rejection_details)."""
         if app["status"] != "rejected":
             return None
         reasons = self.small["rejection_reasons"]
         return reasons[app["id"] % len(reasons)]["id"]
 
-    # ==== lazy generators ==========================================================================
+    # ==== lazy generators =======================================================================
     def _gen_candidate(self, k: int) -> list[Record]:
         cid = FIRST_ID["candidates"] + k
         r = self._rng(_SALT["candidates"], cid)
@@ -1121,7 +1122,7 @@ class Organisation:
             }
         ]
 
-    # ==== change over time =========================================================================
+    # ==== change over time ======================================================================
     def child_rows(self, entity: str, app_id: int) -> list[Record]:
         """Current rows of a child entity (application_stages, offers, ...) of one application."""
         table = self.tables[entity]
@@ -1394,10 +1395,8 @@ class Organisation:
 
 def _release_free_memory() -> None:
     """Hand the build's freed temporaries back to the OS (glibc keeps them otherwise)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def _ms(value: str) -> int:

@@ -126,7 +126,7 @@ def env_default(name: str, default: str) -> str:
 
 @dataclass
 class Faults:
-    """Fault switches. Counters (`*_every`) count API requests (/v1, /v3) since the faults were set."""
+    """Fault switches; `*_every` counters count API requests (/v1, /v3) since they were set."""
 
     error_rate: float = 0.0  # share of API requests answered 500 (seeded RNG: reproducible)
     error_every: int = 0  # every Nth API request -> 500
@@ -253,7 +253,7 @@ class SandboxServer:
         self.httpd: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
-    # ---- lifecycle -------------------------------------------------------------------------------
+    # ---- lifecycle -----------------------------------------------------------------------------
     def start(self, background: bool = True) -> SandboxServer:
         handler = type("Handler", (_Handler,), {"sandbox": self})
         self.httpd = ThreadingHTTPServer((self.settings.host, self.settings.port), handler)
@@ -289,7 +289,7 @@ class SandboxServer:
     def auth_url(self) -> str:
         return f"{self.base_url}/token"
 
-    # ---- admin operations (also used by the fixture) ---------------------------------------------------
+    # ---- admin operations (also used by the fixture) -------------------------------------------
     def reset_stats(self) -> None:
         with self.lock:
             self._stats = {
@@ -339,7 +339,7 @@ class SandboxServer:
         with self.lock:
             return self.org.advance(fraction=fraction)
 
-    # ---- request accounting ------------------------------------------------------------------------
+    # ---- request accounting --------------------------------------------------------------------
     def record(self, endpoint: str, status: int) -> None:
         with self.lock:
             s = self._stats
@@ -418,7 +418,7 @@ class SandboxServer:
         if creds is None or creds != (self.settings.api_token, ""):
             raise ApiError(401, {"message": "Invalid Basic Auth credentials"})
 
-    # ---- v3 -------------------------------------------------------------------------------------
+    # ---- v3 ------------------------------------------------------------------------------------
     def v3_list(self, endpoint: str, params: dict[str, list[str]]) -> tuple[list[dict], str | None]:
         if endpoint not in V3_ENDPOINTS:
             raise ApiError(404, {"message": f"Unknown endpoint /v3/{endpoint}"})
@@ -490,7 +490,7 @@ class SandboxServer:
             equals=tuple(equals),
         )
 
-    # ---- v1 -------------------------------------------------------------------------------------
+    # ---- v1 ------------------------------------------------------------------------------------
     def v1_list(
         self, endpoint: str, params: dict[str, list[str]], job_id: int | None = None
     ) -> tuple[list[dict], dict[str, int | None]]:
@@ -579,7 +579,7 @@ class SandboxServer:
         return Filters(time=tuple(time_filters), parents=tuple(parents), equals=tuple(equals))
 
 
-# ---- helpers ------------------------------------------------------------------------------------
+# ---- helpers ----------------------------------------------------------------------------------
 def _basic(authorization: str | None) -> tuple[str, str] | None:
     if not authorization or not authorization.startswith("Basic "):
         return None

@@ -4,8 +4,8 @@ A `Table` holds two kinds of rows, both keyed by integer id:
 
 * **base rows**, never stored: row `i` has id `first_id + i` and is produced on demand by a
   generator that builds all rows of one *group* (a candidate, an application, ...) at once. The only
-  memory they cost is a few numpy arrays per group (`starts` offsets, and the bounds used to prefilter
-  by time or parent id).
+  memory they cost is a few numpy arrays per group (`starts` offsets, and the bounds used to
+  prefilter by time or parent id).
 * **explicit rows**, stored as dicts: small eagerly built entities (jobs, users, ...), records
   created by `advance`, and base rows modified by `advance` (the overlay).
 

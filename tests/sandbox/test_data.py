@@ -1,4 +1,4 @@
-"""The synthetic organisation: v3 record shapes, determinism, and the nasty cases it must contain."""
+"""The synthetic organisation: v3 record shapes, determinism, the nasty cases it must hold."""
 
 from __future__ import annotations
 
