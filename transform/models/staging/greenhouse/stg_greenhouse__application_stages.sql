@@ -39,7 +39,7 @@ renamed as (
         cast(application_id as {{ dbt.type_bigint() }}) as application_id,
         cast(job_interview_stage_id as {{ dbt.type_bigint() }}) as stage_id,
         cast(days_in_stage as {{ dbt.type_bigint() }}) as days_in_stage,
-        cast(current as {{ dbt.type_boolean() }}) as is_current,
+        cast({{ quoted_column('current') }} as {{ dbt.type_boolean() }}) as is_current,
         {{ to_utc_timestamp('entered_at') }} as entered_at,
         {{ to_utc_timestamp('exited_at') }} as exited_at
 
