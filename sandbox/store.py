@@ -156,6 +156,7 @@ class Table:
         self.index = index
         self.generate = generate
         self.n_base = int(index.starts[-1]) if index is not None else 0
+        self.one_row_per_group = index is not None and self.n_base == index.groups
         self.explicit: dict[int, Record] = {}  # modified base rows and added rows
         self.added: list[int] = []  # ids of added rows, ascending
         self.next_id = first_id + self.n_base
@@ -186,6 +187,8 @@ class Table:
 
     def group_of(self, id_: int) -> int:
         assert self.index is not None
+        if self.one_row_per_group:
+            return id_ - self.first_id
         starts = self.index.starts
         # the scalar must have the array's dtype, or numpy converts the whole array per call
         row = starts.dtype.type(id_ - self.first_id)
