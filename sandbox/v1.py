@@ -40,6 +40,9 @@ class V1Renderer:
 
     def __init__(self, org: Organisation):
         self.org = org
+        # users, departments and offices never change (advance() leaves them alone): cache the
+        # nested renderings that appear in almost every payload
+        self._cache: dict[tuple[str, int], dict] = {}
 
     # ---- small helpers --------------------------------------------------------------------------
     def _small(self, entity: str, id_: int | None) -> Record | None:
@@ -48,6 +51,14 @@ class V1Renderer:
         return self.org.get(entity, id_)
 
     def user_ref(self, user_id: int | None, responsible: bool | None = None) -> dict | None:
+        if user_id is None:
+            return None
+        key = ("users", user_id * 3 + (2 if responsible is None else int(responsible)))
+        if key not in self._cache:
+            self._cache[key] = self._user_ref(user_id, responsible)  # type: ignore[assignment]
+        return self._cache[key]
+
+    def _user_ref(self, user_id: int, responsible: bool | None) -> dict | None:
         u = self._small("users", user_id)
         if u is None:
             return None
@@ -66,6 +77,18 @@ class V1Renderer:
         return [r["id"] for r in self.org.small[entity] if r["parent_id"] == parent_id]
 
     def department(self, d: Record) -> dict:
+        key = ("departments", d["id"])
+        if key not in self._cache:
+            self._cache[key] = self._department(d)
+        return self._cache[key]
+
+    def office(self, o: Record) -> dict:
+        key = ("offices", o["id"])
+        if key not in self._cache:
+            self._cache[key] = self._office(o)
+        return self._cache[key]
+
+    def _department(self, d: Record) -> dict:
         parent = self._small("departments", d["parent_id"])
         kids = [self.org.get("departments", i) for i in self._children("departments", d["id"])]
         return {
@@ -78,7 +101,7 @@ class V1Renderer:
             "external_id": d["external_id"],
         }
 
-    def office(self, o: Record) -> dict:
+    def _office(self, o: Record) -> dict:
         parent = self._small("offices", o["parent_id"])
         kids = [self.org.get("offices", i) for i in self._children("offices", o["id"])]
         return {
