@@ -117,6 +117,8 @@ V1_STATUS: dict[str, dict[str, Any]] = {  # v1 status value -> canonical value
     "offers": OFFER_STATUS_V3,
     "openings": {"open": True, "closed": False},
 }
+# v1 endpoints whose Link header has only rel="next" (Greenhouse: EEOC, custom fields, openings)
+V1_NEXT_ONLY = frozenset({"eeoc", "custom_fields", "openings"})
 MAX_PER_PAGE = 500
 
 
@@ -852,6 +854,8 @@ class _Handler(BaseHTTPRequestHandler):
         links = []
         if page < last:
             links.append(f'<{url(page + 1)}>; rel="next"')
+        if parts[-1] in V1_NEXT_ONLY:  # as Greenhouse: these small endpoints only link forward
+            return ",".join(links) or None
         if page > 1:
             links.append(f'<{url(min(page - 1, last))}>; rel="prev"')
         if links and not skip_count:

@@ -60,6 +60,14 @@ def test_link_header_next_prev_last(sandbox: SandboxHandle) -> None:
     assert r.status_code == 200 and r.json() == []
 
 
+@pytest.mark.parametrize("endpoint", ["eeoc", "custom_fields", "openings"])
+def test_small_endpoints_link_only_forward(sandbox: SandboxHandle, endpoint: str) -> None:
+    r = v1_get(sandbox, endpoint, per_page=5, page=2)
+    assert _links(r) == {"next": 3}
+    records, pages = v1_all(sandbox, endpoint, per_page=5)
+    assert pages == -(-sandbox.org.count(V1_ENDPOINTS[endpoint]) // 5)
+
+
 def test_single_page_has_no_link_and_default_per_page_is_100(sandbox: SandboxHandle) -> None:
     r = v1_get(sandbox, "sources")
     assert r.status_code == 200 and "Link" not in r.headers
