@@ -23,6 +23,7 @@ import secrets
 import socket
 import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -758,6 +759,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(exc.status, exc.body, exc.headers)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must not look like a network fault
+            traceback.print_exc()
+            with contextlib.suppress(OSError):
+                self._send(500, {"message": f"sandbox bug: {type(exc).__name__}: {exc}"})
 
     def _api(self, parts: list[str], params: dict[str, list[str]]) -> None:
         sb = self.sandbox
@@ -804,12 +809,14 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.get("error"):
                 raise ApiError(500, {"message": "Internal Server Error (sandbox fault)"})
             if version == "v3":
-                records, cursor = sb.v3_list(endpoint, params)
+                with sb.lock:  # advance() may be changing the organisation concurrently
+                    records, cursor = sb.v3_list(endpoint, params)
                 headers = dict(rl_headers)
                 if cursor is not None:
                     headers["Link"] = f'<{self._base()}/v3/{endpoint}?cursor={cursor}>; rel="next"'
             else:
-                records, info = sb.v1_list(endpoint, params, job_id)
+                with sb.lock:
+                    records, info = sb.v1_list(endpoint, params, job_id)
                 headers = dict(rl_headers)
                 link = self._v1_link(parts, params, info)
                 if link:
