@@ -253,52 +253,60 @@ class Table:
         ix = self.index
         if ix is None or self.n_base == 0:
             return np.zeros(0, dtype=np.int64)
+        # `mask`: groups that may hold matching rows; `sure`: groups whose rows all match, so
+        # they need no generation. Every row satisfies lo_created <= created <= updated <=
+        # hi_updated, which decides most groups of a time window from the arrays alone.
         mask = np.ones(ix.groups, dtype=bool)
-        needs_check = bool(flt.equals)
+        sure = np.ones(ix.groups, dtype=bool)
+        check_all = bool(flt.equals)
         for fname, op, ms in flt.time:
             exact = ix.exact.get(fname)
             if exact is not None:
                 mask &= OPS[op](exact, ms)
                 continue
-            needs_check = True
-            # row.created >= lo_created and row.updated <= hi_updated and created <= updated:
-            if op in ("gte", "gt"):
-                mask &= ix.hi_updated >= ms
+            lower = op in ("gte", "gt")
+            mask &= OPS[op](ix.hi_updated if lower else ix.lo_created, ms)
+            if fname in ("created_at", "updated_at"):
+                sure &= OPS[op](ix.lo_created if lower else ix.hi_updated, ms)
             else:
-                mask &= ix.lo_created <= ms
+                check_all = True
         for fname, values in flt.parents:
             arr = ix.parents.get(fname)
             if arr is None:
-                needs_check = True
+                check_all = True
                 continue
             mask &= np.isin(arr, np.fromiter(values, dtype=np.int64, count=len(values)))
-        groups = np.flatnonzero(mask)
+        if check_all:
+            sure[:] = False
         starts = ix.starts.astype(np.int64, copy=False)
         if flt.ids is not None:
-            wanted = np.array(sorted(flt.ids), dtype=np.int64)
-            rows = wanted - self.first_id
+            rows = np.array(sorted(flt.ids), dtype=np.int64) - self.first_id
             rows = rows[(rows >= 0) & (rows < self.n_base)]
             g_of = np.searchsorted(starts, rows, side="right") - 1
-            rows = rows[np.isin(g_of, groups)]
-            candidates = rows + self.first_id
+            keep = mask[g_of]
+            rows, g_of = rows[keep], g_of[keep]
+            certain = rows[sure[g_of]] + self.first_id
+            unsure = rows[~sure[g_of]] + self.first_id
         else:
-            counts = starts[groups + 1] - starts[groups]
-            if counts.size and int(counts.max()) == 1 and int(counts.min()) == 1:
-                candidates = starts[groups] + self.first_id
-            else:
-                # expand each group to its row range
-                total = int(counts.sum())
-                offs = np.repeat(
-                    starts[groups] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts
-                )
-                candidates = np.arange(total, dtype=np.int64) + offs + self.first_id
-        if not needs_check:
-            return candidates.astype(np.int64)
+            certain = self._expand(np.flatnonzero(mask & sure), starts)
+            unsure = self._expand(np.flatnonzero(mask & ~sure), starts)
+        if unsure.size == 0:
+            return certain
         # writers keep the `exact` arrays and the group bounds in step with modified rows, so
-        # only filters the arrays cannot answer need the generated (or stored) record
-        recs = self._records_for(candidates)
-        keep = [r["id"] for r in recs if record_matches(r, flt)]
-        return np.array(keep, dtype=np.int64)
+        # only rows the arrays cannot decide need the generated (or stored) record
+        checked = np.array(
+            [r["id"] for r in self._records_for(unsure) if record_matches(r, flt)], dtype=np.int64
+        )
+        return np.sort(np.concatenate((certain, checked)))
+
+    def _expand(self, groups: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Ids of every row of the given groups (ascending)."""
+        counts = starts[groups + 1] - starts[groups]
+        if self.one_row_per_group:
+            return starts[groups] + self.first_id
+        total = int(counts.sum())
+        offs = np.repeat(starts[groups] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        return np.arange(total, dtype=np.int64) + offs + self.first_id
 
     def _records_for(self, ids: np.ndarray) -> Iterator[Record]:
         for start in range(0, ids.size, 2000):
