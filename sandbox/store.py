@@ -84,6 +84,10 @@ def record_matches(rec: Record, flt: Filters) -> bool:
     return all(rec.get(fname) == value for fname, value in flt.equals)
 
 
+CACHE_ENTRIES = 16  # filtered query results kept per table
+CACHE_BYTES = 96 * 2**20
+
+
 class Ids:
     """An ascending sequence of ids: a base part (range or array) followed by explicit ids."""
 
@@ -93,6 +97,11 @@ class Ids:
 
     def __len__(self) -> int:
         return len(self.base) + len(self.extra)
+
+    @property
+    def nbytes(self) -> int:
+        base = 0 if isinstance(self.base, range) else self.base.nbytes
+        return base + 8 * len(self.extra)
 
     def position(self, id_: int) -> int:
         """How many ids are strictly smaller than `id_`."""
@@ -242,7 +251,11 @@ class Table:
             return hit
         result = Ids(self._query_base(flt), self._query_added(flt))
         self._cache[key] = result
-        while len(self._cache) > 32:
+        # bounded by entries and by bytes: a full window over millions of rows is ~50 MB
+        while len(self._cache) > 1 and (
+            len(self._cache) > CACHE_ENTRIES
+            or sum(ids.nbytes for ids in self._cache.values()) > CACHE_BYTES
+        ):
             self._cache.popitem(last=False)
         return result
 
