@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ import psutil
 
 GNU_TIME = "/usr/bin/time"
 POLL_INTERVAL_S = 0.2
+POLL_CALLBACK_S = 0.5
 PROGRESS_EVERY_S = 15.0
 
 _live: set[subprocess.Popen] = set()
@@ -128,8 +129,13 @@ def run_measured(
     cwd: Path,
     log_path: Path,
     timeout_s: float,
+    poll: Callable[[], None] | None = None,
 ) -> Measurement:
-    """Run `argv` to completion, printing progress; return wall time and peak RSS."""
+    """Run `argv` to completion, printing progress; return wall time and peak RSS.
+
+    `poll` (if given) is called about every POLL_CALLBACK_S while the command runs, e.g. to
+    sample the sandbox's request counters.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     time_file = log_path.with_suffix(".time")
     use_time = Path(GNU_TIME).exists()
@@ -150,11 +156,15 @@ def run_measured(
         root = psutil.Process(proc.pid)
         peak = 0
         next_progress = start + PROGRESS_EVERY_S
+        next_callback = start
         try:
             while proc.poll() is None:
                 rss = _tree_rss(root)
                 peak = max(peak, rss)
                 now = time.perf_counter()
+                if poll is not None and now >= next_callback:
+                    poll()
+                    next_callback = now + POLL_CALLBACK_S
                 if now >= next_progress:
                     log(
                         f"{label}: {now - start:.0f} s, RSS now {rss / 2**20:.0f} MB, "

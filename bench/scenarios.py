@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,26 +109,45 @@ class RequestStats:
 
 
 def parse_stats(stats: dict) -> RequestStats:
-    """Read the sandbox's stats document (see sandbox/README.md for its shape)."""
+    """Read the sandbox's `/_admin/stats` document: `total`, `by_endpoint` ("v3/applications":
+    n), `by_status`, `rate_limited` (429s), counted since the last `reset-stats`."""
     by_endpoint: dict[str, int] = {}
-    raw_by = stats.get("by_endpoint") or stats.get("endpoints") or stats.get("paths") or {}
-    for key, value in raw_by.items():
-        count = _num(value.get("requests") if isinstance(value, dict) else value)
-        name = key.strip("/").split("/")[-1] if "/" in key else key
-        by_endpoint[name] = by_endpoint.get(name, 0) + count
-    total = _num(stats.get("requests") if not isinstance(stats.get("requests"), dict) else 0)
-    if not total:
-        total = sum(by_endpoint.values())
-    statuses = stats.get("by_status") or stats.get("status") or stats.get("statuses") or {}
-    s429 = _num(stats.get("rate_limited") or stats.get("responses_429") or statuses.get("429"))
+    for key, value in (stats.get("by_endpoint") or {}).items():
+        name = key.split("/", 1)[-1]  # "v3/applications" -> "applications"
+        by_endpoint[name] = by_endpoint.get(name, 0) + _num(value)
     return RequestStats(
-        total=total,
+        total=_num(stats.get("total")),
         by_endpoint=by_endpoint,
-        status_429=s429,
-        first_request_at=stats.get("first_request_at"),
-        last_request_at=stats.get("last_request_at"),
+        status_429=_num(stats.get("rate_limited")),
         raw=stats,
     )
+
+
+class RequestWatcher:
+    """Samples the sandbox's request counter while a run goes on: when requests start and stop."""
+
+    def __init__(self, sandbox: SandboxProcess) -> None:
+        self.sandbox = sandbox
+        self.first: float | None = None
+        self.last: float | None = None
+        self.seen = 0
+
+    def __call__(self) -> None:
+        try:
+            total = _num(self.sandbox.stats().get("total"))
+        except (OSError, BenchError):
+            return
+        now = time.time()
+        if total > 0 and self.first is None:
+            self.first = now
+        if total > self.seen:
+            self.seen = total
+            self.last = now
+
+    def apply(self, stats: RequestStats) -> RequestStats:
+        stats.first_request_at = self.first
+        stats.last_request_at = self.last
+        return stats
 
 
 @dataclass
@@ -206,6 +226,7 @@ class Bench:
         if resources:
             argv += ["--resources", ",".join(resources)]
         sandbox.reset_stats()
+        watcher = RequestWatcher(sandbox)
         m = run_measured(
             name,
             argv,
@@ -213,8 +234,9 @@ class Bench:
             cwd=repo_root(),
             log_path=run_dir / f"{name}-{summary_path.stem}.log",
             timeout_s=self.size.run_timeout_s,
+            poll=watcher,
         )
-        stats = parse_stats(sandbox.stats())
+        stats = watcher.apply(parse_stats(sandbox.stats()))
         if not m.ok:
             raise BenchError(f"{name}: extract failed (exit {m.exit_code}):\n{m.tail()}")
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
@@ -245,6 +267,7 @@ class Bench:
         if loader_file_format:
             argv += ["--loader-file-format", loader_file_format]
         sandbox.reset_stats()
+        watcher = RequestWatcher(sandbox)
         m = run_measured(
             name,
             argv,
@@ -252,8 +275,9 @@ class Bench:
             cwd=repo_root(),
             log_path=run_dir / f"{name}.log",
             timeout_s=self.size.run_timeout_s,
+            poll=watcher,
         )
-        stats = parse_stats(sandbox.stats())
+        stats = watcher.apply(parse_stats(sandbox.stats()))
         if not m.ok:
             raise BenchError(f"{name}: baseline failed (exit {m.exit_code}):\n{m.tail()}")
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}

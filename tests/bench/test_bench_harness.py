@@ -7,12 +7,17 @@ sandbox's request counters) and writes its table.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+import pytest
+
 from bench import report
 from bench.procs import run_measured
+from bench.sizes import SIZES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -84,3 +89,58 @@ def test_bad_arguments_give_one_line_and_exit_2() -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "invalid choice: 'huge'" in proc.stderr
+
+
+@pytest.mark.slow
+def test_tiny_run_end_to_end(tmp_path: Path) -> None:
+    """Baseline and ours against a tiny sandbox: same records, the sandbox's counters, a table."""
+    from bench.baseline import ENDPOINTS
+    from sandbox.data import Organisation
+    from sandbox.expected import expected_count
+
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--size",
+            "tiny",
+            "--scenarios",
+            "full",
+            "--versions",
+            "v1",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads((out / "latest.json").read_text())
+    assert "## Targets" in (out / "latest.md").read_text()
+
+    org = Organisation(candidates=SIZES["tiny"].candidates)
+    counts = {e: expected_count(org, e, "v1") for e in ENDPOINTS}
+    runs = doc["results"]["scenario_1_full_load"]["runs"]
+    assert runs["baseline_v1"]["rows"] == counts
+    assert runs["ours_v1_baseline_endpoints"]["rows"] == counts
+    # The baseline sends no per_page: Harvest's default page of 100 records, one request per page.
+    assert runs["baseline_v1"]["requests"] == sum(max(1, -(-n // 100)) for n in counts.values())
+    assert runs["ours_v1_baseline_endpoints"]["requests"] > 0
+    assert doc["results"]["scenario_1_full_load"]["comparison"]["same_records"] is True
+
+    inc = doc["results"]["scenario_4_incremental"]["runs"]["v1"]
+    assert inc["incremental_requests"] > 0
+    assert inc["requests_share"] == round(inc["incremental_requests"] / inc["full_requests"], 4)
+    assert {t["status"] for t in doc["targets"]} <= {"met", "MISSED", "not measured"}
+    assert not doc["failures"]
+    # nothing left running: the sandbox and every measured process were stopped
+    leftovers = [
+        p.info["pid"]
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if any(str(out) in arg for arg in (p.info["cmdline"] or []))
+    ]
+    assert leftovers == []
