@@ -399,10 +399,19 @@ class V1Renderer:
 
     def scheduled_interviews(self, i: Record) -> dict:
         org = self.org
-        scorecards = []  # the scorecard of a complete interview shares its stage kit
         stage_id = i["job_interview_id"] // 10
         stage = self._small("job_interview_stages", stage_id)
-        interviewer = self.user_ref(i["organizer_id"])
+        # the scorecard of a complete interview is the one written for the same stage
+        card = next(
+            (
+                c
+                for c in org.child_rows("scorecards", i["application_id"])
+                if c["interview_kit_id"] // 10 == stage_id
+            ),
+            None,
+        )
+        interviewer_id = card["interviewer_id"] if card else i["organizer_id"]
+        interviewer = org.get("users", interviewer_id)
         return {
             "id": i["id"],
             "application_id": i["application_id"],
@@ -411,26 +420,25 @@ class V1Renderer:
             "end": {"date_time": i["ends_at"]},
             "location": i["location"],
             "video_conferencing_url": i["video_conferencing_url"],
-            "status": "complete"
-            if i["status"] == "complete"
-            else ("awaiting_feedback" if i["status"] == "awaiting_feedback" else "scheduled"),
+            "status": i["status"]
+            if i["status"] in ("complete", "awaiting_feedback")
+            else "scheduled",
             "created_at": i["created_at"],
             "updated_at": i["updated_at"],
             "interview": {"id": i["job_interview_id"], "name": stage["name"] if stage else None},
-            "organizer": interviewer,
+            "organizer": self.user_ref(i["organizer_id"]),
             "interviewers": [
                 {
                     "id": interviewer["id"],
                     "employee_id": interviewer["employee_id"],
                     "name": interviewer["name"],
-                    "email": org.get("users", interviewer["id"])["primary_email"],
+                    "email": interviewer["primary_email"],
                     "response_status": "accepted",
-                    "scorecard_id": None,
+                    "scorecard_id": card["id"] if card else None,
                 }
             ]
             if interviewer
             else [],
-            "scorecards": scorecards,
         }
 
     def scorecards(self, s: Record) -> dict:
@@ -438,7 +446,7 @@ class V1Renderer:
         stage = self._small("job_interview_stages", s["interview_kit_id"] // 10)
         app = org.get("applications", s["application_id"])
         rating = s["candidate_rating"]
-        buckets = ("definitely_not", "no", "yes", "strong_yes", "no_decision")
+        buckets = ("definitely_not", "no", "mixed", "yes", "strong_yes")
         return {
             "id": s["id"],
             "updated_at": s["updated_at"],
@@ -455,9 +463,7 @@ class V1Renderer:
             "attributes": [
                 {"name": "Communication", "type": "Skills", "note": None, "rating": "yes"}
             ],
-            "ratings": {
-                b: (["Communication"] if b == rating else []) for b in buckets if b != "no_decision"
-            },
+            "ratings": {b: (["Communication"] if b == rating else []) for b in buckets},
             "questions": [{"id": None, "question": "Key Take-Aways", "answer": s["notes"] or ""}],
         }
 

@@ -137,3 +137,16 @@ def test_expected_rejects_unknown_names(sandbox: SandboxHandle) -> None:
         expected_count(sandbox.org, "application_stages", "v1")
     with pytest.raises(ValueError, match="unknown API version"):
         expected_count(sandbox.org, "jobs", "v2")
+
+
+def test_interviews_point_at_their_scorecards(sandbox: SandboxHandle) -> None:
+    interviews = v1_all(sandbox, "scheduled_interviews", per_page=500)[0]
+    cards = _by_id(v3_all(sandbox, "scorecards", per_page=500)[0])
+    linked = [iv["interviewers"][0]["scorecard_id"] for iv in interviews]
+    complete = [iv for iv in interviews if iv["status"] == "complete"]
+    assert all(iv["interviewers"][0]["scorecard_id"] in cards for iv in complete)
+    assert sorted(x for x in linked if x) == sorted(cards)
+    for iv in complete:
+        card = cards[iv["interviewers"][0]["scorecard_id"]]
+        assert card["application_id"] == iv["application_id"]
+        assert card["interviewer_id"] == iv["interviewers"][0]["id"]
