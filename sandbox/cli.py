@@ -113,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=3600,
         help="v3 access token lifetime in seconds (default 3600)",
     )
+    p.add_argument(
+        "--token-expiry",
+        choices=("expires_in", "expires_at", "both"),
+        default="expires_in",
+        help="lifetime field(s) of the token response (some tenants send expires_at)",
+    )
     f = p.add_argument_group("faults (all off by default)")
     f.add_argument("--error-rate", type=_rate, default=0.0, help="share of API requests -> 500")
     f.add_argument(
@@ -154,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated endpoints answered 403 (e.g. offers,v1/eeoc)",
     )
     f.add_argument("--fault-seed", type=int, default=0, help="seed of --error-rate")
+    f.add_argument(
+        "--bare-429",
+        action="store_true",
+        help="429 responses without X-RateLimit-* headers (seen in the wild)",
+    )
+    f.add_argument(
+        "--header-case-quirk",
+        action="store_true",
+        help="spell the rate-limit headers X-Ratelimit-* (seen in the wild)",
+    )
     return p
 
 
@@ -170,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         truncate_every=args.truncate_every,
         forbidden=[x for x in args.forbidden.split(",") if x],
         seed=args.fault_seed,
+        bare_429=int(args.bare_429),
+        header_case_quirk=int(args.header_case_quirk),
     )
     settings = Settings(
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
         token_lifetime=args.token_lifetime,
+        token_expiry=args.token_expiry,
         host=args.host,
         port=args.port,
         faults=faults,

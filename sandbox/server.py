@@ -143,6 +143,8 @@ class Faults:
         default_factory=list
     )  # endpoints answered 403 (e.g. "offers", "v1/eeoc")
     seed: int = 0  # seed of the error_rate RNG
+    bare_429: int = 0  # 1: 429 responses carry Retry-After but no X-RateLimit-* headers
+    header_case_quirk: int = 0  # 1: rate-limit headers spelled X-Ratelimit-* (as seen in v1)
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
@@ -179,6 +181,7 @@ class Settings:
         default_factory=lambda: env_default("SANDBOX_CLIENT_SECRET", "sandbox-secret")
     )
     token_lifetime: int = 3600  # seconds
+    token_expiry: str = "expires_in"  # token response: expires_in | expires_at | both
     rate_limit: int = 0  # requests per window; 0 = unlimited
     rate_window: float = 10.0  # seconds
     host: str = "127.0.0.1"
@@ -245,6 +248,8 @@ class SandboxServer:
     def __init__(self, org: Organisation, settings: Settings | None = None):
         self.org = org
         self.settings = settings or Settings()
+        if self.settings.token_expiry not in ("expires_in", "expires_at", "both"):
+            raise ValueError("token_expiry must be expires_in, expires_at or both")
         self.v1 = V1Renderer(org)
         self.lock = threading.RLock()
         self.tokens: dict[str, float] = {}  # access token -> expiry (time.time())
@@ -399,11 +404,14 @@ class SandboxServer:
         with self.lock:
             self.tokens[token] = time.time() + self.settings.token_lifetime
             self._stats["tokens_issued"] += 1
-        return {
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": self.settings.token_lifetime,
-        }
+        body: dict[str, Any] = {"access_token": token, "token_type": "Bearer"}
+        style = self.settings.token_expiry
+        if style in ("expires_in", "both"):
+            body["expires_in"] = self.settings.token_lifetime
+        if style in ("expires_at", "both"):
+            expires = time.time() + self.settings.token_lifetime
+            body["expires_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
+        return body
 
     def check_v3_auth(self, authorization: str | None) -> None:
         if not authorization or not authorization.startswith("Bearer "):
@@ -713,10 +721,16 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         if truncate:
             payload = payload[: max(1, len(payload) // 2)]
+        headers = dict(headers or {})
+        faults = self.sandbox.faults
+        if status == 429 and faults.bare_429:  # seen in the wild: 429 without X-RateLimit-*
+            headers = {k: v for k, v in headers.items() if not k.startswith("X-RateLimit-")}
+        if faults.header_case_quirk:  # seen in the wild: X-Ratelimit-Limit
+            headers = {k.replace("X-RateLimit-", "X-Ratelimit-"): v for k, v in headers.items()}
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
-        for k, v in (headers or {}).items():
+        for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(payload)

@@ -169,3 +169,32 @@ def test_info(sandbox: SandboxHandle) -> None:
     info = _admin(sandbox, "info").json()
     assert info["seed"] == 42 and info["candidates"] == 200
     assert info["counts"]["applications"] == sandbox.org.count("applications")
+
+
+def test_bare_429_and_header_case_quirks(sandbox_factory) -> None:
+    sb = sandbox_factory(candidates=10, rate_limit=1, rate_window=60, bare_429=1)
+    assert v1_get(sb, "jobs").status_code == 200
+    r = v1_get(sb, "jobs")
+    assert r.status_code == 429 and r.headers["Retry-After"]
+    assert not any(h in r.headers for h in RL)
+    sb.set_faults(header_case_quirk=1)
+    sb.set_rate_limit(0)
+    r = v1_get(sb, "jobs")
+    raw = [name for name, _ in r.raw.headers.items()]
+    assert "X-Ratelimit-Limit" in raw and "X-RateLimit-Limit" not in raw
+
+
+def test_token_expiry_styles(sandbox_factory) -> None:
+    for style, keys in (("expires_at", {"expires_at"}), ("both", {"expires_in", "expires_at"})):
+        sb = sandbox_factory(candidates=5, token_expiry=style)
+        body = requests.post(
+            sb.auth_url,
+            auth=(sb.client_id, sb.client_secret),
+            data={"grant_type": "client_credentials"},
+            timeout=TIMEOUT,
+        ).json()
+        assert keys <= set(body) and ({"expires_in", "expires_at"} - keys).isdisjoint(body)
+        if "expires_at" in body:
+            assert body["expires_at"].endswith("Z")
+    with pytest.raises(ValueError, match="token_expiry"):
+        sandbox_factory(candidates=5, token_expiry="never")
