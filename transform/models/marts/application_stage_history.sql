@@ -6,7 +6,8 @@
 
 with
 
-application_stages as (
+-- read with either API version (empty for v1) so the model's inputs do not depend on it
+application_stages as (  -- noqa: ST03
 
     select * from {{ ref('stg_greenhouse__application_stages') }}
 

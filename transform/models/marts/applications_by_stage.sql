@@ -25,7 +25,8 @@ applications as (
 
 ),
 
-application_stages as (
+-- read with either API version (empty for v1) so the model's inputs do not depend on it
+application_stages as (  -- noqa: ST03
 
     select * from {{ ref('stg_greenhouse__application_stages') }}
 
@@ -46,7 +47,7 @@ current_counts as (
         sum(case when status = 'hired' then 1 else 0 end) as applications_hired
     from applications
     where current_stage_id is not null
-    group by current_stage_id
+    group by 1
 
 ),
 
@@ -73,8 +74,8 @@ reached_counts as (
     inner join current_orders
         on
             stages.job_id = current_orders.job_id
-            and current_orders.current_stage_order >= stages.stage_order
-    group by stages.stage_id
+            and stages.stage_order <= current_orders.current_stage_order
+    group by 1
 
 ),
 {%- else %}
@@ -88,7 +89,7 @@ reached_counts as (
     inner join applications
         on application_stages.application_id = applications.application_id
     where application_stages.entered_at is not null
-    group by application_stages.stage_id
+    group by 1
 
 ),
 {%- endif %}

@@ -21,7 +21,7 @@ application_counts as (
         sum(case when status = 'hired' then 1 else 0 end) as hired_applications,
         min(applied_at) as first_applied_at
     from applications
-    group by candidate_id
+    group by 1
 
 ),
 

@@ -38,7 +38,7 @@ aggregated as (
             case when status in ('accepted', 'rejected') then days_to_resolve end
         ) as resolve_days_count
     from offers
-    group by job_id, cohort_month
+    group by 1, 2
 
 ),
 

@@ -1,11 +1,12 @@
-{#- One row per job interview stage (v3 job_interview_stages, v1 job_stages), deleted ones included. -#}
+{#- One row per job interview stage (v3 job_interview_stages, v1 job_stages), deleted ones kept. -#}
 {%- set api_version = greenhouse_api_version() -%}
+{%- set raw_table = 'job_stages' if api_version == 'v1' else 'job_interview_stages' -%}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'job_stages' if api_version == 'v1' else 'job_interview_stages') }}
+    select * from {{ source('greenhouse', raw_table) }}
 
 ),
 

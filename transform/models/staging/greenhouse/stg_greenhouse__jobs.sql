@@ -1,4 +1,7 @@
-{#- One row per job; department and office = the job's first (v3 department_id / office_ids[0], v1 departments[0] / offices[0]). -#}
+{#-
+    One row per job. Department: v3 department_id / the first of v1 departments[]; office: the
+    first of v3 office_ids[] / v1 offices[].
+-#}
 {%- set api_version = greenhouse_api_version() -%}
 {%- if api_version == 'v1' %}
 {{ config(pre_hook=[
@@ -73,10 +76,10 @@ renamed as (
         {{ to_utc_timestamp('source.closed_at') }} as closed_at
 
     from source
-    {%- if api_version == 'v1' %}
+    {% if api_version == 'v1' -%}
     left join first_department
         on source._dlt_id = first_department._dlt_parent_id
-    {%- endif %}
+    {% endif -%}
     left join first_office
         on source._dlt_id = first_office._dlt_parent_id
 
