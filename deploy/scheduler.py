@@ -95,22 +95,27 @@ class PipelineRunner:
         self.failures = 0
         self.done = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = False
         self._lock = threading.Lock()
 
     def __call__(self) -> int:
+        began = time.monotonic()
         with self._lock:
+            if self._stopping:
+                return 0
             self.runs += 1
             number = self.runs
-        log.info("run %d started: %s", number, shlex.join(self.command))
-        began = time.monotonic()
-        try:
-            # The child inherits stdout/stderr, so the pipeline's own log lines stay in the log.
-            self._process = subprocess.Popen(self.command)
-            code = self._process.wait()
-        except OSError as exc:
-            log.error("run %d FAILED: cannot start %s: %s", number, self.command[0], exc)
-            code = 127
-        finally:
+            try:
+                # The child inherits stdout/stderr: the pipeline's own log lines stay in the log.
+                process = self._process = subprocess.Popen(self.command)
+            except OSError as exc:
+                self.failures += 1
+                log.error("run %d FAILED: cannot start %s: %s", number, self.command[0], exc)
+                self._finish(number)
+                return 127
+        log.info("run %d started (pid %d): %s", number, process.pid, shlex.join(self.command))
+        code = process.wait()
+        with self._lock:
             self._process = None
         took = time.monotonic() - began
         if code == 0:
@@ -122,13 +127,18 @@ class PipelineRunner:
         else:
             self.failures += 1
             log.error("run %d FAILED: exit %d after %.1fs", number, code, took)
-        if self.max_runs and number >= self.max_runs:
-            self.done.set()
+        self._finish(number)
         return code
 
+    def _finish(self, number: int) -> None:
+        if self.max_runs and number >= self.max_runs:
+            self.done.set()
+
     def stop(self) -> None:
-        """Ask a running child to stop (SIGTERM), then kill it after the grace period."""
-        process = self._process
+        """No new runs; ask a running child to stop (SIGTERM), kill it after the grace period."""
+        with self._lock:
+            self._stopping = True
+            process = self._process
         if process is None or process.poll() is not None:
             return
         log.info("stopping the running pipeline (SIGTERM, %ds grace)", STOP_GRACE_SECONDS)
