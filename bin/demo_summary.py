@@ -118,6 +118,14 @@ def render(con: Any, months: int = 12) -> str:
             f"  {r['cohort_month']:%Y-%m}  {r['offers']:>6} {r['sent']:>5} {r['accepted']:>8}"
             f" {r['rejected']:>8} {r['pending']:>7} {_rate(rate):>10}"
         )
+    if rows:
+        accepted = sum(r["accepted"] for r in rows)
+        rejected = sum(r["rejected"] for r in rows)
+        rate = None if accepted + rejected == 0 else Decimal(accepted) / (accepted + rejected)
+        out.append(
+            f"  {'all':<8} {sum(r['offers'] for r in rows):>6} {sum(r['sent'] for r in rows):>5}"
+            f" {accepted:>8} {rejected:>8} {sum(r['pending'] for r in rows):>7} {_rate(rate):>10}"
+        )
     return "\n".join(out)
 
 
@@ -135,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with duckdb.connect(str(args.duckdb_path), read_only=True) as con:
-            print(render(con, args.months))
+            text = render(con, args.months)
+        print(f"\n=== Greenhouse ELT summary: {args.duckdb_path} ===\n")
+        print(text)
     except duckdb.Error as exc:
         message = " ".join(str(exc).split())
         print(
