@@ -163,18 +163,16 @@ class RateLimiter:
                 # Responses of one window arrive out of order across threads: the lowest wins.
                 self.remaining = min(self.remaining, remaining)  # type: ignore[type-var]
         if response.status_code == 429:
+            # Retry-After rules; without it, wait for the advertised reset (or 1 s).
             retry_after = _header_number(response, "Retry-After")
-            if retry_after is None and reset_at is not None:
-                retry_after = reset_at - now
-            pause = max(retry_after if retry_after is not None else 1.0, 0.0)
+            if retry_after is None:
+                retry_after = (reset_at - now) if reset_at is not None else 1.0
+                self.remaining = 0 if reset_at is not None else None
+            pause = max(retry_after, 0.0)
             # Count only the extension of the shared pause, not every thread's copy of it.
             extension = max(0.0, now + pause - max(self.pause_until, now))
             self.pause_until = max(self.pause_until, now + pause)
             self._stats.add(waited_seconds=extension)
-            # Retry-After said "wait": whatever remaining we believed was wrong.
-            self.remaining = 0 if reset_at is not None else None
-            if reset_at is not None:
-                self.reset_at = max(reset_at, now + pause)
 
 
 class ThrottledAdapter(HTTPAdapter):

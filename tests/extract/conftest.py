@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +37,17 @@ _SCRUB_PREFIXES = (
 )
 
 
+# Each CLI run is a fresh interpreter. Where PYTHONDONTWRITEBYTECODE is set (as on the shared
+# build machine) every run would recompile dlt, pyarrow, pandas... (~4 s CPU): keep bytecode in a
+# cache outside the repository and the venv instead.
+PYCACHE = Path(tempfile.gettempdir()) / "greenhouse-elt-test-pycache"
+
+
 def clean_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
+    return env
 
 
 def entity_of(version: str, table: str) -> str:
@@ -74,13 +84,20 @@ class Target:
         self._connect = connect
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.query_many([sql])[0]
+
+    def query_many(self, sqls: list[str]) -> list[list[tuple[Any, ...]]]:
+        """Several queries on one connection (opening a DuckDB file is not free)."""
         conn = self._connect()
         try:
             if self.name == "duckdb":
-                return conn.execute(sql).fetchall()
+                return [conn.execute(sql).fetchall() for sql in sqls]
+            out = []
             with conn.cursor() as cur:
-                cur.execute(sql)
-                return cur.fetchall()
+                for sql in sqls:
+                    cur.execute(sql)
+                    out.append(cur.fetchall())
+            return out
         finally:
             conn.close()
 
@@ -91,13 +108,19 @@ class Target:
         return {r[0] for r in rows}
 
     def ids(self, table: str) -> list[int]:
-        return sorted(r[0] for r in self.query(f"select id from {DATASET}.{table}"))
+        return self.ids_many([table])[table]
+
+    def ids_many(self, tables: list[str]) -> dict[str, list[int]]:
+        results = self.query_many([f"select id from {DATASET}.{t} order by id" for t in tables])
+        return {t: [r[0] for r in rows] for t, rows in zip(tables, results, strict=True)}
 
     def count(self, table: str) -> int:
         return int(self.query(f"select count(*) from {DATASET}.{table}")[0][0])
 
     def counts(self) -> dict[str, int]:
-        return {t: self.count(t) for t in sorted(self.tables()) if not t.startswith("_dlt")}
+        tables = sorted(t for t in self.tables() if not t.startswith("_dlt"))
+        sql = " union all ".join(f"select '{t}', count(*) from {DATASET}.{t}" for t in tables)
+        return {name: int(n) for name, n in self.query(sql)}
 
     def json_column(self, table: str, column: str) -> dict[int, Any]:
         rows = self.query(f"select id, {column} from {DATASET}.{table}")

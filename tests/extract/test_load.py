@@ -26,9 +26,12 @@ def _as_utc(value: Any) -> datetime | None:
 
 def assert_every_record_landed(target: Target, sandbox: Any, version: str) -> None:
     tables = target.tables()
-    for table in default_resources(version):
-        assert table in tables, f"raw table {table} missing"
-        landed = target.ids(table)
+    wanted = default_resources(version)
+    missing_tables = [t for t in wanted if t not in tables]
+    assert not missing_tables, f"raw tables missing: {missing_tables}"
+    all_ids = target.ids_many(wanted)
+    for table in wanted:
+        landed = all_ids[table]
         expected = sorted(org_ids(sandbox.org, entity_of(version, table)))
         duplicates = [i for i, n in Counter(landed).items() if n > 1]
         assert not duplicates, f"{table}: duplicate ids {duplicates[:5]}"

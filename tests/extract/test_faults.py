@@ -1,0 +1,127 @@
+"""Each sandbox fault ends in a complete load or in one clear failure that loses no data."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.endpoints import default_resources
+from extract.settings import load_settings
+from extract.source import HttpContext, _pages
+from tests.extract.conftest import duckdb_target, entity_of, org_ids
+from tests.extract.test_config import environ
+from tests.extract.test_load import assert_every_record_landed
+
+# Small but multi-page: application_stages and interviews need several 500-record pages.
+SIZE = 200
+
+
+@pytest.mark.parametrize(
+    ("version", "faults"),
+    [
+        ("v3", {"error_every": 4}),
+        ("v1", {"error_every": 3}),
+        ("v3", {"drop_every": 5}),
+        ("v1", {"drop_every": 4}),
+        ("v3", {"truncate_every": 4}),
+        ("v1", {"truncate_every": 3}),
+    ],
+    ids=["v3-500s", "v1-500s", "v3-dropped", "v1-dropped", "v3-truncated", "v1-truncated"],
+)
+def test_transient_faults_are_retried(sandbox_factory, run_extract, extract_env, version, faults):
+    sandbox = sandbox_factory(candidates=SIZE, **faults)
+    run = run_extract({**extract_env, **sandbox.env(version)}).check()
+    assert sum(sandbox.stats()["faults"].values()) > 0, "the fault never fired"
+    assert run.summary["retried_errors"] > 0
+    assert_every_record_landed(duckdb_target(extract_env), sandbox, version)
+
+
+def test_429_storm_waits_retry_after(sandbox_factory, run_extract, extract_env):
+    sandbox = sandbox_factory(candidates=SIZE, storm_429=6, retry_after=1)
+    run = run_extract({**extract_env, **sandbox.env("v3")}).check()
+    assert run.summary["rate_limited_429"] == sandbox.stats()["rate_limited"] == 6
+    assert run.summary["rate_limit_wait_seconds"] >= 1
+    assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
+
+
+def test_persistent_500_fails_clearly_and_keeps_loaded_data(
+    sandbox_factory, run_extract, extract_env
+):
+    sandbox = sandbox_factory(candidates=SIZE)
+    env = {**extract_env, **sandbox.env("v3"), "GREENHOUSE_MAX_ATTEMPTS": "3"}
+    run_extract(env).check()
+    target = duckdb_target(extract_env)
+    before = target.counts()
+    sandbox.advance(0.05)
+    sandbox.set_faults(error_rate=1.0)
+    run = run_extract(env)
+    assert run.returncode == 1
+    assert len(run.error_lines) == 1 and "HTTP 500" in run.error_lines[0], run.stderr
+    assert "Traceback" not in run.stderr
+    assert target.counts() == before  # nothing half-loaded
+    # once the API recovers, the next run catches up completely
+    sandbox.set_faults()
+    run_extract(env).check()
+    assert_every_record_landed(target, sandbox, "v3")
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_403_on_one_endpoint(sandbox_factory, run_extract, extract_env, version):
+    sandbox = sandbox_factory(candidates=SIZE)
+    env = {**extract_env, **sandbox.env(version)}
+    run_extract(env).check()
+    target = duckdb_target(extract_env)
+    before = target.counts()
+
+    sandbox.advance(0.05)
+    sandbox.set_faults(forbidden=["offers", "departments"])
+    failed = run_extract(env)
+    assert failed.returncode == 1
+    assert len(failed.error_lines) == 1, failed.stderr
+    line = failed.error_lines[0]
+    assert "403" in line and "--skip-forbidden" in line
+    assert ("departments" in line) or ("offers" in line)
+    if version == "v3":
+        assert "harvest:departments:list" in line or "harvest:offers:list" in line
+    assert target.counts() == before
+
+    skipped = run_extract(env, "--skip-forbidden").check()
+    assert set(skipped.summary["skipped_forbidden"]) == {"offers", "departments"}
+    # the forbidden tables keep what they had (the replace table is not emptied) ...
+    assert target.count("departments") == before["departments"]
+    assert target.count("offers") == before["offers"]
+    # ... and every other endpoint is complete and current
+    for table in default_resources(version):
+        if table in ("offers", "departments"):
+            continue
+        expected = sorted(org_ids(sandbox.org, entity_of(version, table)))
+        assert target.ids(table) == expected, table
+
+    # permission granted again: the next run loads the offers it missed
+    sandbox.set_faults()
+    run_extract(env).check()
+    assert_every_record_landed(target, sandbox, version)
+
+
+def test_expired_token_is_refreshed_once(sandbox):
+    """A 401 mid-run (token revoked/expired early): one new token, the request is re-sent."""
+    with environ(sandbox.env("v3")):
+        settings = load_settings(resources="departments")
+    ctx = HttpContext.create(settings)
+    endpoint = __import__("extract.endpoints", fromlist=["V3"]).V3["departments"]
+    first = [r["id"] for page in _pages(ctx, endpoint, {}) for r in page]
+    assert sandbox.stats()["tokens_issued"] == 1
+    assert sandbox.expire_tokens() == 1
+    second = [r["id"] for page in _pages(ctx, endpoint, {}) for r in page]
+    assert first == second == sorted(org_ids(sandbox.org, "departments"), reverse=True)
+    stats = sandbox.stats()
+    assert stats["tokens_issued"] == 2
+    assert stats["by_status"].get("401") == 1
+
+
+def test_token_expiry_during_a_run(sandbox_factory, run_extract, extract_env):
+    # tokens live 1 s and every response takes a while: the run outlives many tokens
+    sandbox = sandbox_factory(candidates=SIZE, token_lifetime=1, slow_ms=150)
+    run = run_extract({**extract_env, **sandbox.env("v3")}).check()
+    assert sandbox.stats()["tokens_issued"] >= 2
+    assert run.summary["requests"] > 0
+    assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
