@@ -1,0 +1,213 @@
+"""The image's command, run here without Docker: the Dockerfile's ENTRYPOINT + CMD, with the
+Dockerfile's ENV and the environment docker-compose.yml gives the service, against the sandbox and a
+fresh PostgreSQL database (the compose `postgres` service stands in as the `postgres_db` fixture).
+
+Paths inside the image map onto this checkout: /app -> the repository, /data -> a temporary
+directory (the volume). Expected figures come from the sandbox's own records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extract.endpoints import default_resources
+from sandbox.expected import expected_ids
+from tests.deploy.helpers import ROOT, VENV_BIN, dockerfile_stages, exec_form, service_environment
+from tests.fixtures.postgres import PostgresDatabase
+from tests.fixtures.sandbox import SandboxHandle
+from tests.transform.checks import check_marts
+
+COMPOSE_SANDBOX_URL = "http://127.0.0.1:8765"
+# Variables of the developer's shell that would change what the image run does.
+SCRUB = (
+    "DEST",
+    "DUCKDB_",
+    "GREENHOUSE_",
+    "POSTGRES_",
+    "DBT_",
+    "SNOWFLAKE_",
+    "BIGQUERY_",
+    "SCHEDULE",
+)
+
+
+def image_environment(volume: Path) -> dict[str, str]:
+    """The runtime stage's ENV, with the image's paths mapped onto this machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUB)}
+    for key, value in dockerfile_stages()[-1].env().items():
+        if key == "PATH":
+            value = f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
+        elif key == "HOME":
+            value = str(volume.parent / "home")
+        else:
+            value = value.replace("/data", str(volume)).replace("/app", str(ROOT))
+        env[key] = value
+    return env
+
+
+def image_command(*override: str) -> list[str]:
+    runtime = dockerfile_stages()[-1]
+    entrypoint = exec_form(runtime.all("ENTRYPOINT")[-1])
+    command = list(override) or exec_form(runtime.all("CMD")[-1])
+    return [arg.replace("/app", str(ROOT)) for arg in entrypoint + command]
+
+
+def compose_environment(
+    service: str, sandbox: SandboxHandle, database: PostgresDatabase
+) -> dict[str, str]:
+    """What compose gives `service` with no .env, pointed at this sandbox and database."""
+    env = service_environment(service, {})
+    for key in ("GREENHOUSE_BASE_URL", "GREENHOUSE_AUTH_URL"):
+        if key in env:
+            env[key] = env[key].replace(COMPOSE_SANDBOX_URL, sandbox.base_url)
+    env.update(database.env())
+    return env
+
+
+def run_image(
+    env: dict[str, str], *command: str, cwd: Path, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        image_command(*command), env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def raw_ids(database: PostgresDatabase, table: str) -> set[int]:
+    with database.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(f'select id from greenhouse_raw."{table}"')
+        return {row[0] for row in cursor.fetchall()}
+
+
+def dbt_results(target: Path) -> list[dict[str, Any]]:
+    return json.loads((target / "run_results.json").read_text())["results"]
+
+
+@pytest.fixture
+def volume(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+def test_compose_demo_credentials_are_the_sandbox_defaults(sandbox: SandboxHandle) -> None:
+    env = service_environment("pipeline", {})
+    assert env["GREENHOUSE_CLIENT_ID"] == sandbox.client_id
+    assert env["GREENHOUSE_CLIENT_SECRET"] == sandbox.client_secret
+    assert env["GREENHOUSE_API_TOKEN"] == sandbox.api_token
+    assert env["GREENHOUSE_AUTH_URL"] == f"{COMPOSE_SANDBOX_URL}/token"
+    assert sandbox.auth_url == f"{sandbox.base_url}/token"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_image_command_with_compose_environment_loads_and_builds_postgres(
+    sandbox: SandboxHandle, postgres_db: PostgresDatabase, volume: Path
+) -> None:
+    env = {**image_environment(volume), **compose_environment("pipeline", sandbox, postgres_db)}
+    assert env["DEST"] == "postgres"
+    result = run_image(env, cwd=volume)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    assert "run finished: extract + transform succeeded" in result.stderr
+
+    # Every default resource landed completely, and the marts equal the sandbox's own figures.
+    for entity in default_resources("v3"):
+        assert raw_ids(postgres_db, entity) == expected_ids(sandbox.org, entity, "v3"), entity
+    with postgres_db.connect() as connection:
+        check_marts(connection, sandbox.org, "v3")
+
+    # Everything the run wrote is on the volume: dbt's artifacts and logs, dlt's pipeline state.
+    results = dbt_results(volume / "dbt" / "target")
+    assert results and all(r["status"] in ("success", "pass") for r in results)
+    assert (volume / "dbt" / "logs" / "dbt.log").exists()
+    assert any((volume / "pipelines").iterdir())
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_scheduler_service_runs_the_pipeline_and_logs_its_exit_status(
+    sandbox: SandboxHandle, postgres_db: PostgresDatabase, volume: Path
+) -> None:
+    # The scheduler talks to real Greenhouse unless told otherwise: here, .env points it at the
+    # sandbox (what a user does with the variables in .env.example).
+    env = {
+        **image_environment(volume),
+        **compose_environment("scheduler", sandbox, postgres_db),
+        **sandbox.env("v3"),
+        "SCHEDULE": "* * * * * *",  # every second (6th field = seconds): fires right away
+        "SCHEDULE_MAX_RUNS": "1",
+    }
+    command = load_scheduler_command()
+    result = run_image(env, *command, cwd=volume)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    assert "run 1 finished: exit 0 (succeeded)" in result.stderr
+    assert "stopped after 1 run(s), 0 failed" in result.stderr
+    assert raw_ids(postgres_db, "applications") == expected_ids(sandbox.org, "applications", "v3")
+
+
+def load_scheduler_command() -> list[str]:
+    from tests.deploy.helpers import load_compose
+
+    return load_compose()["services"]["scheduler"]["command"]
+
+
+@pytest.mark.postgres
+def test_a_failed_run_exits_non_zero_and_names_the_stage(
+    sandbox: SandboxHandle, postgres_db: PostgresDatabase, volume: Path
+) -> None:
+    env = {
+        **image_environment(volume),
+        **compose_environment("pipeline", sandbox, postgres_db),
+        "GREENHOUSE_CLIENT_SECRET": "not-the-secret",
+    }
+    result = run_image(env, cwd=volume, timeout=300)
+    assert result.returncode != 0
+    assert "FAILED in stage 'extract'" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "not-the-secret" not in result.stdout + result.stderr
+
+
+def test_bad_dest_is_one_clear_line(volume: Path) -> None:
+    env = {**image_environment(volume), "DEST": "oracle"}
+    result = run_image(env, cwd=volume, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown DEST 'oracle'; valid values: duckdb postgres snowflake bigquery filesystem"
+    ]
+
+
+def test_an_unwritable_data_volume_is_one_clear_line(tmp_path: Path) -> None:
+    # A regular file where the volume should be: nothing can be created under it (even as root).
+    blocked = tmp_path / "data"
+    blocked.write_text("not a directory")
+    env = image_environment(blocked)
+    result = run_image(env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: cannot write to {blocked}")
+    assert "mount a volume writable by that user at /data" in lines[0]
+
+
+def test_help_and_passthrough_commands(volume: Path) -> None:
+    env = image_environment(volume)
+    help_text = run_image(env, "help", cwd=volume, timeout=60)
+    assert help_text.returncode == 0
+    for command in ("run", "extract", "transform", "demo", "schedule"):
+        assert command in help_text.stdout
+    echoed = run_image(env, "sh", "-c", "echo $DEST:$PYTHONUNBUFFERED", cwd=volume, timeout=60)
+    assert echoed.returncode == 0
+    assert echoed.stdout.strip() == "duckdb:1"
+
+
+def test_schedule_with_a_bad_expression_fails_before_any_run(volume: Path) -> None:
+    env = {**image_environment(volume), "SCHEDULE": "hourly"}
+    result = run_image(env, "schedule", cwd=volume, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: SCHEDULE 'hourly'")
