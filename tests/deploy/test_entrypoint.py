@@ -18,7 +18,14 @@ import pytest
 
 from extract.endpoints import default_resources
 from sandbox.expected import expected_ids
-from tests.deploy.helpers import ROOT, VENV_BIN, dockerfile_stages, exec_form, service_environment
+from tests.deploy.helpers import (
+    ROOT,
+    VENV_BIN,
+    dockerfile_stages,
+    exec_form,
+    load_compose,
+    service_environment,
+)
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
 from tests.transform.checks import check_marts
@@ -143,18 +150,11 @@ def test_scheduler_service_runs_the_pipeline_and_logs_its_exit_status(
         "SCHEDULE": "* * * * * *",  # every second (6th field = seconds): fires right away
         "SCHEDULE_MAX_RUNS": "1",
     }
-    command = load_scheduler_command()
-    result = run_image(env, *command, cwd=volume)
+    result = run_image(env, *load_compose()["services"]["scheduler"]["command"], cwd=volume)
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     assert "run 1 finished: exit 0 (succeeded)" in result.stderr
     assert "stopped after 1 run(s), 0 failed" in result.stderr
     assert raw_ids(postgres_db, "applications") == expected_ids(sandbox.org, "applications", "v3")
-
-
-def load_scheduler_command() -> list[str]:
-    from tests.deploy.helpers import load_compose
-
-    return load_compose()["services"]["scheduler"]["command"]
 
 
 @pytest.mark.postgres
