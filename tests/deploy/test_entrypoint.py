@@ -211,3 +211,29 @@ def test_schedule_with_a_bad_expression_fails_before_any_run(volume: Path) -> No
     result = run_image(env, "schedule", cwd=volume, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: SCHEDULE 'hourly'")
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_fresh_container_resumes_from_the_state_kept_in_the_destination(
+    sandbox: SandboxHandle, postgres_db: PostgresDatabase, tmp_path: Path
+) -> None:
+    # Two runs, each with an empty volume (a new CI runner, a pod without a volume): the second
+    # one must still be incremental, because dlt restores its state from the destination. This is
+    # what the scheduled workflow relies on instead of caching the pipeline directory.
+    summaries = []
+    for run in ("first", "second"):
+        volume = tmp_path / run
+        volume.mkdir()
+        env = {**image_environment(volume), **compose_environment("pipeline", sandbox, postgres_db)}
+        summary = volume / "summary.json"
+        result = run_image(env, "extract", "--summary-json", str(summary), cwd=volume)
+        assert result.returncode == 0, result.stderr[-4000:]
+        summaries.append(json.loads(summary.read_text()))
+    first, second = summaries
+    assert first["total_records_extracted"] >= sum(
+        len(expected_ids(sandbox.org, entity, "v3")) for entity in ("candidates", "applications")
+    )
+    assert second["total_records_extracted"] < first["total_records_extracted"] / 2
+    assert second["total_rows"] == first["total_rows"]  # nothing lost, nothing duplicated
+    assert raw_ids(postgres_db, "applications") == expected_ids(sandbox.org, "applications", "v3")
