@@ -251,7 +251,8 @@ class SandboxServer:
         if self.settings.token_expiry not in ("expires_in", "expires_at", "both"):
             raise ValueError("token_expiry must be expires_in, expires_at or both")
         self.v1 = V1Renderer(org)
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # counters, tokens, faults, rate limiter
+        self.data_lock = threading.RLock()  # the organisation (queries vs advance)
         self.tokens: dict[str, float] = {}  # access token -> expiry (time.time())
         self.limiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window)
         self.faults = self.settings.faults
@@ -344,7 +345,7 @@ class SandboxServer:
             return n
 
     def advance(self, fraction: float = 0.01) -> dict[str, Any]:
-        with self.lock:
+        with self.data_lock:
             return self.org.advance(fraction=fraction)
 
     # ---- request accounting --------------------------------------------------------------------
@@ -823,13 +824,13 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.get("error"):
                 raise ApiError(500, {"message": "Internal Server Error (sandbox fault)"})
             if version == "v3":
-                with sb.lock:  # advance() may be changing the organisation concurrently
+                with sb.data_lock:  # advance() may be changing the organisation concurrently
                     records, cursor = sb.v3_list(endpoint, params)
                 headers = dict(rl_headers)
                 if cursor is not None:
                     headers["Link"] = f'<{self._base()}/v3/{endpoint}?cursor={cursor}>; rel="next"'
             else:
-                with sb.lock:
+                with sb.data_lock:
                     records, info = sb.v1_list(endpoint, params, job_id)
                 headers = dict(rl_headers)
                 link = self._v1_link(parts, params, info)
