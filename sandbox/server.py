@@ -30,6 +30,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+try:  # optional speed-up; the stdlib encoder produces the same JSON
+    import orjson
+except ImportError:  # pragma: no cover - orjson ships with dlt
+    orjson = None  # type: ignore[assignment]
+
 from sandbox.data import Organisation
 from sandbox.store import Filters, iso_to_ms
 from sandbox.v1 import APP_STATUS_V3, OFFER_STATUS_V3, V1_ENDPOINTS, V1Renderer
@@ -591,6 +596,13 @@ class SandboxServer:
         return Filters(time=tuple(time_filters), parents=tuple(parents), equals=tuple(equals))
 
 
+def _dumps(body: Any) -> bytes:
+    """Compact UTF-8 JSON; orjson (installed with dlt) when present: ~5x faster on big pages."""
+    if orjson is not None:
+        return orjson.dumps(body)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 # ---- helpers ----------------------------------------------------------------------------------
 def _basic(authorization: str | None) -> tuple[str, str] | None:
     if not authorization or not authorization.startswith("Basic "):
@@ -719,7 +731,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
     ) -> None:
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = _dumps(body)
         if truncate:
             payload = payload[: max(1, len(payload) // 2)]
         headers = dict(headers or {})
