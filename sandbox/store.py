@@ -165,7 +165,7 @@ class Table:
         self.index = index
         self.generate = generate
         self.n_base = int(index.starts[-1]) if index is not None else 0
-        self.one_row_per_group = index is not None and self.n_base == index.groups
+        self.one_row_per_group = index is not None and bool(np.all(np.diff(index.starts) == 1))
         self.explicit: dict[int, Record] = {}  # modified base rows and added rows
         self.added: list[int] = []  # ids of added rows, ascending
         self.next_id = first_id + self.n_base

@@ -68,3 +68,20 @@ def test_parent_and_equality_filters_match_brute_force() -> None:
         want = [x["id"] for x in org.records(entity) if record_matches(x, flt)]
         assert list(org.query(entity, flt)) == want, (entity, flt)
         assert want, (entity, "the case is empty: it proves nothing")
+
+
+def test_uneven_groups_are_not_mistaken_for_one_row_each() -> None:
+    """3 groups holding 0, 2 and 1 rows: as many rows as groups, but not one per group."""
+    import numpy as np
+
+    from sandbox.store import GroupIndex, Table
+
+    starts = np.array([0, 0, 2, 3])
+    rows = {0: [], 1: [{"id": 101}, {"id": 102}], 2: [{"id": 103}]}
+    bounds = np.zeros(3, dtype=np.int64)
+    table = Table(
+        "t", 101, GroupIndex(starts=starts, lo_created=bounds, hi_updated=bounds), lambda g: rows[g]
+    )
+    assert not table.one_row_per_group
+    assert [r["id"] for r in table.iter_records()] == [101, 102, 103]
+    assert [table.group_of(i) for i in (101, 102, 103)] == [1, 1, 2]
