@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from extract.endpoints import default_resources
 from sandbox.expected import expected_ids
@@ -23,6 +25,7 @@ from tests.deploy.helpers import (
     VENV_BIN,
     dockerfile_stages,
     exec_form,
+    interpolate,
     load_compose,
     service_environment,
 )
@@ -77,11 +80,20 @@ def compose_environment(
     return env
 
 
+def image_workdir() -> Path:
+    return Path(dockerfile_stages()[-1].all("WORKDIR")[-1].replace("/app", str(ROOT)))
+
+
 def run_image(
-    env: dict[str, str], *command: str, cwd: Path, timeout: int = 900
+    env: dict[str, str], *command: str, timeout: int = 900
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        image_command(*command), env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+        image_command(*command),
+        env=env,
+        cwd=image_workdir(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -118,7 +130,7 @@ def test_image_command_with_compose_environment_loads_and_builds_postgres(
 ) -> None:
     env = {**image_environment(volume), **compose_environment("pipeline", sandbox, postgres_db)}
     assert env["DEST"] == "postgres"
-    result = run_image(env, cwd=volume)
+    result = run_image(env)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-6000:]
     assert "run finished: extract + transform succeeded" in result.stderr
@@ -150,7 +162,7 @@ def test_scheduler_service_runs_the_pipeline_and_logs_its_exit_status(
         "SCHEDULE": "* * * * * *",  # every second (6th field = seconds): fires right away
         "SCHEDULE_MAX_RUNS": "1",
     }
-    result = run_image(env, *load_compose()["services"]["scheduler"]["command"], cwd=volume)
+    result = run_image(env, *load_compose()["services"]["scheduler"]["command"])
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     assert "run 1 finished: exit 0 (succeeded)" in result.stderr
     assert "stopped after 1 run(s), 0 failed" in result.stderr
@@ -166,7 +178,7 @@ def test_a_failed_run_exits_non_zero_and_names_the_stage(
         **compose_environment("pipeline", sandbox, postgres_db),
         "GREENHOUSE_CLIENT_SECRET": "not-the-secret",
     }
-    result = run_image(env, cwd=volume, timeout=300)
+    result = run_image(env, timeout=300)
     assert result.returncode != 0
     assert "FAILED in stage 'extract'" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -175,7 +187,7 @@ def test_a_failed_run_exits_non_zero_and_names_the_stage(
 
 def test_bad_dest_is_one_clear_line(volume: Path) -> None:
     env = {**image_environment(volume), "DEST": "oracle"}
-    result = run_image(env, cwd=volume, timeout=60)
+    result = run_image(env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: unknown DEST 'oracle'; valid values: duckdb postgres snowflake bigquery filesystem"
@@ -187,7 +199,7 @@ def test_an_unwritable_data_volume_is_one_clear_line(tmp_path: Path) -> None:
     blocked = tmp_path / "data"
     blocked.write_text("not a directory")
     env = image_environment(blocked)
-    result = run_image(env, cwd=tmp_path, timeout=60)
+    result = run_image(env, timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -197,18 +209,18 @@ def test_an_unwritable_data_volume_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_help_and_passthrough_commands(volume: Path) -> None:
     env = image_environment(volume)
-    help_text = run_image(env, "help", cwd=volume, timeout=60)
+    help_text = run_image(env, "help", timeout=60)
     assert help_text.returncode == 0
     for command in ("run", "extract", "transform", "demo", "schedule"):
         assert command in help_text.stdout
-    echoed = run_image(env, "sh", "-c", "echo $DEST:$PYTHONUNBUFFERED", cwd=volume, timeout=60)
+    echoed = run_image(env, "sh", "-c", "echo $DEST:$PYTHONUNBUFFERED", timeout=60)
     assert echoed.returncode == 0
     assert echoed.stdout.strip() == "duckdb:1"
 
 
 def test_schedule_with_a_bad_expression_fails_before_any_run(volume: Path) -> None:
     env = {**image_environment(volume), "SCHEDULE": "hourly"}
-    result = run_image(env, "schedule", cwd=volume, timeout=60)
+    result = run_image(env, "schedule", timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: SCHEDULE 'hourly'")
 
@@ -227,7 +239,7 @@ def test_a_fresh_container_resumes_from_the_state_kept_in_the_destination(
         volume.mkdir()
         env = {**image_environment(volume), **compose_environment("pipeline", sandbox, postgres_db)}
         summary = volume / "summary.json"
-        result = run_image(env, "extract", "--summary-json", str(summary), cwd=volume)
+        result = run_image(env, "extract", "--summary-json", str(summary))
         assert result.returncode == 0, result.stderr[-4000:]
         summaries.append(json.loads(summary.read_text()))
     first, second = summaries
@@ -237,3 +249,46 @@ def test_a_fresh_container_resumes_from_the_state_kept_in_the_destination(
     assert second["total_records_extracted"] < first["total_records_extracted"] / 2
     assert second["total_rows"] == first["total_rows"]  # nothing lost, nothing duplicated
     assert raw_ids(postgres_db, "applications") == expected_ids(sandbox.org, "applications", "v3")
+
+
+def test_sandbox_service_starts_from_its_compose_command_and_passes_its_health_check(
+    volume: Path,
+) -> None:
+    spec = load_compose()["services"]["sandbox"]
+    command = [interpolate(str(arg), {}) for arg in spec["command"]]
+    # Any free port instead of 8765 (this machine may run other sandboxes), reported in a file.
+    command[command.index("--port") + 1] = "0"
+    port_file = volume / "port"
+    command += ["--port-file", str(port_file)]
+    env = {**image_environment(volume), **service_environment("sandbox", {})}
+    server = subprocess.Popen(
+        image_command(*command),
+        env=env,
+        cwd=image_workdir(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            assert time.monotonic() < deadline, "the sandbox did not start within 120 s"
+            time.sleep(0.2)
+        port = port_file.read_text().strip()
+        test = spec["healthcheck"]["test"]
+        assert test[0] == "CMD"
+        probe = [arg.replace("127.0.0.1:8765", f"127.0.0.1:{port}") for arg in test[1:]]
+        health = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=30)
+        assert health.returncode == 0, health.stderr
+        # The pipeline's default credentials get a token from it.
+        pipeline = service_environment("pipeline", {})
+        token = requests.post(
+            f"http://127.0.0.1:{port}/token",
+            auth=(pipeline["GREENHOUSE_CLIENT_ID"], pipeline["GREENHOUSE_CLIENT_SECRET"]),
+            data={"grant_type": "client_credentials"},
+            timeout=10,
+        )
+        assert token.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
