@@ -145,13 +145,23 @@ def run_extract(
     )
     with ProgressPrinter(ctx) as progress:
         if pipeline.has_pending_data:
-            # A previous run stopped after extracting: load what it extracted first
-            # (dlt's run() would otherwise load it and return without extracting).
+            # A previous run stopped after extracting: finish loading what it extracted.
             log("[extract] loading the pending data of an interrupted earlier run first")
             progress.phase = "pending load"
-            info = pipeline.run()
-            if info is not None:
-                summary.load_ids.extend(info.loads_ids)
+            try:
+                info = pipeline.run()
+                if info is not None:
+                    summary.load_ids.extend(info.loads_ids)
+            except Exception as exc:  # noqa: BLE001 - a package cut off by kill -9
+                log(
+                    "[extract] the interrupted run left an unusable package "
+                    f"({type(exc).__name__}); discarding it: this run re-reads its window"
+                )
+        # The destination is the single source of truth for cursors: every run starts from the
+        # state committed together with the last *complete* load (dlt stores it in the dataset
+        # and restores it when the local working dir is gone). A run killed at any point can
+        # leave local state ahead of the data; it is never used.
+        pipeline = pipeline.drop()
         progress.phase = "extract/normalize/load"
         info = pipeline.run(
             greenhouse_source(ctx),

@@ -86,35 +86,39 @@ class RateLimiter:
         self.reset_at: float | None = None  # time.monotonic() of the next window
         self.pause_until = 0.0
         self.in_flight = 0
+        self.epoch = 0
         self._budget_waiters = 0
         self._budget_wait_started = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self) -> int:
+        """Block until a request may be sent; returns the window epoch it is sent in."""
         with self._cond:
             while True:
                 now = time.monotonic()
-                wait = 0.0
-                budget_wait = False
                 if now < self.pause_until:
-                    wait = self.pause_until - now  # a 429's Retry-After: counted where it arrived
-                elif self.remaining is not None and self.reset_at is not None:
-                    if now >= self.reset_at + RESET_SAFETY_SECONDS:
-                        # A new window began: assume the full budget until a response says more.
-                        self.remaining = self.limit
-                        self.reset_at = None
-                        continue
-                    if self.remaining - self.in_flight <= self._reserve:
-                        wait = self.reset_at + RESET_SAFETY_SECONDS - now
-                        budget_wait = True
-                elif self.remaining is not None and self.remaining - self.in_flight <= 0:
-                    # Exhausted but no reset advertised: poll gently.
-                    wait = 1.0
-                    budget_wait = True
-                    self.remaining = None
-                if wait <= 0:
+                    # a 429's Retry-After (counted where the 429 arrived)
+                    self._wait(self.pause_until - now, counted=False)
+                    continue
+                if self.reset_at is not None and now >= self.reset_at + RESET_SAFETY_SECONDS:
+                    # The window is over: assume the full budget until a response says more.
+                    # Responses to requests sent before this point describe the old window
+                    # and must not overwrite what the new window's responses say (epoch).
+                    self.epoch += 1
+                    self.remaining = self.limit
+                    self.reset_at = None
+                    continue
+                if self.remaining is None or self.remaining - self.in_flight > self._reserve:
                     break
-                self._wait(wait, budget_wait)
+                if self.reset_at is not None:
+                    self._wait(self.reset_at + RESET_SAFETY_SECONDS - now, counted=True)
+                elif self.in_flight:
+                    self._wait(1.0, counted=True)  # a response will tell the reset time
+                else:
+                    # Exhausted and no reset advertised: wait a second, then probe.
+                    self._wait(1.0, counted=True)
+                    self.remaining = None
             self.in_flight += 1
+            return self.epoch
 
     def _wait(self, seconds: float, counted: bool) -> None:
         """Sleep (lock released); waits overlapping across threads count once (wall clock)."""
@@ -130,38 +134,42 @@ class RateLimiter:
                 if self._budget_waiters == 0:
                     self._stats.add(waited_seconds=time.monotonic() - self._budget_wait_started)
 
-    def release(self, response: Response | None) -> None:
+    def release(self, response: Response | None, epoch: int) -> None:
         with self._cond:
             self.in_flight -= 1
             if response is not None:
-                self._observe(response)
+                self._observe(response, fresh=epoch == self.epoch)
             self._cond.notify_all()
 
-    def _observe(self, response: Response) -> None:
+    def _observe(self, response: Response, fresh: bool = True) -> None:
         now = time.monotonic()
         limit = _header_number(response, "X-RateLimit-Limit")
         remaining = _header_number(response, "X-RateLimit-Remaining")
         reset = _header_number(response, "X-RateLimit-Reset")
         if limit is not None:
             self.limit = limit
+        reset_at: float | None = None
         if reset is not None:
             seconds = reset - time.time() if reset > EPOCH_THRESHOLD else reset
-            reset_at = now + max(0.0, seconds)
-        else:
-            reset_at = None
+            reset_at = now + max(0.0, seconds)  # an upper bound: servers round the reset up
         if remaining is not None:
-            new_window = (
-                self.reset_at is None
-                or reset_at is None
-                or reset_at > self.reset_at + 0.5
-                or self.remaining is None
-            )
-            if new_window:
+            if not fresh:
+                # sent before our window rolled over: it can only make us more careful
+                if self.remaining is not None:
+                    self.remaining = min(self.remaining, remaining)
+            elif (
+                self.remaining is None
+                or self.reset_at is None
+                or (reset_at is not None and reset_at > self.reset_at + 1.0)
+            ):
+                # first word on this window (or the server started a new one already)
                 self.remaining = remaining
                 self.reset_at = reset_at
             else:
-                # Responses of one window arrive out of order across threads: the lowest wins.
-                self.remaining = min(self.remaining, remaining)  # type: ignore[type-var]
+                # same window; responses arrive out of order across threads: lowest wins
+                self.remaining = min(self.remaining, remaining)
+                if reset_at is not None:
+                    self.reset_at = min(self.reset_at, reset_at)
         if response.status_code == 429:
             # Retry-After rules; without it, wait for the advertised reset (or 1 s).
             retry_after = _header_number(response, "Retry-After")
@@ -184,14 +192,14 @@ class ThrottledAdapter(HTTPAdapter):
         self.stats = stats
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        self.limiter.acquire()
+        epoch = self.limiter.acquire()
         try:
             response = super().send(request, *args, **kwargs)
         except Exception:
-            self.limiter.release(None)
+            self.limiter.release(None, epoch)
             self.stats.add(requests=1, retried_errors=1)
             raise
-        self.limiter.release(response)
+        self.limiter.release(response, epoch)
         self.stats.add(requests=1)
         self.stats.status(response.status_code)
         if response.status_code == 429:
