@@ -1329,8 +1329,9 @@ class Organisation:
                 self._touch_application(app, now, status="rejected", rejected_at=iso(now))
                 summary["rejections"] += 1
         # 3. plain updates: candidates (tags/title) and one job
-        for p in {r.randrange(len(self.tables["candidates"])) for _ in range(n)}:
-            cid = self.tables["candidates"].all_ids().slice(p, p + 1)[0]
+        cand_ids = self.tables["candidates"].all_ids()
+        for p in sorted({r.randrange(len(cand_ids)) for _ in range(n)}):
+            cid = cand_ids.slice(p, p + 1)[0]
             cand = dict(self.get("candidates", cid))  # type: ignore[arg-type]
             cand["tags"] = sorted(set(cand["tags"]) | {r.choice(pools.TAGS)})
             cand["title"] = r.choice(pools.TITLES)
