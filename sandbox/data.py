@@ -53,6 +53,10 @@ FIRST_ID = {
     "interviews": 70_000_001,
     "scorecards": 80_000_001,
     "eeoc": 90_000_001,
+    "demographic_question_sets": 8_001,
+    "demographic_questions": 8_101,
+    "demographic_answer_options": 8_201,
+    "demographic_answers": 95_000_001,
 }
 ENTITIES = tuple(FIRST_ID)
 
@@ -354,6 +358,7 @@ class Organisation:
                     }
                 )
                 opt_id += 1
+        self._build_demographics(ts_pair(early, START_MS))
         # jobs, stages, job posts
         n_jobs = max(6, min(2000, self.size // 25))
         self.small["jobs"] = []
@@ -479,6 +484,61 @@ class Organisation:
                 post_id += 1
             self.job_posts_of.append(posts)
         self.n_jobs = n_jobs
+
+    def _build_demographics(self, stamps: tuple[int, int]) -> None:
+        c, u = iso(stamps[0]), iso(stamps[1])
+        set_id = FIRST_ID["demographic_question_sets"]
+        self.small["demographic_question_sets"] = [
+            {
+                "id": set_id,
+                "created_at": c,
+                "updated_at": u,
+                "title": "Voluntary self-identification",
+                "description": None,
+                "active": True,
+                "enabled": True,
+            }
+        ]
+        self.small["demographic_questions"] = []
+        self.small["demographic_answer_options"] = []
+        self.demographic_options: list[list[Record]] = []
+        opt_id = FIRST_ID["demographic_answer_options"]
+        for i, (name, multi, active, options) in enumerate(pools.DEMOGRAPHIC_QUESTIONS):
+            qid = FIRST_ID["demographic_questions"] + i
+            self.small["demographic_questions"].append(
+                {
+                    "id": qid,
+                    "created_at": c,
+                    "updated_at": u,
+                    "sort_order": i,
+                    "active": active,
+                    "name": name,
+                    "demographic_question_set_id": set_id,
+                    "required": False,
+                    "answer_type": "multi_value_multi_select"
+                    if multi
+                    else "multi_value_single_select",
+                }
+            )
+            opts = []
+            for j, (label, free_form, decline) in enumerate(options):
+                opts.append(
+                    {
+                        "id": opt_id,
+                        "created_at": c,
+                        "updated_at": u,
+                        "demographic_question_id": qid,
+                        "sort_order": j,
+                        "active": True,
+                        "free_form": free_form,
+                        "name": label,
+                        "decline_to_answer": decline,
+                    }
+                )
+                opt_id += 1
+            self.small["demographic_answer_options"].extend(opts)
+            if active:
+                self.demographic_options.append(opts)
 
     def _custom_fields(self, ftype: str, r: random.Random, owner_id: int) -> dict[str, Any]:
         """Keyed custom field values ({key: {name, type, value}}) of one record, drawn from a
@@ -634,6 +694,14 @@ class Organisation:
                 closed = min(int(last_app[j]) + 3 * DAY, END_MS - DAY)
                 job["closed_at"] = iso(closed)
                 job["updated_at"] = iso(closed)
+        # demographic answers: ~30 % of non-prospect applications answer the active questions
+        # (the multi-select one with 1-2 options); drawn last so earlier draws stay as they were
+        answered = ~prospect & (rng.random(m) < 0.3)
+        n_active = sum(1 for q in pools.DEMOGRAPHIC_QUESTIONS if q[2])
+        extra = rng.random(m) < 0.3
+        self.child_counts["demographic_answers"] = np.where(answered, n_active + extra, 0).astype(
+            np.int8
+        )
 
     def _build_openings(self, r: random.Random) -> None:
         """Openings (lazy, grouped by job): one closed opening per hired application, in
@@ -792,6 +860,7 @@ class Organisation:
             "interviews": self._gen_interviews,
             "scorecards": self._gen_scorecards,
             "eeoc": self._gen_eeoc,
+            "demographic_answers": self._gen_demographic_answers,
         }
         for name, counts in self.child_counts.items():
             starts = np.zeros(m + 1, dtype=np.int32)
@@ -1185,6 +1254,35 @@ class Organisation:
                 "disability_status": pick(pools.EEOC_DISABILITY),
                 "submitted_at": iso(submitted),
             }
+        ]
+
+    def _gen_demographic_answers(self, k: int) -> list[Record]:
+        n = int(self.child_counts["demographic_answers"][k])
+        if n == 0:
+            return []
+        plan = self._plan(k)
+        r = self._rng(_SALT["demographic_answers"], plan["aid"])
+        first = self._child_first_id("demographic_answers", k)
+        submitted = iso(plan["created"] + r.randint(0, HOUR))
+        extra = n > len(self.demographic_options)  # a second option on the multi-select question
+        picks: list[Record] = []
+        for opts in self.demographic_options:  # one answer per active question
+            question = self.get("demographic_questions", opts[0]["demographic_question_id"])
+            if extra and question["answer_type"] == "multi_value_multi_select":
+                picks.extend(r.sample([o for o in opts if not o["decline_to_answer"]], 2))
+            else:
+                picks.append(r.choice(opts))
+        return [
+            {
+                "id": first + i,
+                "created_at": submitted,
+                "updated_at": submitted,
+                "application_id": plan["aid"],
+                "demographic_question_id": opt["demographic_question_id"],
+                "demographic_answer_option_id": opt["id"],
+                "free_form_text": r.choice(pools.FREE_FORM_ANSWERS) if opt["free_form"] else None,
+            }
+            for i, opt in enumerate(picks)
         ]
 
     # ==== change over time ======================================================================

@@ -228,3 +228,52 @@ EEOC_DISABILITY = (
     (2, "No, I don't have a disability"),
     (3, "I don't wish to answer"),
 )
+# (question, multi-select, active, [(option, free form, decline to answer)])
+DEMOGRAPHIC_QUESTIONS = (
+    (
+        "What is your gender identity?",
+        False,
+        True,
+        (
+            ("Woman", False, False),
+            ("Man", False, False),
+            ("Non-binary", False, False),
+            ("Prefer to self-describe", True, False),
+            ("I don't wish to answer", False, True),
+        ),
+    ),
+    (
+        "How would you describe your racial or ethnic background?",
+        True,
+        True,
+        (
+            ("Asian", False, False),
+            ("Black", False, False),
+            ("Hispanic or Latinx", False, False),
+            ("White", False, False),
+            ("Middle Eastern or North African", False, False),
+            ("Prefer to self-describe", True, False),
+            ("I don't wish to answer", False, True),
+        ),
+    ),
+    (
+        "Do you identify as LGBTQ+?",
+        False,
+        True,
+        (
+            ("Yes", False, False),
+            ("No", False, False),
+            ("I don't wish to answer", False, True),
+        ),
+    ),
+    (
+        "Which age bracket are you in? (retired question)",
+        False,
+        False,
+        (
+            ("Under 30", False, False),
+            ("30 or over", False, False),
+        ),
+    ),
+)
+FREE_FORM_ANSWERS = ("Métis", "Genderfluid", "Kurdish-Swedish", "两者都是", "Prefer my own words")

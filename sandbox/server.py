@@ -59,6 +59,10 @@ V3_ENDPOINTS = (
     "custom_fields",
     "custom_field_options",
     "eeoc",
+    "demographic_question_sets",
+    "demographic_questions",
+    "demographic_answer_options",
+    "demographic_answers",
 )
 # v3 parent-id filters: query parameter -> record field
 V3_PARENT_FILTERS = {
@@ -79,6 +83,12 @@ V3_PARENT_FILTERS = {
     "custom_field_options": {"custom_field_ids": "custom_field_id"},
     "eeoc": {"application_ids": "application_id", "candidate_ids": "candidate_id"},
     "departments": {"parent_ids": "parent_id"},
+    "demographic_questions": {"demographic_question_set_ids": "demographic_question_set_id"},
+    "demographic_answer_options": {"demographic_question_ids": "demographic_question_id"},
+    "demographic_answers": {
+        "application_ids": "application_id",
+        "demographic_question_ids": "demographic_question_id",
+    },
     "offices": {"parent_ids": "parent_id"},
 }
 V3_STATUS = {

@@ -238,3 +238,34 @@ def test_application_and_candidate_timestamps_are_consistent(org: Organisation) 
 def test_unknown_entity_is_a_clear_error(org: Organisation) -> None:
     with pytest.raises(KeyError, match="unknown entity 'nope'"):
         org.count("nope")
+
+
+def test_demographic_answers(org: Organisation) -> None:
+    questions = {q["id"]: q for q in org.records("demographic_questions")}
+    options = {o["id"]: o for o in org.records("demographic_answer_options")}
+    assert any(not q["active"] for q in questions.values())
+    per_app: dict[int, list[dict]] = defaultdict(list)
+    for a in org.records("demographic_answers"):
+        per_app[a["application_id"]].append(a)
+    assert per_app, "nobody answered"
+    prospects = {a["id"] for a in org.records("applications") if a["prospect"]}
+    assert not prospects & set(per_app)
+    multi_answers = 0
+    for answers in per_app.values():
+        by_q = Counter(a["demographic_question_id"] for a in answers)
+        assert set(by_q) == {q for q, v in questions.items() if v["active"]}
+        for a in answers:
+            opt = options[a["demographic_answer_option_id"]]
+            assert opt["demographic_question_id"] == a["demographic_question_id"]
+            assert (a["free_form_text"] is not None) == opt["free_form"]
+        for q, n in by_q.items():
+            if n > 1:
+                assert questions[q]["answer_type"] == "multi_value_multi_select"
+                chosen = [
+                    a["demographic_answer_option_id"]
+                    for a in answers
+                    if a["demographic_question_id"] == q
+                ]
+                assert len(set(chosen)) == n
+                multi_answers += 1
+    assert multi_answers > 0
