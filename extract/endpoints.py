@@ -13,7 +13,8 @@ from typing import Literal
 Kind = Literal["incremental", "reference"]
 
 # Columns whose values are arbitrary JSON (keys and value types vary per tenant): kept as one JSON
-# column instead of being flattened into columns / child tables.
+# column instead of being flattened into columns / child tables. v3 takes them from the endpoint
+# schemas (extract/v3_columns.json); v1 lists them per endpoint, nested tables included.
 JSON_COLUMNS = ("custom_fields", "keyed_custom_fields")
 
 
@@ -26,7 +27,10 @@ class Endpoint:
     after_param: str | None = None  # v1 lower-bound filter (inclusive)
     before_param: str | None = None  # v1 upper-bound filter (None: endpoint has none)
     sensitive: bool = False
-    json_columns: tuple[str, ...] = JSON_COLUMNS
+    json_columns: tuple[str, ...] = ()
+    # child table (path below this table, e.g. "openings") -> its JSON columns
+    nested_json: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    primary_key: str = "id"
 
 
 def _v3(name: str, kind: Kind = "incremental", **kw: object) -> Endpoint:
@@ -65,7 +69,7 @@ V3 = {
         _v3("sources", "reference"),
         _v3("rejection_reasons", "reference"),
         _v3("close_reasons", "reference"),
-        _v3("custom_fields", "reference", json_columns=(*JSON_COLUMNS, "default_value")),
+        _v3("custom_fields", "reference"),
         _v3("custom_field_options", "reference"),
         _v3("eeoc", sensitive=True),
         _v3("demographic_answers", sensitive=True),
@@ -75,18 +79,26 @@ V3 = {
 V1 = {
     e.name: e
     for e in (
-        _v1("candidates"),
+        _v1(
+            "candidates",
+            json_columns=JSON_COLUMNS,
+            nested_json=(("applications", JSON_COLUMNS),),
+        ),
         # applications have no updated_at / updated_after: follow last activity instead
         _v1(
             "applications",
             cursor="last_activity_at",
             after_param="last_activity_after",
             before_param=None,
+            json_columns=JSON_COLUMNS,
         ),
-        _v1("jobs"),
+        _v1("jobs", json_columns=JSON_COLUMNS, nested_json=(("openings", JSON_COLUMNS),)),
         _v1("job_stages"),
         _v1("job_posts"),
-        _v1("offers"),
+        _v1(
+            "offers",
+            json_columns=(*JSON_COLUMNS, "opening__custom_fields", "opening__keyed_custom_fields"),
+        ),
         _v1("users"),
         _v1("scheduled_interviews"),
         _v1("scorecards"),
@@ -96,7 +108,8 @@ V1 = {
         _v1("rejection_reasons", "reference"),
         _v1("close_reasons", "reference"),
         _v1("custom_fields", "reference"),
-        _v1("eeoc", "reference", sensitive=True),
+        # v1 EEOC rows have no id of their own: one row per application
+        _v1("eeoc", "reference", sensitive=True, primary_key="application_id"),
         _v1("demographic_answers", "reference", path="demographics/answers", sensitive=True),
     )
 }

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from typing import Any
 
 import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.extract.hints import make_nested_hints
 from dlt.extract.source import DltSource
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
@@ -90,21 +92,30 @@ class HttpContext:
         return cls(settings, stats, limiter, client, build_auth(settings), Progress())
 
 
-def v3_column_types() -> dict[str, dict[str, str]]:
-    text = package_files.files("extract").joinpath("v3_columns.json").read_text()
+@functools.cache
+def column_types(version: str) -> dict[str, dict[str, str]]:
+    """Declared column types per table (extract/v3_columns.json, extract/v1_columns.json)."""
+    text = package_files.files("extract").joinpath(f"{version}_columns.json").read_text()
     return json.loads(text)["tables"]
 
 
 def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
-    types: dict[str, str] = {}
-    if version == "v3":
-        types.update(v3_column_types().get(endpoint.name, {}))
+    types: dict[str, str] = dict(column_types(version).get(endpoint.name, {}))
     for name in endpoint.json_columns:
         types[name] = "json"
-    types["id"] = "bigint"
+    types[endpoint.primary_key] = "bigint"
     return {
-        name: {"name": name, "data_type": data_type, "nullable": name != "id"}  # type: ignore[typeddict-item]
+        name: {"name": name, "data_type": data_type, "nullable": name != endpoint.primary_key}  # type: ignore[typeddict-item]
         for name, data_type in types.items()
+    }
+
+
+def _nested_hints(endpoint: Endpoint) -> dict[str, Any] | None:
+    if not endpoint.nested_json:
+        return None
+    return {
+        path: make_nested_hints(columns={c: {"name": c, "data_type": "json"} for c in columns})  # type: ignore[typeddict-item]
+        for path, columns in endpoint.nested_json
     }
 
 
@@ -268,8 +279,9 @@ def _make_resource(
         name=endpoint.name,
         table_name=endpoint.name,
         write_disposition=disposition,  # type: ignore[arg-type]
-        primary_key="id",
+        primary_key=endpoint.primary_key,
         columns=_columns(endpoint, settings.api_version),
+        nested_hints=_nested_hints(endpoint),
         parallelized=True,
     )
 
