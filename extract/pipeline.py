@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -127,6 +128,8 @@ def run_extract(
     settings: Settings, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
 ) -> RunSummary:
     started = time.monotonic()
+    # dlt runs parallelized resources in its extract thread pool; size it from our setting.
+    os.environ["EXTRACT__WORKERS"] = str(settings.extract_workers)
     plan = plan_destination(settings)
     ctx = HttpContext.create(settings)
     pipeline = make_pipeline(settings, plan)
