@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+
+import pytest
 
 from tests.deploy.helpers import (
     ROOT,
@@ -13,6 +17,7 @@ from tests.deploy.helpers import (
     load_compose,
     service_environment,
 )
+from tests.fixtures.postgres import PostgresDatabase
 
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 VARIABLE_PREFIXES = (
@@ -173,3 +178,26 @@ def test_env_example_sets_no_value_for_a_secret() -> None:
         match = re.match(r"^#?([A-Z][A-Z0-9_]*)=(.*)$", line)
         if match and re.search(r"SECRET|PASSWORD|TOKEN|PASSPHRASE", match.group(1)):
             assert match.group(2) == "", line
+
+
+@pytest.mark.postgres
+def test_postgres_health_check_command_answers_for_the_configured_database(
+    postgres_db: PostgresDatabase,
+) -> None:
+    # The health check as the container runs it (compose has turned $$ into $), against a real
+    # server; the fixture's host and port stand in for the container's own.
+    test = load_compose()["services"]["postgres"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    command = test[1].replace("$$", "$").replace("127.0.0.1", postgres_db.host)
+    env = {
+        **os.environ,
+        "PGPORT": str(postgres_db.port),
+        "POSTGRES_USER": postgres_db.user,
+        "POSTGRES_DB": postgres_db.database,
+    }
+    ready = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True)
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    # ... and it reports a server that is not there as unhealthy.
+    env["PGPORT"] = "1"
+    down = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True)
+    assert down.returncode != 0
