@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -80,15 +81,36 @@ def compose_environment(
     return env
 
 
+def read_only_app(command: list[str], volume: Path) -> list[str] | None:
+    """`command` in a private mount namespace where the repository is read-only, as /app is in the
+    image, with its data/ on the volume (the image links /app/data to /data). None where mount
+    namespaces are not allowed (e.g. an unprivileged CI runner; there the image smoke test runs
+    the real thing)."""
+    if shutil.which("unshare") is None:
+        return None
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        return None
+    (ROOT / "data").mkdir(exist_ok=True)
+    script = (
+        'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && '
+        'mount --bind "$2" "$1/data" && shift 2 && exec "$@"'
+    )
+    return ["unshare", "-m", "sh", "-c", script, "sh", str(ROOT), str(volume), *command]
+
+
 def image_workdir() -> Path:
     return Path(dockerfile_stages()[-1].all("WORKDIR")[-1].replace("/app", str(ROOT)))
 
 
 def run_image(
-    env: dict[str, str], *command: str, timeout: int = 900
+    env: dict[str, str], *command: str, timeout: int = 900, read_only: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run the image's command; with `read_only` (the volume), /app is read-only where possible."""
+    argv = image_command(*command)
+    if read_only is not None:
+        argv = read_only_app(argv, read_only) or argv
     return subprocess.run(
-        image_command(*command),
+        argv,
         env=env,
         cwd=image_workdir(),
         capture_output=True,
@@ -130,7 +152,9 @@ def test_image_command_with_compose_environment_loads_and_builds_postgres(
 ) -> None:
     env = {**image_environment(volume), **compose_environment("pipeline", sandbox, postgres_db)}
     assert env["DEST"] == "postgres"
-    result = run_image(env)
+    # Where the machine allows it, the repository is read-only during the run, as /app is in the
+    # image: a write outside /data, HOME or the temp dir fails the run.
+    result = run_image(env, read_only=volume)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-6000:]
     assert "run finished: extract + transform succeeded" in result.stderr
