@@ -302,6 +302,16 @@ class SandboxProcess:
             _kill_tree(self.proc)
             self.proc = None
 
+    def cpu_seconds(self) -> float:
+        """CPU time the sandbox has used so far (to see whether it, not the pipeline, is busy)."""
+        if self.proc is None:
+            return 0.0
+        try:
+            t = psutil.Process(self.proc.pid).cpu_times()
+        except psutil.NoSuchProcess:
+            return 0.0
+        return t.user + t.system
+
     def _admin(self, method: str, path: str, body: dict | None = None) -> dict:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
