@@ -28,6 +28,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
@@ -171,8 +172,26 @@ def build_scheduler(trigger: BaseTrigger, runner: PipelineRunner) -> BackgroundS
     return scheduler
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One clear line instead of usage + message."""
+        self.exit(2, f"error: {message} (see: schedule --help)\n")
+
+
+def _run_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number >= 0 (got {text!r}; also read from SCHEDULE_MAX_RUNS)"
+        )
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="schedule",
         description="Run the pipeline on a cron schedule (APScheduler + croniter).",
     )
@@ -194,8 +213,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-runs",
-        type=int,
-        default=int(os.environ.get("SCHEDULE_MAX_RUNS") or 0),
+        type=_run_count,
+        # A string default goes through `type` too: a bad SCHEDULE_MAX_RUNS gets the same message.
+        default=os.environ.get("SCHEDULE_MAX_RUNS") or "0",
         help="exit after this many runs; 0 = run until stopped (default: $SCHEDULE_MAX_RUNS or 0)",
     )
     parser.add_argument(
@@ -218,9 +238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     command = command or DEFAULT_COMMAND
-    if args.max_runs < 0:
-        print("error: --max-runs / SCHEDULE_MAX_RUNS must be 0 or more", file=sys.stderr)
-        return 2
     try:
         trigger = CrontabTrigger(args.schedule, parse_timezone(args.timezone))
     except ScheduleError as exc:

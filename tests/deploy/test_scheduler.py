@@ -150,3 +150,20 @@ def test_default_command_is_the_pipeline_run() -> None:
     program, *args = DEFAULT_COMMAND
     assert program == str(ROOT / "bin" / "elt")
     assert args == ["run"]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        ((), {"SCHEDULE_MAX_RUNS": "many"}, "error: argument --max-runs: must be a whole number"),
+        (("--max-runs", "-1"), {}, "error: argument --max-runs: must be a whole number"),
+        (("--every", "5"), {}, "error: unrecognized arguments: --every"),
+    ],
+)
+def test_bad_options_give_one_clear_line_and_exit_2(
+    args: tuple[str, ...], env: dict[str, str], expected: str
+) -> None:
+    result = schedule(*args, env={"SCHEDULE": "0 * * * *", **env})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
