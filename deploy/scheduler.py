@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner.stop()
     scheduler.shutdown(wait=True)
     log.info("stopped after %d run(s), %d failed", runner.runs, runner.failures)
-    # With --max-runs the exit status tells whether the last run succeeded (useful for smoke tests).
+    # With --max-runs the exit status tells whether every run succeeded (useful for smoke tests).
     if args.max_runs and not stopping.is_set():
         return 0 if runner.failures == 0 else 1
     return 0
