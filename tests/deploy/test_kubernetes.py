@@ -62,3 +62,14 @@ def test_credentials_come_from_a_secret_and_settings_from_a_config_map() -> None
     assert config["metadata"]["name"] == config_name
     assert set(config["data"]) <= env_example_variables()
     assert not any(k for k in config["data"] if "SECRET" in k or "PASSWORD" in k)
+
+
+def test_mounted_key_files_are_readable_by_the_pipeline_user_only() -> None:
+    # Secret volume files belong to root with group fsGroup: the pipeline (uid = gid = fsGroup)
+    # reads them through the group bits; nobody else may.
+    fs_group = pod_spec()["securityContext"]["fsGroup"]
+    assert fs_group == pod_spec()["securityContext"]["runAsGroup"]
+    for volume in pod_spec()["volumes"]:
+        if "secret" in volume:
+            mode = volume["secret"]["defaultMode"]
+            assert mode & 0o040 and not mode & 0o007, oct(mode)
