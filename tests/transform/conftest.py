@@ -45,9 +45,10 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_extract(env: dict[str, str], version: str) -> None:
+def run_extract(env: dict[str, str], version: str, full_refresh: bool = True) -> None:
+    refresh = ["--full-refresh"] if full_refresh else []
     result = subprocess.run(
-        [sys.executable, "-m", "extract", "--full-refresh", "--resources", RESOURCES[version]],
+        [sys.executable, "-m", "extract", *refresh, "--resources", RESOURCES[version]],
         cwd=ROOT,
         env=env,
         capture_output=True,

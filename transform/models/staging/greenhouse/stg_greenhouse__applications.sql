@@ -1,7 +1,7 @@
 {#- One row per application (candidate applications and prospects), same columns for v3 and v1. -#}
-{%- set api_version = greenhouse_api_version() -%}
-{%- if api_version == 'v1' %}
+{%- if greenhouse_api_version() == 'v1' %}
 {{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'applications__jobs')) }}"]) }}
+{%- set columns = raw_columns(source('greenhouse', 'applications')) %}
 
 with
 
@@ -17,11 +17,7 @@ source as (
 -- this linear on every destination.
 first_job as (
 
-    select
-        _dlt_parent_id,
-        id as job_id
-    from {{ source('greenhouse', 'applications__jobs') }}
-    where _dlt_list_idx = 0
+    {{ first_list_element(source('greenhouse', 'applications__jobs'), 'id', 'job_id') }}
 
 ),
 
@@ -33,15 +29,22 @@ renamed as (
         cast(
             case when not source.prospect then first_job.job_id end as {{ dbt.type_bigint() }}
         ) as job_id,
-        cast(source.current_stage__id as {{ dbt.type_bigint() }}) as current_stage_id,
-        cast(source.source__id as {{ dbt.type_bigint() }}) as source_id,
+        cast(
+            {{ raw_column(columns, 'current_stage__id', dbt.type_bigint(), 'source') }}
+            as {{ dbt.type_bigint() }}
+        ) as current_stage_id,
+        cast(
+            {{ raw_column(columns, 'source__id', dbt.type_bigint(), 'source') }}
+            as {{ dbt.type_bigint() }}
+        ) as source_id,
         case lower(source.status)
             when 'active' then 'in_process'
             else lower(source.status)
         end as status,
         cast(source.prospect as {{ dbt.type_boolean() }}) as is_prospect,
         {{ to_utc_timestamp('source.applied_at') }} as applied_at,
-        {{ to_utc_timestamp('source.rejected_at') }} as rejected_at,
+        {{ to_utc_timestamp(raw_column(columns, 'rejected_at', dbt.type_timestamp(), 'source')) }}
+            as rejected_at,
         {{ to_utc_timestamp('source.last_activity_at') }} as last_activity_at
 
     from source

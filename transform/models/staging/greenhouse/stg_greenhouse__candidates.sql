@@ -3,6 +3,8 @@
     fields) passes this layer: no model downstream needs it.
 -#}
 {%- set api_version = greenhouse_api_version() -%}
+{%- set candidates_table = source('greenhouse', 'candidates') -%}
+{%- set columns = raw_columns(candidates_table) if api_version == 'v1' else none -%}
 
 with
 
@@ -17,7 +19,13 @@ renamed as (
     select
         cast(id as {{ dbt.type_bigint() }}) as candidate_id,
         {%- if api_version == 'v1' %}
-        coalesce(cast(is_private as {{ dbt.type_boolean() }}), false) as is_private,
+        coalesce(
+            cast(
+                {{ raw_column(columns, 'is_private', dbt.type_boolean()) }}
+                as {{ dbt.type_boolean() }}
+            ),
+            false
+        ) as is_private,
         {%- else %}
         coalesce(cast(private as {{ dbt.type_boolean() }}), false) as is_private,
         {%- endif %}
@@ -25,7 +33,8 @@ renamed as (
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         {%- if api_version == 'v1' %}
-        {{ to_utc_timestamp('last_activity') }} as last_activity_at
+        {{ to_utc_timestamp(raw_column(columns, 'last_activity', dbt.type_timestamp())) }}
+            as last_activity_at
         {%- else %}
         {{ to_utc_timestamp('last_activity_at') }} as last_activity_at
         {%- endif %}

@@ -1,6 +1,7 @@
 {#- One row per job interview stage (v3 job_interview_stages, v1 job_stages), deleted ones kept. -#}
 {%- set api_version = greenhouse_api_version() -%}
 {%- set raw_table = 'job_stages' if api_version == 'v1' else 'job_interview_stages' -%}
+{%- set columns = raw_columns(source('greenhouse', raw_table)) if api_version == 'v1' else none -%}
 
 with
 
@@ -22,7 +23,13 @@ renamed as (
         cast(sort_order as {{ dbt.type_bigint() }}) as stage_order,
         {%- endif %}
         -- active = false marks a deleted stage, kept for history
-        coalesce(cast(active as {{ dbt.type_boolean() }}), true) as is_active,
+        coalesce(
+            cast(
+                {{ raw_column(columns, 'active', dbt.type_boolean()) }}
+                as {{ dbt.type_boolean() }}
+            ),
+            true
+        ) as is_active,
         {{ to_utc_timestamp('created_at') }} as created_at
 
     from source

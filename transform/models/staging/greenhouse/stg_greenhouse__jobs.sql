@@ -8,8 +8,16 @@
     "{{ index_parent_id(source('greenhouse', 'jobs__departments')) }}",
     "{{ index_parent_id(source('greenhouse', 'jobs__offices')) }}",
 ]) }}
+{%- set columns = raw_columns(source('greenhouse', 'jobs')) %}
+{%- set departments_child = source('greenhouse', 'jobs__departments') %}
+{%- set offices_child = source('greenhouse', 'jobs__offices') %}
+{%- set office_id_column = 'id' %}
 {%- else %}
 {{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'jobs__office_ids')) }}"]) }}
+{%- set columns = none %}
+{%- set offices_child = source('greenhouse', 'jobs__office_ids') %}
+{#- v3 office_ids[] is a list of scalars: dlt keeps each id in `value` #}
+{%- set office_id_column = 'value' %}
 {%- endif %}
 
 with
@@ -20,42 +28,21 @@ source as (
 
 ),
 
+-- the first element of the nested lists
 {%- if api_version == 'v1' %}
 
--- v1 nests departments[] and offices[] (dlt child tables): take the first of each with an
--- equi-join on the parent id, which stays linear on every destination.
 first_department as (
 
-    select
-        _dlt_parent_id,
-        id as department_id
-    from {{ source('greenhouse', 'jobs__departments') }}
-    where _dlt_list_idx = 0
-
-),
-
-first_office as (
-
-    select
-        _dlt_parent_id,
-        id as office_id
-    from {{ source('greenhouse', 'jobs__offices') }}
-    where _dlt_list_idx = 0
-
-),
-{%- else %}
-
--- v3 office_ids[] (dlt child table of scalars: the id is in `value`)
-first_office as (
-
-    select
-        _dlt_parent_id,
-        value as office_id
-    from {{ source('greenhouse', 'jobs__office_ids') }}
-    where _dlt_list_idx = 0
+    {{ first_list_element(departments_child, 'id', 'department_id') }}
 
 ),
 {%- endif %}
+
+first_office as (
+
+    {{ first_list_element(offices_child, office_id_column, 'office_id') }}
+
+),
 
 renamed as (
 
@@ -68,12 +55,20 @@ renamed as (
         {%- endif %}
         cast(first_office.office_id as {{ dbt.type_bigint() }}) as office_id,
         cast(source.name as {{ dbt.type_string() }}) as job_name,
-        cast(source.requisition_id as {{ dbt.type_string() }}) as requisition_id,
+        cast(
+            {{ raw_column(columns, 'requisition_id', dbt.type_string(), 'source') }}
+            as {{ dbt.type_string() }}
+        ) as requisition_id,
         lower(source.status) as status,
-        cast(source.confidential as {{ dbt.type_boolean() }}) as is_confidential,
+        cast(
+            {{ raw_column(columns, 'confidential', dbt.type_boolean(), 'source') }}
+            as {{ dbt.type_boolean() }}
+        ) as is_confidential,
         {{ to_utc_timestamp('source.created_at') }} as created_at,
-        {{ to_utc_timestamp('source.opened_at') }} as opened_at,
-        {{ to_utc_timestamp('source.closed_at') }} as closed_at
+        {{ to_utc_timestamp(raw_column(columns, 'opened_at', dbt.type_timestamp(), 'source')) }}
+            as opened_at,
+        {{ to_utc_timestamp(raw_column(columns, 'closed_at', dbt.type_timestamp(), 'source')) }}
+            as closed_at
 
     from source
     {% if api_version == 'v1' -%}

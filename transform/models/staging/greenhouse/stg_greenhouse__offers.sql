@@ -1,5 +1,6 @@
 {#- One row per offer version; status in the canonical v3 vocabulary, lower case. -#}
 {%- set api_version = greenhouse_api_version() -%}
+{%- set columns = raw_columns(source('greenhouse', 'offers')) if api_version == 'v1' else none -%}
 
 with
 
@@ -17,7 +18,9 @@ renamed as (
         cast(job_id as {{ dbt.type_bigint() }}) as job_id,
         cast(candidate_id as {{ dbt.type_bigint() }}) as candidate_id,
         {%- if api_version == 'v1' %}
-        cast(opening__id as {{ dbt.type_bigint() }}) as opening_id,
+        cast(
+            {{ raw_column(columns, 'opening__id', dbt.type_bigint()) }} as {{ dbt.type_bigint() }}
+        ) as opening_id,
         {%- else %}
         cast(opening_id as {{ dbt.type_bigint() }}) as opening_id,
         {%- endif %}
@@ -27,15 +30,18 @@ renamed as (
             when 'unresolved' then 'created'
             else lower(status)
         end as status,
-        cast(sent_at as date) as sent_date,
-        cast(starts_at as date) as starts_date,
+        cast({{ raw_column(columns, 'sent_at', 'date') }} as date) as sent_date,
+        cast({{ raw_column(columns, 'starts_at', 'date') }} as date) as starts_date,
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        {{ to_utc_timestamp(raw_column(columns, 'resolved_at', dbt.type_timestamp())) }}
+            as resolved_at
         {%- else %}
         lower(status) as status,
         cast(sent_on as date) as sent_date,
         cast(starts_on as date) as starts_date,
-        {%- endif %}
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('resolved_at') }} as resolved_at
+        {%- endif %}
 
     from source
 
