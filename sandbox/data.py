@@ -1324,12 +1324,23 @@ class Organisation:
         self._put("candidates", cand)
         return app
 
-    def _sample_apps(self, r: random.Random, n: int) -> list[Record]:
-        table = self.tables["applications"]
-        total = len(table)
-        picks = {r.randrange(total) for _ in range(min(total, n))}
-        ids = table.all_ids()
-        return table.get_many(sorted(ids.slice(p, p + 1)[0] for p in picks))
+    def _sample_apps(self, r: random.Random, n: int, at_offer: bool) -> list[Record]:
+        """Up to n distinct applications that were in process (at the Offer stage or before it)
+        when built, plus applications added by advance; callers re-check the current record."""
+        ns = self.child_counts["application_stages"]
+        eligible = (self.app_status == 0) & ~self.app_prospect
+        eligible &= (self.app_cur == ns - 1) if at_offer else (self.app_cur < ns - 1)
+        pool = np.flatnonzero(eligible)
+        added = self.tables["applications"].added
+        total = len(pool) + len(added)
+        if total == 0:
+            return []
+        picks = sorted({r.randrange(total) for _ in range(min(total, n))})
+        ids = [
+            FIRST_ID["applications"] + int(pool[p]) if p < len(pool) else added[p - len(pool)]
+            for p in picks
+        ]
+        return self.tables["applications"].get_many(ids)
 
     def advance(self, fraction: float = 0.01) -> dict[str, Any]:
         """Move the organisation forward in (real) time; changed records get updated_at = now.
@@ -1409,7 +1420,9 @@ class Organisation:
             summary["new_applications"] += 1
         # 2. stage moves, offers, rejections on a sample of existing applications
         moves = offers = rejections = 0
-        for app in self._sample_apps(r, 6 * n):
+        sample = self._sample_apps(r, 2 * n, at_offer=True)
+        sample += self._sample_apps(r, 3 * n, at_offer=False)
+        for app in sample:
             if app["status"] != "in_process" or app["prospect"] or app["job_id"] is None:
                 continue
             j = app["job_id"] - FIRST_ID["jobs"]
