@@ -1,6 +1,7 @@
 """After the organisation moves on (new candidates, stage moves, new offer versions,
 rejections), an incremental extract (merge on id; v1 child tables replaced per parent) and a
-second `dbt build` give marts that again equal the figures computed from the sandbox."""
+second `dbt build` give marts that again equal the figures computed from the sandbox.
+(v3's incremental windows are the extract's tests; the v3 marts are checked on full loads.)"""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from .conftest import assert_build_passed, clean_env, run_dbt, run_extract
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("version", ["v1", "v3"])
-def test_marts_follow_an_incremental_run(
-    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path, version: str
+def test_v1_marts_follow_an_incremental_run(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:
+    # v1: child tables replaced per merged parent, and a small organisation (no closed job yet)
+    # whose raw tables lack columns dlt only creates once a value arrives
+    version = "v1"
     sandbox = sandbox_factory(candidates=120, seed=11)
     path = tmp_path / "greenhouse.duckdb"
     env = clean_env(
