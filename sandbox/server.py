@@ -359,6 +359,18 @@ class SandboxServer:
             self.tokens.clear()
             return n
 
+    def reset(self) -> dict[str, Any]:
+        """Back to the start: the organisation rebuilt from its seed (undoing every advance),
+        faults off, rate-limit window and statistics restarted. Issued tokens stay valid."""
+        with self.data_lock:
+            self.org = Organisation(seed=self.org.seed, candidates=self.org.size)
+            self.v1 = V1Renderer(self.org)
+        self.set_faults(reset=True)
+        with self.lock:
+            self.limiter.configure(self.limiter.limit, self.limiter.window)
+        self.reset_stats()
+        return {"seed": self.org.seed, "candidates": self.org.size}
+
     def advance(self, fraction: float = 0.01) -> dict[str, Any]:
         with self.data_lock:
             return self.org.advance(fraction=fraction)
@@ -921,6 +933,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if action == "stats" and method == "GET":
                 self._send(200, sb.stats())
+            elif action == "reset" and method == "POST":
+                self._send(200, sb.reset())
             elif action == "reset-stats" and method == "POST":
                 sb.reset_stats()
                 self._send(200, sb.stats())

@@ -134,3 +134,23 @@ def test_concurrent_clients_during_advance(sandbox: SandboxHandle) -> None:
             ids = f.result()
             assert len(ids) == len(set(ids)) and ids == sorted(ids, reverse=True)
     assert set(sandbox.stats()["by_status"]) == {"200"}
+
+
+def test_reset_restores_the_initial_organisation(sandbox_factory) -> None:
+    sb = sandbox_factory(candidates=40, seed=5)
+    before = {e: _snapshot(sb.org, e) for e in ("candidates", "applications", "offers")}
+    sb.advance(0.2)
+    sb.set_faults(error_every=1)
+    assert v1_get_status(sb) == 500
+    r = requests.post(f"{sb.base_url}/_admin/reset", timeout=TIMEOUT)
+    assert r.status_code == 200 and r.json() == {"seed": 5, "candidates": 40}
+    assert {e: _snapshot(sb.org, e) for e in before} == before
+    assert sb.stats()["total"] == 0
+    assert v1_get_status(sb) == 200
+    assert len(v3_all(sb, "candidates", per_page=500)[0]) == 40
+
+
+def v1_get_status(sb: SandboxHandle) -> int:
+    return requests.get(
+        f"{sb.base_url}/v1/jobs", auth=(sb.api_token, ""), timeout=TIMEOUT
+    ).status_code
