@@ -17,6 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from .conftest import clean_env, run_dbt
 
 DIALECT = {"snowflake": "snowflake", "bigquery": "bigquery"}
+# contract types dbt will cast null to on the warehouse: names that exist there
+CONTRACT_TYPES = {
+    "snowflake": {"bigint", "text", "boolean", "date", "timestamp", "numeric(28,6)"},
+    "bigquery": {"bigint", "string", "boolean", "date", "timestamp", "numeric(28,6)"},
+}
 
 
 def _private_key_pem() -> bytes:
@@ -70,6 +75,17 @@ def test_project_compiles_offline_to_valid_warehouse_sql(
     args += ["--vars", "{greenhouse_introspect: false}"]
     run = run_dbt(args, env, tmp_path)
     assert run.returncode == 0, run.output[-4000:]
+
+    manifest = json.loads((run.target_path / "manifest.json").read_text())
+    contracted = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+    ]
+    assert {n["name"] for n in contracted} >= {"applications_by_stage", "offer_acceptance"}
+    for node in contracted:
+        for column in node["columns"].values():
+            assert column["data_type"] in CONTRACT_TYPES[target], (node["name"], column)
 
     compiled = sorted((run.target_path / "compiled" / "greenhouse").rglob("*.sql"))
     models = {p.stem for p in compiled if p.parent.name in ("marts", "greenhouse")}
