@@ -137,7 +137,6 @@ final as (
         jobs.department_name,
         with_previous.stage_name,
         cast(with_previous.stage_order as {{ dbt.type_bigint() }}) as stage_order,
-        with_previous.is_active as is_stage_active,
         cast(with_previous.applications_current as {{ dbt.type_bigint() }}) as applications_current,
         cast(with_previous.applications_rejected as {{ dbt.type_bigint() }})
             as applications_rejected,
@@ -154,7 +153,8 @@ final as (
                     4
                 )
             end as numeric(28, 6)
-        ) as reach_rate_from_previous
+        ) as reach_rate_from_previous,
+        with_previous.is_active as is_stage_active
     from with_previous
     left join jobs
         on with_previous.job_id = jobs.job_id
