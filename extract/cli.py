@@ -115,6 +115,8 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # dlt reads .dlt/config.toml from the project dir: make that this repository, whatever the cwd
+    os.environ.setdefault("DLT_PROJECT_DIR", str(Path(__file__).resolve().parents[1]))
     os.environ.setdefault("RUNTIME__LOG_LEVEL", DEFAULT_LOG_LEVEL)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     secrets: list[str] = []

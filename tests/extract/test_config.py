@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from extract.cli import main
 from extract.destinations import plan_destination
 from extract.errors import ConfigError
 from extract.settings import load_settings
-from tests.extract.conftest import clean_environ
+from tests.extract.conftest import Run, clean_environ
 
 V3_CREDS = {"GREENHOUSE_CLIENT_ID": "id-x", "GREENHOUSE_CLIENT_SECRET": "secret-x"}
 
@@ -29,6 +30,19 @@ def _assert_one_clear_line(run, exit_code: int, *fragments: str) -> None:
     assert len(run.error_lines) == 1, run.stderr
     for fragment in fragments:
         assert fragment in run.error_lines[0], run.error_lines[0]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """The CLI's main() in this process (no interpreter start-up) for runs that end early."""
+
+    def run(env: dict[str, str], *args: str) -> Run:
+        with environ(env):
+            code = main(list(args))
+        out = capsys.readouterr()
+        return Run(code, out.out, out.err, None)
+
+    return run
 
 
 def _nothing_written(env: dict[str, str]) -> None:
@@ -44,8 +58,8 @@ def test_unknown_dest_names_the_valid_values(run_extract, extract_env):
     assert run.summary is None
 
 
-def test_unknown_resource_is_named(run_extract, extract_env):
-    run = run_extract({**extract_env, **V3_CREDS}, "--resources", "candidates,canditates")
+def test_unknown_resource_is_named(cli, extract_env):
+    run = cli({**extract_env, **V3_CREDS}, "--resources", "candidates,canditates")
     _assert_one_clear_line(run, 2, "canditates", "valid names")
     _nothing_written(extract_env)
 
@@ -80,36 +94,36 @@ def load_settings_with(env: dict[str, str], **kwargs):
         ({"GREENHOUSE_API_VERSION": "v1"}, "GREENHOUSE_API_TOKEN"),
     ],
 )
-def test_missing_credentials_name_the_variable(run_extract, extract_env, env, variable):
-    run = run_extract({**extract_env, **env})
+def test_missing_credentials_name_the_variable(cli, extract_env, env, variable):
+    run = cli({**extract_env, **env})
     _assert_one_clear_line(run, 2, variable)
     _nothing_written(extract_env)
 
 
-def test_bad_api_version(run_extract, extract_env):
-    run = run_extract({**extract_env, **V3_CREDS, "GREENHOUSE_API_VERSION": "v2"})
+def test_bad_api_version(cli, extract_env):
+    run = cli({**extract_env, **V3_CREDS, "GREENHOUSE_API_VERSION": "v2"})
     _assert_one_clear_line(run, 2, "GREENHOUSE_API_VERSION", "v3", "v1")
 
 
-def test_plain_http_only_to_loopback(run_extract, extract_env):
+def test_plain_http_only_to_loopback(cli, extract_env):
     env = {**extract_env, **V3_CREDS, "GREENHOUSE_BASE_URL": "http://harvest.example.com"}
-    _assert_one_clear_line(run_extract(env), 2, "GREENHOUSE_BASE_URL", "https")
+    _assert_one_clear_line(cli(env), 2, "GREENHOUSE_BASE_URL", "https")
     env["GREENHOUSE_BASE_URL"] = "https://harvest.example.com"
     env["GREENHOUSE_AUTH_URL"] = "http://auth.example.com/token"
-    _assert_one_clear_line(run_extract(env), 2, "GREENHOUSE_AUTH_URL")
+    _assert_one_clear_line(cli(env), 2, "GREENHOUSE_AUTH_URL")
 
 
-def test_rejected_credentials_401(sandbox, run_extract, extract_env):
+def test_rejected_credentials_401(sandbox, cli, extract_env):
     env = {**extract_env, **sandbox.env("v3"), "GREENHOUSE_CLIENT_SECRET": "wrong"}
-    _assert_one_clear_line(run_extract(env), 1, "GREENHOUSE_CLIENT_SECRET")
+    _assert_one_clear_line(cli(env), 1, "GREENHOUSE_CLIENT_SECRET")
     env = {**extract_env, **sandbox.env("v1"), "GREENHOUSE_API_TOKEN": "wrong"}
-    _assert_one_clear_line(run_extract(env), 1, "401", "GREENHOUSE_API_TOKEN")
+    _assert_one_clear_line(cli(env), 1, "401", "GREENHOUSE_API_TOKEN")
 
 
-def test_404_names_the_request(sandbox, run_extract, extract_env):
+def test_404_names_the_request(sandbox, cli, extract_env):
     # demographic answers are a real v1 endpoint the sandbox does not serve: a 404
     env = {**extract_env, **sandbox.env("v1")}
-    run = run_extract(env, "--resources", "demographic_answers")
+    run = cli(env, "--resources", "demographic_answers")
     _assert_one_clear_line(run, 1, "404", "/v1/demographics/answers")
 
 
@@ -235,6 +249,6 @@ def test_filesystem_lands_parquet(sandbox, run_extract, extract_env, tmp_path):
     assert list(bucket.rglob("*.parquet"))
 
 
-def test_filesystem_needs_a_bucket(run_extract, extract_env):
-    run = run_extract({**extract_env, **V3_CREDS, "DEST": "filesystem"})
+def test_filesystem_needs_a_bucket(cli, extract_env):
+    run = cli({**extract_env, **V3_CREDS, "DEST": "filesystem"})
     _assert_one_clear_line(run, 2, "FILESYSTEM_BUCKET_URL")

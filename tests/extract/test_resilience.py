@@ -118,10 +118,11 @@ def test_no_secret_in_anything_a_run_leaves(sandbox_factory, run_extract, extrac
     assert runs[-1].returncode == 1
     sandbox.set_faults()
     issued |= set(sandbox.server.tokens)
-    sandbox.expire_tokens()
-    runs.append(run_extract(env, "--full-refresh").check())
-    issued |= set(sandbox.server.tokens)
-    assert issued or version == "v1"
+    if version == "v3":  # a token renewed mid-way
+        sandbox.expire_tokens()
+        runs.append(run_extract(env, "--full-refresh").check())
+        issued |= set(sandbox.server.tokens)
+        assert issued
 
     needles = [secret, token]
     needles.append(base64.b64encode(f"{token}:".encode()).decode())  # v1 Basic header
@@ -133,3 +134,26 @@ def test_no_secret_in_anything_a_run_leaves(sandbox_factory, run_extract, extrac
             haystacks[str(path)] = path.read_bytes().decode("latin-1")
     leaks = [(name, n[:8]) for name, text in haystacks.items() for n in needles if n in text]
     assert not leaks, leaks
+
+
+@pytest.mark.postgres
+def test_no_database_password_in_artifacts(sandbox_factory, run_extract, extract_env, tmp_path,
+                                           postgres_db):  # fmt: skip
+    # the local server trusts local connections, so any password works: make it recognisable
+    password = f"pw-{uuid.uuid4().hex}"
+    sandbox = sandbox_factory(candidates=30)
+    env = {
+        **extract_env,
+        **sandbox.env("v3"),
+        "DEST": "postgres",
+        **postgres_db.env(),
+        "POSTGRES_PASSWORD": password,
+    }
+    runs = [run_extract(env, "--resources", "candidates,departments").check()]
+    env["POSTGRES_HOST"] = "127.0.0.2"  # unreachable: the error line must not carry it either
+    env["POSTGRES_PORT"] = "1"
+    runs.append(run_extract(env, "--resources", "departments"))
+    assert runs[-1].returncode == 1 and len(runs[-1].error_lines) == 1, runs[-1].stderr
+    texts = [r.stdout + r.stderr for r in runs]
+    texts += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [t for t in texts if password in t]
