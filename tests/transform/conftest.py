@@ -45,10 +45,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_extract(env: dict[str, str], version: str, full_refresh: bool = True) -> None:
+def run_extract(
+    env: dict[str, str], version: str, full_refresh: bool = True, resources: str | None = None
+) -> None:
     refresh = ["--full-refresh"] if full_refresh else []
+    resources = resources or RESOURCES[version]
     result = subprocess.run(
-        [sys.executable, "-m", "extract", *refresh, "--resources", RESOURCES[version]],
+        [sys.executable, "-m", "extract", *refresh, "--resources", resources],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -5,12 +5,13 @@
     columns and the child tables the staging models ask the warehouse what exists and read a
     typed null (or an empty set) for what does not.
 
-    Introspection needs a connection; `--vars '{greenhouse_introspect: false}'` (offline
-    compile) assumes every column and table exists.
+    Introspection needs a connection; `--vars '{greenhouse_introspect: false}'` or env
+    GREENHOUSE_INTROSPECT=false (offline compile, lint) assumes every column and table exists.
 #}
 
 {% macro greenhouse_introspect() -%}
-    {{ return(execute and (var('greenhouse_introspect', true) | string | lower) not in ('false', '0', 'no')) }}
+    {%- set setting = var('greenhouse_introspect', env_var('GREENHOUSE_INTROSPECT', 'true')) -%}
+    {{ return(execute and (setting | string | lower) not in ('false', '0', 'no')) }}
 {%- endmacro %}
 
 {#- Lower-cased column names of a raw table ([] if it does not exist); none = assume all exist. -#}
@@ -64,4 +65,20 @@
             cast(null as {{ dbt.type_bigint() }}) as {{ alias }}
         where 1 = 0
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    For the small reference tables (departments, offices, sources) a missing raw table - the
+    credentials may lack that endpoint's scope (extract --skip-forbidden) - gives an empty
+    staging model and a warning instead of failing the build; names then stay null.
+-#}
+{% macro warn_missing_raw_table(relation) -%}
+    {%- if not raw_table_exists(relation) -%}
+        {%- do exceptions.warn(
+            "raw table " ~ relation ~ " does not exist (endpoint not extracted?):"
+            ~ " " ~ this.identifier ~ " is empty"
+        ) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(true) }}
 {%- endmacro %}

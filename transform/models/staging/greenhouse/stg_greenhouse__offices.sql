@@ -1,5 +1,8 @@
 {#- One row per office (v3 location is a string, v1 a {name} object). -#}
-{%- set columns = raw_columns(source('greenhouse', 'offices')) -%}
+{%- set raw_table = source('greenhouse', 'offices') -%}
+{%- set columns = raw_columns(raw_table) -%}
+
+{%- if warn_missing_raw_table(raw_table) %}
 
 with
 
@@ -23,3 +26,11 @@ renamed as (
 )
 
 select * from renamed
+{%- else %}
+
+select
+    cast(null as {{ dbt.type_bigint() }}) as office_id,
+    cast(null as {{ dbt.type_bigint() }}) as parent_office_id,
+    cast(null as {{ dbt.type_string() }}) as office_name
+where 1 = 0
+{%- endif %}

@@ -1,5 +1,8 @@
 {#- One row per candidate source (same shape in v3 and v1: type flattened by dlt as type__*). -#}
-{%- set columns = raw_columns(source('greenhouse', 'sources')) -%}
+{%- set raw_table = source('greenhouse', 'sources') -%}
+{%- set columns = raw_columns(raw_table) -%}
+
+{%- if warn_missing_raw_table(raw_table) %}
 
 with
 
@@ -23,3 +26,11 @@ renamed as (
 )
 
 select * from renamed
+{%- else %}
+
+select
+    cast(null as {{ dbt.type_bigint() }}) as source_id,
+    cast(null as {{ dbt.type_string() }}) as source_name,
+    cast(null as {{ dbt.type_string() }}) as source_type
+where 1 = 0
+{%- endif %}
