@@ -28,6 +28,7 @@ class RunSummary:
     rows: dict[str, int] = field(default_factory=dict)  # counted in the destination
     extracted: dict[str, int] = field(default_factory=dict)  # records read from the API this run
     skipped: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
     http: dict[str, Any] = field(default_factory=dict)
     duration_seconds: float = 0.0
     load_ids: list[str] = field(default_factory=list)
@@ -46,6 +47,7 @@ class RunSummary:
             "records_extracted": self.extracted,
             "total_records_extracted": sum(self.extracted.values()),
             "skipped_forbidden": self.skipped,
+            "windows": self.windows,
             **self.http,
             "duration_seconds": round(self.duration_seconds, 2),
             "load_ids": self.load_ids,
@@ -176,6 +178,7 @@ def run_extract(
         summary.rows = destination_row_counts(pipeline)
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
+    summary.windows = dict(sorted(ctx.progress.windows.items()))
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
     return summary

@@ -4,8 +4,9 @@
 - Incremental endpoints: ``dlt.sources.incremental`` on ``updated_at`` (v1 applications:
   ``last_activity_at``), merged on ``id``. Each run reads one closed window
   ``[last cursor - lookback, now - settle]``; v3 sorts by id descending, so the window — never an
-  "old cursor" early stop — bounds the read. Cursor state is committed by dlt together with the
-  load, so a killed run is simply repeated.
+  "old cursor" early stop — bounds the read. Cursor state is stored by dlt in the dataset with
+  the load and restored from there at the start of every run (extract/pipeline.py), so a killed
+  run is simply repeated.
 - Reference endpoints: replaced on every run.
 - Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
   resources are extracted in parallel (``parallelized=True``) within that budget.

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from extract.endpoints import default_resources
-from tests.extract.conftest import Target, entity_of, org_ids
+from tests.extract.conftest import Target, duckdb_target, entity_of, org_ids
 
 VERSIONS = ["v3", "v1"]
 
@@ -124,3 +124,15 @@ def test_v1_nested_data_lands_as_child_tables(sandbox, run_extract, extract_env,
     # keyed custom fields survive with their value types
     expected = {r["id"]: r["custom_fields"] or {} for r in org.records("candidates")}
     assert target.json_column("candidates", "keyed_custom_fields") == expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_sensitive_eeoc_only_when_asked(sandbox, run_extract, extract_env, version):
+    env = {**extract_env, **sandbox.env(version)}
+    run_extract(env, "--resources", "departments").check()
+    target = duckdb_target(extract_env)
+    assert "eeoc" not in target.tables()
+    run_extract(env, "--resources", "eeoc").check()
+    key = "id" if version == "v3" else "application_id"  # v1 EEOC rows carry no id
+    landed = sorted(r[0] for r in target.query(f"select {key} from greenhouse_raw.eeoc"))
+    assert landed == sorted(r[key] for r in sandbox.org.records("eeoc"))
