@@ -68,7 +68,7 @@
 {%- endmacro %}
 
 {#-
-    For the small reference tables (departments, offices, sources) a missing raw table - the
+    For the small reference tables offices and sources a missing raw table - the
     credentials may lack that endpoint's scope (extract --skip-forbidden) - gives an empty
     staging model and a warning instead of failing the build; names then stay null.
 -#}

@@ -1,8 +1,5 @@
 {#- One row per department (same fields in v3 and v1). -#}
-{%- set raw_table = source('greenhouse', 'departments') -%}
-{%- set columns = raw_columns(raw_table) -%}
-
-{%- if warn_missing_raw_table(raw_table) %}
+{%- set columns = raw_columns(source('greenhouse', 'departments')) -%}
 
 with
 
@@ -26,11 +23,3 @@ renamed as (
 )
 
 select * from renamed
-{%- else %}
-
-select
-    cast(null as {{ dbt.type_bigint() }}) as department_id,
-    cast(null as {{ dbt.type_bigint() }}) as parent_department_id,
-    cast(null as {{ dbt.type_string() }}) as department_name
-where 1 = 0
-{%- endif %}
