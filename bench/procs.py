@@ -91,6 +91,12 @@ class Measurement:
     peak_rss_largest_process_mb: float | None
     log_path: str
     extra: dict = field(default_factory=dict)
+    rss_samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
+    """(unix time, tree RSS bytes) every POLL_INTERVAL_S; kept out of the JSON."""
+
+    def peak_rss_between_mb(self, start: float, end: float) -> float | None:
+        inside = [rss for t, rss in self.rss_samples if start <= t <= end]
+        return round(max(inside) / 2**20, 1) if inside else None
 
     @property
     def ok(self) -> bool:
@@ -155,12 +161,14 @@ def run_measured(
         _live.add(proc)
         root = psutil.Process(proc.pid)
         peak = 0
+        samples: list[tuple[float, int]] = []
         next_progress = start + PROGRESS_EVERY_S
         next_callback = start
         try:
             while proc.poll() is None:
                 rss = _tree_rss(root)
                 peak = max(peak, rss)
+                samples.append((time.time(), rss))
                 now = time.perf_counter()
                 if poll is not None and now >= next_callback:
                     poll()
@@ -191,6 +199,7 @@ def run_measured(
         peak_rss_tree_sampled_mb=peak / 2**20,
         peak_rss_largest_process_mb=largest,
         log_path=str(log_path),
+        rss_samples=samples,
     )
     status = "ok" if m.ok else f"FAILED (exit {m.exit_code})"
     log(f"{label}: {status} in {wall:.1f} s, peak RSS {peak_mb:.0f} MB")

@@ -174,18 +174,18 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def _phases(r: dict) -> str:
-    ph = r.get("dlt_phases_s") or {}
+def _phases(r: dict, key: str = "dlt_phases_s", digits: int = 1) -> str:
+    ph = r.get(key) or {}
     if not ph:
         return "—"
-    return " / ".join(_fmt(ph.get(k)) for k in ("extract", "normalize", "load"))
+    return " / ".join(_fmt(ph.get(k), digits) for k in ("extract", "normalize", "load"))
 
 
 def _runs_table(runs: dict[str, dict]) -> list[str]:
     lines = [
         "| run | API | records | wall s | records/s | peak RSS MB | requests | 429s "
-        "| dlt extract / normalize / load s | sandbox CPU s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| dlt extract / normalize / load s | peak RSS MB per step | sandbox CPU s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, r in runs.items():
         lines.append(
@@ -193,7 +193,8 @@ def _runs_table(runs: dict[str, dict]) -> list[str]:
             f"| {_fmt(r.get('wall_s'))} "
             f"| {_fmt(r.get('records_per_s'), 0)} | {_fmt(r.get('peak_rss_mb'), 0)} "
             f"| {_fmt(r.get('requests'))} | {_fmt(r.get('responses_429'))} "
-            f"| {_phases(r)} | {_fmt(r.get('sandbox_cpu_s'))} |"
+            f"| {_phases(r)} | {_phases(r, 'dlt_phase_peak_rss_mb', 0)} "
+            f"| {_fmt(r.get('sandbox_cpu_s'))} |"
         )
     return lines
 
@@ -352,3 +353,22 @@ def write(doc: dict, out_dir: Path, stem: str = "latest") -> tuple[Path, Path]:
     js.write_text(json.dumps(doc, indent=2, default=str) + "\n")
     md.write_text(render_markdown(doc))
     return js, md
+
+
+RESULTS_START = "<!-- bench:results:start (written by `make bench`) -->"
+RESULTS_END = "<!-- bench:results:end -->"
+
+
+def update_docs(doc_path: Path, markdown: str) -> bool:
+    """Replace the results block of docs/performance.md with the latest table (if it has one)."""
+    if not doc_path.exists():
+        return False
+    text = doc_path.read_text()
+    if RESULTS_START not in text or RESULTS_END not in text:
+        return False
+    head, rest = text.split(RESULTS_START, 1)
+    _, tail = rest.split(RESULTS_END, 1)
+    body = markdown.replace("\n## ", "\n### ")
+    body = body.replace("# Benchmark results", "## Latest results", 1)
+    doc_path.write_text(f"{head}{RESULTS_START}\n{body.strip()}\n{RESULTS_END}{tail}")
+    return True

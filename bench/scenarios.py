@@ -83,22 +83,38 @@ def count_root_rows(duckdb_path: Path, schema: str = RAW_SCHEMA) -> dict[str, in
         con.close()
 
 
-def pipeline_phases(pipelines_dir: Path) -> dict[str, float]:
-    """Seconds per dlt step (extract / normalize / load / run) of the last run, from dlt's trace."""
+def pipeline_steps(pipelines_dir: Path) -> list[tuple[str, float, float]]:
+    """(step, start, end) in unix time for extract / normalize / load / run of the last run."""
     from dlt.pipeline.trace import load_trace
 
     traces = sorted(pipelines_dir.glob("*/trace.pickle"), key=lambda p: p.stat().st_mtime)
     if not traces:
-        return {}
+        return []
     trace = load_trace(str(traces[-1].parent))
     if trace is None:
-        return {}
+        return []
+    return [
+        (step.step, step.started_at.timestamp(), step.finished_at.timestamp())
+        for step in trace.steps
+        if step.started_at and step.finished_at
+    ]
+
+
+def pipeline_phases(pipelines_dir: Path) -> dict[str, float]:
+    """Seconds per dlt step (extract / normalize / load / run) of the last run, from dlt's trace."""
     phases: dict[str, float] = {}
-    for step in trace.steps:
-        if step.started_at and step.finished_at:
-            secs = (step.finished_at - step.started_at).total_seconds()
-            phases[step.step] = round(phases.get(step.step, 0.0) + secs, 2)
+    for name, start, end in pipeline_steps(pipelines_dir):
+        phases[name] = round(phases.get(name, 0.0) + end - start, 2)
     return phases
+
+
+def phase_peaks(m: Measurement, pipelines_dir: Path) -> dict[str, float | None]:
+    """Peak RSS of the process tree within each dlt step (where the memory goes)."""
+    return {
+        name: m.peak_rss_between_mb(start, end)
+        for name, start, end in pipeline_steps(pipelines_dir)
+        if name != "run"
+    }
 
 
 def _num(value: Any) -> int:
@@ -180,6 +196,7 @@ class Run:
     summary: dict | None = None
     phases: dict[str, float] = field(default_factory=dict)
     sandbox_cpu_s: float | None = None
+    phase_peak_rss_mb: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def records(self) -> int:
@@ -202,6 +219,7 @@ class Run:
             "responses_429": self.requests.status_429,
             "request_window_s": self.requests.request_window_s,
             "dlt_phases_s": self.phases,
+            "dlt_phase_peak_rss_mb": self.phase_peak_rss_mb,
             "sandbox_cpu_s": self.sandbox_cpu_s,
             "extract_summary": self.summary,
         }
@@ -267,6 +285,7 @@ class Bench:
         rows = count_root_rows(duckdb_path) if count_rows else {}
         run = Run(name, version, m, rows, stats, summary, pipeline_phases(pipelines_dir))
         run.sandbox_cpu_s = round(sandbox_cpu, 1)
+        run.phase_peak_rss_mb = phase_peaks(m, pipelines_dir)
         return run
 
     def run_baseline(
@@ -312,6 +331,7 @@ class Bench:
         rows = summary.get("rows", {})
         run = Run(name, "v1", m, rows, stats, summary, pipeline_phases(pipelines_dir))
         run.sandbox_cpu_s = round(sandbox_cpu, 1)
+        run.phase_peak_rss_mb = phase_peaks(m, pipelines_dir)
         return run
 
     def run_dbt(self, name: str, duckdb_path: Path, version: str) -> dict:
