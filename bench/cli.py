@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     size = SIZES[args.size]
     workdir = (args.workdir or args.out / "tmp").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C, kill and a closed terminal all end in KeyboardInterrupt -> kill_all(); SIGINT is
+    # set explicitly because a shell starts background jobs with it ignored.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _on_sigterm)
     bench = Bench(size, workdir)
     started = time.time()
     start_perf = time.perf_counter()

@@ -8,8 +8,10 @@ sandbox's request counters) and writes its table.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -138,6 +140,46 @@ def test_tiny_run_end_to_end(tmp_path: Path) -> None:
     assert {t["status"] for t in doc["targets"]} <= {"met", "MISSED", "not measured"}
     assert not doc["failures"]
     # nothing left running: the sandbox and every measured process were stopped
+    leftovers = [
+        p.info["pid"]
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if any(str(out) in arg for arg in (p.info["cmdline"] or []))
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.slow
+def test_interrupt_stops_every_process(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of a run: exit 130 and no sandbox or pipeline left running."""
+    out = tmp_path / "results"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--size",
+            "tiny",
+            "--scenarios",
+            "full",
+            "--versions",
+            "v3",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    port_file = out / "tmp" / "sandbox-1x.port"
+    deadline = time.monotonic() + 120
+    while not (port_file.exists() and port_file.read_text().strip()):
+        assert proc.poll() is None and time.monotonic() < deadline, (
+            "harness never started a sandbox"
+        )
+        time.sleep(0.2)
+    time.sleep(1)  # let the first measured run start
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
     leftovers = [
         p.info["pid"]
         for p in psutil.process_iter(["pid", "cmdline"])
