@@ -186,3 +186,18 @@ def test_interrupt_stops_every_process(tmp_path: Path) -> None:
         if any(str(out) in arg for arg in (p.info["cmdline"] or []))
     ]
     assert leftovers == []
+
+
+def test_results_block_of_the_docs_is_replaced_and_the_rest_kept(tmp_path: Path) -> None:
+    doc = tmp_path / "performance.md"
+    doc.write_text(
+        f"# Performance\n\nintro\n\n{report.RESULTS_START}\nold table\n{report.RESULTS_END}\n\n"
+        "## Choices\n\nkept\n"
+    )
+    latest = "# Benchmark results\n\n- **Date:** today\n\n## Targets\n\n| a |\n"
+    assert report.update_docs(doc, latest)
+    text = doc.read_text()
+    assert "old table" not in text
+    assert "## Latest results" in text and "### Targets" in text
+    assert text.startswith("# Performance\n\nintro\n") and text.endswith("## Choices\n\nkept\n")
+    assert not report.update_docs(tmp_path / "missing.md", latest)
