@@ -155,9 +155,12 @@ def variables_read_by_the_code() -> set[str]:
     for folder in ("extract", "sandbox", "deploy"):
         for path in (ROOT / folder).glob("*.py"):
             names |= set(quoted.findall(path.read_text()))
-    profiles = ROOT / "profiles" / "profiles.yml"
-    if profiles.exists():
-        names |= set(re.findall(r"env_var\('([A-Z][A-Z0-9_]*)'", profiles.read_text()))
+    dbt_files = [ROOT / "profiles" / "profiles.yml", *(ROOT / "transform").glob("**/*.sql")]
+    dbt_files += list((ROOT / "transform").glob("*.yml"))
+    for path in dbt_files:
+        generated = {"target", "dbt_packages", "logs"} & set(path.relative_to(ROOT).parts)
+        if path.exists() and not generated:
+            names |= set(re.findall(r"env_var\('([A-Z][A-Z0-9_]*)'", path.read_text()))
     elt = (ROOT / "bin" / "elt").read_text()
     names |= set(re.findall(rf"\$\{{?((?:{prefixes})[A-Z0-9_]*)", elt))
     return names
