@@ -92,6 +92,23 @@ def destination_row_counts(pipeline: Pipeline) -> dict[str, int]:
     return {table: counts.get(table, 0) for table in tables}
 
 
+def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> list[str]:
+    """Merge-on-id endpoints that have no cursor yet (first load, or --full-refresh) are read
+    completely this run: write them with "replace" instead of "merge", which skips dlt's staging
+    copy and the delete/insert SQL of every table and child table. The cursor is still tracked,
+    so the next run merges as usual. (A killed first load has no cursor either: it is replaced
+    again.)"""
+    resources_state = pipeline.state.get("sources", {}).get(source.name, {}).get("resources", {})
+    initial = []
+    for name, resource in source.resources.items():
+        if resource.write_disposition != "merge":
+            continue
+        if full_refresh or not resources_state.get(name, {}).get("incremental"):
+            resource.apply_hints(write_disposition="replace")
+            initial.append(name)
+    return initial
+
+
 class ProgressPrinter:
     """Prints a progress line to stderr every few seconds while the run is going."""
 
@@ -167,9 +184,14 @@ def run_extract(
         # and restores it when the local working dir is gone). A run killed at any point can
         # leave local state ahead of the data; it is never used.
         pipeline = pipeline.drop()
+        pipeline.sync_destination()
+        source = greenhouse_source(ctx)
+        initial = _load_all_at_once(pipeline, source, settings.full_refresh)
+        if initial:
+            log(f"[extract] first load of {', '.join(initial)}: written directly (no merge)")
         progress.phase = "extract/normalize/load"
         info = pipeline.run(
-            greenhouse_source(ctx),
+            source,
             loader_file_format=plan.loader_file_format,  # type: ignore[arg-type]
             refresh="drop_data" if settings.full_refresh else None,
         )

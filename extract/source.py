@@ -307,7 +307,9 @@ def greenhouse_source(ctx: HttpContext) -> DltSource:
         else:
             resources.append(_make_resource(ctx, endpoint))
 
-    @dlt.source(name=SOURCE_NAME)
+    # root_key: nested tables always carry _dlt_root_id, so a first load written with "replace"
+    # (extract/pipeline.py) and later "merge" runs share one table layout
+    @dlt.source(name=SOURCE_NAME, root_key=True)
     def greenhouse() -> list[Any]:
         return resources
 
