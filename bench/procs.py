@@ -52,16 +52,30 @@ def kill_all() -> None:
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group, wait for every process of the tree, SIGKILL what is left.
+
+    Waiting only for the direct child is not enough: `/usr/bin/time` exits at once on SIGTERM
+    while the pipeline under it (dlt finishes its current step on SIGTERM) would live on.
+    """
     if proc.poll() is not None:
         _live.discard(proc)
         return
+    try:
+        tree = [psutil.Process(proc.pid)]
+        tree += tree[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    if alive:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+        for p in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
+        psutil.wait_procs(alive, timeout=5)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
     _live.discard(proc)
 
