@@ -18,6 +18,7 @@ import functools
 import json
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources as package_files
@@ -296,14 +297,23 @@ def greenhouse_source(ctx: HttpContext) -> DltSource:
     settings = ctx.settings
     endpoints = catalogue(settings.api_version)
 
+    # first pages of the replace-each-run tables, fetched in parallel (same shared rate budget)
+    reference = [endpoints[n] for n in settings.resources if endpoints[n].kind == "reference"]
+    with ThreadPoolExecutor(max_workers=settings.extract_workers) as pool:
+        prefetched = dict(
+            zip(
+                [e.name for e in reference],
+                pool.map(lambda e: _prefetch(ctx, e), reference),
+                strict=True,
+            )
+        )
     resources = []
     for name in settings.resources:
         endpoint = endpoints[name]
         if endpoint.kind == "reference":
-            prefetched = _prefetch(ctx, endpoint)
-            if prefetched is None:
+            if prefetched[name] is None:
                 continue  # forbidden and skipped: keep its table as it is
-            resources.append(_make_resource(ctx, endpoint, prefetched))
+            resources.append(_make_resource(ctx, endpoint, prefetched[name]))
         else:
             resources.append(_make_resource(ctx, endpoint))
 
