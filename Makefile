@@ -27,7 +27,7 @@ help: ## List the targets
 
 $(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	@echo ">> syncing the virtual environment from uv.lock"
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create/refresh the virtual environment from the lock file
