@@ -38,31 +38,31 @@ def _check(value: Any, ok) -> bool | None:  # noqa: ANN001 - predicate
 
 def evaluate_targets(results: dict) -> list[Target]:
     targets: list[Target] = []
-    s1 = results.get("scenario_1_full_load", {})
-    cmp_ = s1.get("comparison") or {}
-    rps = cmp_.get("records_per_s_ratio")
-    rss = cmp_.get("peak_rss_ratio")
-    same = "" if cmp_.get("same_records", True) else "record counts differ from the baseline's"
-    targets.append(
-        Target(
-            "1 full load (v1, baseline endpoints)",
-            "records/s vs baseline",
-            ">= 5x",
-            f"{rps}x" if rps is not None else None,
-            _check(rps, lambda v: v >= 5),
-            same,
+    if "scenario_1_full_load" in results:
+        cmp_ = results["scenario_1_full_load"].get("comparison") or {}
+        rps = cmp_.get("records_per_s_ratio")
+        rss = cmp_.get("peak_rss_ratio")
+        same = "" if cmp_.get("same_records", True) else "record counts differ from the baseline's"
+        targets.append(
+            Target(
+                "1 full load (v1, baseline endpoints)",
+                "records/s vs baseline",
+                ">= 5x",
+                f"{rps}x" if rps is not None else None,
+                _check(rps, lambda v: v >= 5),
+                same,
+            )
         )
-    )
-    targets.append(
-        Target(
-            "1 full load (v1, baseline endpoints)",
-            "peak RSS vs baseline",
-            "<= 0.10x",
-            f"{rss}x" if rss is not None else None,
-            _check(rss, lambda v: v <= 0.10),
-            same,
+        targets.append(
+            Target(
+                "1 full load (v1, baseline endpoints)",
+                "peak RSS vs baseline",
+                "<= 0.10x",
+                f"{rss}x" if rss is not None else None,
+                _check(rss, lambda v: v <= 0.10),
+                same,
+            )
         )
-    )
     for version, run in (results.get("scenario_2_scale", {}).get("runs") or {}).items():
         ratio = run.get("peak_rss_vs_1x")
         targets.append(
