@@ -68,7 +68,7 @@ docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t greenhouse-elt:local .
 
 up: ## docker compose up: sandbox + postgres + pipeline (needs a Docker engine)
-	docker compose up --build --abort-on-container-exit pipeline
+	docker compose up --build --abort-on-container-exit --exit-code-from pipeline pipeline
 
 down: ## docker compose down
 	docker compose down --remove-orphans
