@@ -146,9 +146,9 @@ def test_scheduled_run_uploads_dbt_run_results_even_when_the_run_fails() -> None
     assert "transform/target/run_results.json" in upload[0]["with"]["path"]
 
 
-def test_production_doc_lists_every_secret_the_scheduled_workflow_reads() -> None:
+def test_readme_lists_every_secret_the_scheduled_workflow_reads() -> None:
     text = (WORKFLOWS / "scheduled-run.yml").read_text()
-    doc = (ROOT / "docs" / "production.md").read_text()
+    doc = (ROOT / "README.md").read_text()
     for secret in set(re.findall(r"secrets\.([A-Z0-9_]+)", text)):
         assert f"`{secret}`" in doc, secret
 
