@@ -77,7 +77,7 @@ def _duckdb(settings: Settings) -> DestinationPlan:
     creds = DuckDbCredentials(
         str(path),
         global_config={
-            "memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT") or "256MB",
+            "memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT") or "160MB",
             "threads": int(os.environ.get("DUCKDB_THREADS") or "2"),
         },
     )
