@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         docs = repo_root() / "docs" / "performance.md"
         if report.update_docs(docs, md.read_text()):
             log(f"updated the results block of {docs}")
+        readme = repo_root() / "README.md"
+        if report.update_readme_summary(readme, md.read_text()):
+            log(f"updated the benchmark summary of {readme}")
     for t in doc["targets"]:
         log(
             f"  {t['scenario']}: {t['metric']} {t['measured']} (target {t['target']}) "

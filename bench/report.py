@@ -372,3 +372,33 @@ def update_docs(doc_path: Path, markdown: str) -> bool:
     body = body.replace("# Benchmark results", "## Latest results", 1)
     doc_path.write_text(f"{head}{RESULTS_START}\n{body.strip()}\n{RESULTS_END}{tail}")
     return True
+
+
+SUMMARY_START = "<!-- bench:summary:start (written by `make bench`) -->"
+SUMMARY_END = "<!-- bench:summary:end -->"
+
+
+def update_readme_summary(readme_path: Path, markdown: str) -> bool:
+    """Replace the README's benchmark block with the latest run's header (date, machine,
+    command, sizes) and its targets table; the per-scenario tables stay in docs/performance.md."""
+    if not readme_path.exists():
+        return False
+    text = readme_path.read_text()
+    if SUMMARY_START not in text or SUMMARY_END not in text:
+        return False
+    lines = markdown.strip().splitlines()
+    kept: list[str] = []
+    in_targets = False
+    for line in lines[1:]:  # drop the "# Benchmark results" title
+        if line.startswith("## "):
+            if in_targets:
+                break
+            in_targets = line.strip() == "## Targets"
+            kept.append("Targets of issue 6, as measured:" if in_targets else line)
+            continue
+        kept.append(line)
+    head, rest = text.split(SUMMARY_START, 1)
+    _, tail = rest.split(SUMMARY_END, 1)
+    body = "\n".join(kept).strip()
+    readme_path.write_text(f"{head}{SUMMARY_START}\n{body}\n{SUMMARY_END}{tail}")
+    return True

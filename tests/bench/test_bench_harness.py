@@ -201,3 +201,21 @@ def test_results_block_of_the_docs_is_replaced_and_the_rest_kept(tmp_path: Path)
     assert "## Latest results" in text and "### Targets" in text
     assert text.startswith("# Performance\n\nintro\n") and text.endswith("## Choices\n\nkept\n")
     assert not report.update_docs(tmp_path / "missing.md", latest)
+
+
+def test_readme_summary_keeps_the_header_and_the_targets_table_only(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"## Performance\n\nintro\n\n{report.SUMMARY_START}\nold\n{report.SUMMARY_END}\n\n"
+        "## Testing\n"
+    )
+    latest = (
+        "# Benchmark results\n\n- **Date:** today\n\n## Targets\n\n| a |\n|---|\n| 1 |\n\n"
+        "## 1. Full load\n\n| big table |\n"
+    )
+    assert report.update_readme_summary(readme, latest)
+    text = readme.read_text()
+    assert "old" not in text and "big table" not in text and "# Benchmark results" not in text
+    assert "- **Date:** today" in text and "| 1 |" in text
+    assert text.startswith("## Performance\n\nintro\n") and text.endswith("## Testing\n")
+    assert not report.update_readme_summary(tmp_path / "missing.md", latest)
