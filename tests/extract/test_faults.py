@@ -124,9 +124,11 @@ def test_expired_token_is_refreshed_once(sandbox):
 
 
 def test_token_expiry_during_a_run(sandbox_factory, run_extract, extract_env):
-    # tokens live 1 s and every response takes a while: the run outlives many tokens
-    sandbox = sandbox_factory(candidates=SIZE, token_lifetime=1, slow_ms=100)
-    run = run_extract({**extract_env, **sandbox.env("v3")}).check()
+    # Tokens live 1 s and every response takes 150 ms; with one worker the >= 18 requests of a
+    # run take >= 2.7 s whatever the machine's speed, so the run always outlives its first token.
+    sandbox = sandbox_factory(candidates=SIZE, token_lifetime=1, slow_ms=150)
+    run = run_extract({**extract_env, **sandbox.env("v3"), "GREENHOUSE_WORKERS": "1"}).check()
+    assert run.summary["requests"] >= 18
     assert sandbox.stats()["tokens_issued"] >= 2
     assert run.summary["requests"] > 0
     assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
