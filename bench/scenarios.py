@@ -265,6 +265,27 @@ class Bench:
         argv = [sys.executable, "-m", "extract", "--summary-json", str(summary_path)]
         if resources:
             argv += ["--resources", ",".join(resources)]
+        m, stats, sandbox_cpu = self._measure(
+            name, "extract", sandbox, argv, env, run_dir / f"{name}-{summary_path.stem}.log"
+        )
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+        rows = count_root_rows(duckdb_path) if count_rows else {}
+        run = Run(name, version, m, rows, stats, summary, pipeline_phases(pipelines_dir))
+        run.sandbox_cpu_s = round(sandbox_cpu, 1)
+        run.phase_peak_rss_mb = phase_peaks(m, pipelines_dir)
+        return run
+
+    def _measure(
+        self,
+        name: str,
+        what: str,
+        sandbox: SandboxProcess,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: Path,
+    ):
+        """Run one measured subprocess against the sandbox: its measurement, the sandbox's
+        request stats for it, and the sandbox CPU seconds it cost."""
         sandbox.reset_stats()
         watcher = RequestWatcher(sandbox)
         cpu_before = sandbox.cpu_seconds()
@@ -273,20 +294,14 @@ class Bench:
             argv,
             env=env,
             cwd=repo_root(),
-            log_path=run_dir / f"{name}-{summary_path.stem}.log",
+            log_path=log_path,
             timeout_s=self.size.run_timeout_s,
             poll=watcher,
         )
         stats = watcher.apply(parse_stats(sandbox.stats()))
         if not m.ok:
-            raise BenchError(f"{name}: extract failed (exit {m.exit_code}):\n{m.tail()}")
-        sandbox_cpu = sandbox.cpu_seconds() - cpu_before
-        summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
-        rows = count_root_rows(duckdb_path) if count_rows else {}
-        run = Run(name, version, m, rows, stats, summary, pipeline_phases(pipelines_dir))
-        run.sandbox_cpu_s = round(sandbox_cpu, 1)
-        run.phase_peak_rss_mb = phase_peaks(m, pipelines_dir)
-        return run
+            raise BenchError(f"{name}: {what} failed (exit {m.exit_code}):\n{m.tail()}")
+        return m, stats, sandbox.cpu_seconds() - cpu_before
 
     def run_baseline(
         self,
@@ -311,22 +326,9 @@ class Bench:
         argv += ["--summary-json", str(summary_path)]
         if loader_file_format:
             argv += ["--loader-file-format", loader_file_format]
-        sandbox.reset_stats()
-        watcher = RequestWatcher(sandbox)
-        cpu_before = sandbox.cpu_seconds()
-        m = run_measured(
-            name,
-            argv,
-            env=env,
-            cwd=repo_root(),
-            log_path=run_dir / f"{name}.log",
-            timeout_s=self.size.run_timeout_s,
-            poll=watcher,
+        m, stats, sandbox_cpu = self._measure(
+            name, "baseline", sandbox, argv, env, run_dir / f"{name}.log"
         )
-        stats = watcher.apply(parse_stats(sandbox.stats()))
-        if not m.ok:
-            raise BenchError(f"{name}: baseline failed (exit {m.exit_code}):\n{m.tail()}")
-        sandbox_cpu = sandbox.cpu_seconds() - cpu_before
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
         rows = summary.get("rows", {})
         run = Run(name, "v1", m, rows, stats, summary, pipeline_phases(pipelines_dir))
