@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# Greenhouse ELT image: dlt extract + dbt build, driven by bin/elt.
+# Greenhouse ELT image: dlt extract + dbt build, driven by the `elt` command.
 #
 #   docker build -t greenhouse-elt:local .
 #   docker run --rm --env-file .env -v greenhouse-data:/data greenhouse-elt:local          # elt run

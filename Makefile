@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# DEST is validated by `elt` itself (the list of destinations lives in extract/settings.py)
 DEST ?= duckdb
-VALID_DESTS := duckdb postgres snowflake bigquery filesystem
 SIZE ?= default
 SANDBOX_PORT ?= 8765
 UV_VERSION := 0.13.9
@@ -12,13 +12,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 STAMP := $(VENV)/.synced
+ELT := $(VENV)/bin/elt
+# extra arguments for the elt command behind a target, e.g. make run ARGS=--full-refresh
+ARGS ?=
 
 export DEST SANDBOX_PORT
 
-.PHONY: help run demo extract transform test lint bench sandbox docs docker-build up down clean check-dest venv
+.PHONY: help run demo extract transform test lint bench sandbox docs docker-build up down clean venv
 
 help: ## List the targets
-	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=$(VALID_DESTS)]"
+	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=...] [ARGS=...]"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}'
 
 .tools/bin/uv:
@@ -32,24 +35,20 @@ $(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv
 
 venv: $(STAMP) ## Create/refresh the virtual environment from the lock file
 
-check-dest:
-	@if ! echo " $(VALID_DESTS) " | grep -q " $(DEST) "; then \
-		echo "error: unknown DEST '$(DEST)'; valid values: $(VALID_DESTS)" >&2; exit 2; fi
+run: $(STAMP) ## Extract (incremental) then dbt build into DEST
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) run $(ARGS)
 
-run: check-dest $(STAMP) ## Extract (incremental) then dbt build into DEST
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt run
+extract: $(STAMP) ## Extract stage only (dlt -> raw dataset in DEST)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) extract $(ARGS)
 
-extract: check-dest $(STAMP) ## Extract stage only (dlt -> raw dataset in DEST)
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt extract
-
-transform: check-dest $(STAMP) ## Transform stage only (dbt build in DEST)
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt transform
+transform: $(STAMP) ## Transform stage only (dbt build in DEST)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) transform $(ARGS)
 
 demo: $(STAMP) ## Whole pipeline against the local sandbox into DuckDB, then a readable summary
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt demo
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) demo $(ARGS)
 
 sandbox: $(STAMP) ## Serve the Harvest-compatible sandbox on SANDBOX_PORT (default 8765)
-	@$(PY) -m sandbox --port $(SANDBOX_PORT)
+	@$(ELT) sandbox --port $(SANDBOX_PORT) $(ARGS)
 
 test: $(STAMP) ## Full test suite (starts the sandbox and uses PostgreSQL)
 	@bin/ensure-postgres
@@ -59,10 +58,10 @@ lint: $(STAMP) ## ruff, sqlfluff, hadolint, compose + workflow schema checks
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/lint
 
 bench: $(STAMP) ## Benchmarks (SIZE=default|enterprise); writes bench/results/
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m bench --size $(SIZE)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) bench --size $(SIZE) $(ARGS)
 
 docs: $(STAMP) ## dbt docs generate
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/elt docs
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) docs $(ARGS)
 
 docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t greenhouse-elt:local .

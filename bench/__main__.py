@@ -1,3 +1,5 @@
-from bench.cli import main
+"""``python -m bench``: the same command as ``elt bench``."""
 
-raise SystemExit(main())
+from bench.cli import bench
+
+bench()

@@ -1,13 +1,15 @@
-"""`python -m bench`: run the scenarios, print what is measured, write the results table."""
+"""`elt bench` (`make bench`): run the scenarios, print the figures, write the results table."""
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import click
 
 from bench import report
 from bench.procs import BenchError, kill_all, log, repo_root
@@ -17,53 +19,62 @@ from bench.sizes import SIZES
 SCENARIOS = ("full", "scale", "rate", "formats", "dbt", "enterprise")
 
 
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Benchmarks of issue 6: ours vs plain dlt, against the sandbox.",
-    )
-    p.add_argument("--size", default="default", choices=sorted(SIZES), help="default: %(default)s")
-    p.add_argument(
-        "--scenarios",
-        default="full,scale,rate,formats,dbt,enterprise",
-        help="comma-separated subset of: " + ",".join(SCENARIOS) + " (enterprise runs only with "
-        "--size enterprise)",
-    )
-    p.add_argument("--versions", default="v3,v1", help="API versions to run (default: v3,v1)")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=repo_root() / "bench" / "results",
-        help="where latest.md / latest.json go (default: bench/results)",
-    )
-    p.add_argument(
-        "--workdir",
-        type=Path,
-        default=None,
-        help="scratch space for databases and logs (default: <out>/tmp)",
-    )
-    p.add_argument("--keep", action="store_true", help="keep the scratch databases afterwards")
-    args = p.parse_args(argv)
-    chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    unknown = sorted(set(chosen) - set(SCENARIOS))
-    if unknown:
-        p.error(f"unknown scenario(s) {', '.join(unknown)}; valid: {', '.join(SCENARIOS)}")
-    versions = [v.strip() for v in args.versions.split(",") if v.strip()]
-    if not versions or set(versions) - {"v1", "v3"}:
-        p.error("--versions takes v3 and/or v1")
-    args.scenario_list = chosen
-    args.version_list = versions
-    return args
+def _names(valid: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, str], list[str]]:
+    """A comma-separated subset of ``valid`` (click has no list-of-choices type)."""
+
+    def parse(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+        chosen = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = sorted(set(chosen) - set(valid))
+        if not chosen or unknown:
+            raise click.BadParameter(f"takes a comma-separated subset of {', '.join(valid)}")
+        return chosen
+
+    return parse
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parse(argv)
-    size = SIZES[args.size]
-    workdir = (args.workdir or args.out / "tmp").resolve()
+@click.command()
+@click.option("--size", "size_name", default="default", show_default=True,
+              type=click.Choice(sorted(SIZES)))  # fmt: skip
+@click.option(
+    "--scenarios", default=",".join(SCENARIOS), callback=_names(SCENARIOS),
+    help="comma-separated subset (enterprise runs only with --size enterprise)",
+)  # fmt: skip
+@click.option("--versions", default="v3,v1", callback=_names(("v3", "v1")), help="API versions")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path),
+    default=repo_root() / "bench" / "results", help="where latest.md / latest.json go",
+)  # fmt: skip
+@click.option(
+    "--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="scratch space for databases and logs (default: <out>/tmp)",
+)  # fmt: skip
+@click.option("--keep", is_flag=True, help="keep the scratch databases afterwards")
+def bench(
+    size_name: str,
+    scenarios: list[str],
+    versions: list[str],
+    out: Path,
+    workdir: Path | None,
+    keep: bool,
+) -> None:
+    """The benchmarks: ours vs plain dlt, against the sandbox (docs/performance.md)."""
+    sys.exit(run(size_name, scenarios, versions, out, workdir, keep))
+
+
+def run(
+    size_name: str,
+    chosen: list[str],
+    versions: list[str],
+    out: Path,
+    workdir_arg: Path | None,
+    keep: bool,
+) -> int:
+    size = SIZES[size_name]
+    workdir = (workdir_arg or out / "tmp").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     # Ctrl-C, kill and a closed terminal all end in KeyboardInterrupt -> kill_all(); SIGINT is
     # set explicitly because a shell starts background jobs with it ignored.
@@ -77,14 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         f"size {size.name}: {size.candidates:,} candidates (1x), {size.scale_factor}x for scale, "
         f"{size.rate_candidates:,} rate-limited; {mach['cpus']} cores, {mach['memory_gib']} GiB"
     )
-    chosen = args.scenario_list
     try:
         if "full" in chosen:
-            bench.scenario_full_and_incremental(args.version_list, do_dbt="dbt" in chosen)
+            bench.scenario_full_and_incremental(versions, do_dbt="dbt" in chosen)
         if "scale" in chosen:
             bench.scenario_scale(do_dbt="dbt" in chosen)
         if "rate" in chosen:
-            bench.scenario_rate_limited(args.version_list)
+            bench.scenario_rate_limited(versions)
         if "formats" in chosen:
             bench.scenario_formats(postgres_server_url())
         if "enterprise" in chosen and size.enterprise_candidates:
@@ -105,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             "finished_at": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
             "total_wall_s": round(time.perf_counter() - start_perf, 1),
             "command": "make bench" + ("" if size.name == "default" else f" SIZE={size.name}"),
-            "argv": ["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])],
+            "argv": ["elt", "bench", *sys.argv[2:]] if sys.argv[1:2] == ["bench"] else sys.argv,
             "size": size.name,
             "size_note": (
                 f"1x = {size.candidates:,} candidates; scale = {size.scale_factor}x "
@@ -120,16 +130,16 @@ def main(argv: list[str] | None = None) -> int:
                 )
             ),
             "scenarios": chosen,
-            "versions": args.version_list,
+            "versions": versions,
             "machine": mach,
         },
         "targets": [t.as_dict() for t in report.evaluate_targets(bench.results)],
         "results": bench.results,
         "failures": bench.failures,
     }
-    js, md = report.write(doc, args.out)
+    js, md = report.write(doc, out)
     log(f"wrote {md} and {js}")
-    default_out = args.out.resolve() == (repo_root() / "bench" / "results").resolve()
+    default_out = out.resolve() == (repo_root() / "bench" / "results").resolve()
     if default_out and size.name == "default" and set(chosen) >= {"full", "scale", "rate"}:
         docs = repo_root() / "docs" / "performance.md"
         if report.update_docs(docs, md.read_text()):
@@ -142,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {t['scenario']}: {t['metric']} {t['measured']} (target {t['target']}) "
             f"-> {t['status']}"
         )
-    if not args.keep and not bench.failures:
+    if not keep and not bench.failures:
         for child in workdir.iterdir():
             if child.is_dir():
                 shutil.rmtree(child, ignore_errors=True)

@@ -262,7 +262,7 @@ class Bench:
             "GREENHOUSE_PIPELINES_DIR": str(pipelines_dir),
         }
         env |= env_extra or {}
-        argv = [sys.executable, "-m", "extract", "--summary-json", str(summary_path)]
+        argv = [sys.executable, "-m", "extract", "extract", "--summary-json", str(summary_path)]
         if resources:
             argv += ["--resources", ",".join(resources)]
         m, stats, sandbox_cpu = self._measure(

@@ -4,7 +4,7 @@
                                [--max-runs N] [-- command ...]
 
 The schedule comes from `SCHEDULE` (standard 5-field crontab, `@hourly`-style macros, or 6 fields
-whose last one is seconds). Each run executes `bin/elt run` (or the given command) as a child
+whose last one is seconds). Each run executes `elt run` (or the given command) as a child
 process; its exit status is logged. Runs never overlap: a firing that comes while the previous run
 is still going is skipped and logged, and firings missed while busy are coalesced into one.
 
@@ -36,8 +36,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from croniter import croniter
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_COMMAND = [str(ROOT / "bin" / "elt"), "run"]
+DEFAULT_COMMAND = [str(Path(sys.executable).with_name("elt")), "run"]
 DEFAULT_SCHEDULE = "0 * * * *"
 JOB_ID = "pipeline"
 # Seconds a child gets to finish after SIGTERM when the scheduler is stopped.
@@ -221,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "command",
         nargs=argparse.REMAINDER,
-        help="command to run (after --); default: bin/elt run",
+        help="command to run (after --); default: elt run",
     )
     return parser
 

@@ -37,15 +37,15 @@ class GreenhouseClientCredentials(OAuth2ClientCredentials):
         client_id: str,
         client_secret: str,
         user_id: str | None = None,
-        timeout: int = 60,
+        session: Any = None,
     ) -> None:
         super().__init__(
             access_token_url=token_url,
             client_id=client_id,
             client_secret=client_secret,
             access_token_request_data={"sub": user_id} if user_id else {},
-            # A session of its own: the token host has its own limits; 5xx are retried.
-            session=Client(raise_for_status=False, request_timeout=timeout).session,
+            # A session of its own (the token host has its own limits); 5xx are retried.
+            session=session if session is not None else token_session(),
         )
         self._lock = threading.Lock()
         self.token_requests = 0
@@ -152,6 +152,13 @@ class GreenhouseBasicAuth(HttpBasicAuth):
     __str__ = __repr__
 
 
+def token_session() -> Any:
+    """A retrying session for the token endpoint, with dlt's runtime HTTP settings."""
+    client = Client(raise_for_status=False)
+    client.configure()  # runtime.request_timeout / _max_attempts / ... from dlt's config
+    return client.session
+
+
 def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:
     if settings.api_version == "v3":
         return GreenhouseClientCredentials(
@@ -159,7 +166,6 @@ def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:
             client_id=str(settings.client_id),
             client_secret=str(settings.client_secret),
             user_id=settings.user_id,
-            timeout=settings.request_timeout,
         )
     # v1: the API token is the user name, the password is empty.
     return GreenhouseBasicAuth(username=str(settings.api_token), password="")

@@ -1,45 +1,59 @@
-"""``python -m extract``: run the extract stage, print a summary, fail in one clear line.
+"""``elt``: the project's one command line (make, the container image and CI call it).
 
-Exit codes: 0 success · 1 the run failed (API error, destination error) · 2 bad configuration
-(unknown DEST, missing credentials, unknown resource names) · 130 interrupted.
+    elt run        extract (incremental) then ``dbt build`` in DEST          (the default)
+    elt extract    the extract stage only (dlt -> raw dataset)
+    elt transform  the dbt stage only (extra arguments go to ``dbt build``)
+    elt demo       sandbox -> DuckDB -> dbt build -> a readable summary; no credentials needed
+    elt docs       dbt docs generate
+    elt sandbox    serve the Harvest-compatible sandbox
+    elt bench      the benchmarks (make bench)
+
+Exit codes: 0 success · 1 the run failed (API, destination or dbt error) · 2 bad configuration
+(unknown DEST, missing credentials, unknown resource names, bad options) · 130 interrupted.
+A ``.env`` file in the working directory is read first; a variable already set wins.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib
 import json
 import os
+import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from extract.errors import ExtractError
+import click
 
-DEFAULT_LOG_LEVEL = "ERROR"
+from extract.errors import ConfigError, ExtractError
+from extract.settings import DEFAULT_DEST, DEFAULT_DUCKDB_PATH, DESTINATIONS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m extract",
-        description="Extract Greenhouse Harvest (v3 or v1) into the raw dataset of DEST with dlt.",
-    )
-    parser.add_argument(
-        "--resources",
-        help="comma-separated endpoints to load (default: all but the sensitive EEOC/demographics;"
-        " also GREENHOUSE_RESOURCES)",
-    )
-    parser.add_argument(
-        "--full-refresh",
-        action="store_true",
-        help="reload the selected tables from scratch (forget incremental cursors)",
-    )
-    parser.add_argument(
-        "--skip-forbidden",
-        action="store_true",
-        help="carry on without endpoints the credentials may not read (HTTP 403)",
-    )
-    parser.add_argument("--summary-json", type=Path, help="also write the run summary as JSON")
-    return parser.parse_args(argv)
+def log(message: str) -> None:
+    print(f"[elt {time.strftime('%H:%M:%S', time.gmtime())}] {message}", file=sys.stderr)
+
+
+def prepare_environment() -> None:
+    """Read ``.env``, then set the defaults every stage shares (dlt's and dbt's directories,
+    an absolute DuckDB path so both stages open the same file whatever their working dir)."""
+    from dotenv import load_dotenv
+
+    env_file = os.environ.get("ELT_ENV_FILE") or str(Path.cwd() / ".env")
+    if Path(env_file).is_file():
+        load_dotenv(env_file, override=False)
+    # dlt reads .dlt/config.toml from the project dir: make that this repository, whatever the cwd
+    os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("DBT_PROFILES_DIR", str(ROOT / "profiles"))
+    os.environ.setdefault("DBT_PROJECT_DIR", str(ROOT / "transform"))
+    os.environ.setdefault("DEST", DEFAULT_DEST)
+    duckdb_path = Path(os.environ.get("DUCKDB_PATH") or ROOT / DEFAULT_DUCKDB_PATH)
+    os.environ["DUCKDB_PATH"] = str(duckdb_path.expanduser().absolute())
 
 
 def _find_cause(exc: BaseException) -> BaseException:
@@ -57,7 +71,7 @@ def _find_cause(exc: BaseException) -> BaseException:
     return innermost
 
 
-def _one_line(exc: BaseException, secrets: list[str]) -> str:
+def _one_line(exc: BaseException, secrets: Sequence[str]) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     for secret in secrets:
         if secret:
@@ -65,7 +79,7 @@ def _one_line(exc: BaseException, secrets: list[str]) -> str:
     return text[:600]
 
 
-def describe_failure(exc: BaseException, secrets: list[str]) -> tuple[str, int]:
+def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, int]:
     from requests import HTTPError
     from requests.exceptions import ConnectionError, Timeout
 
@@ -90,46 +104,24 @@ def describe_failure(exc: BaseException, secrets: list[str]) -> tuple[str, int]:
     return f"{type(cause).__name__}: {_one_line(cause, secrets)}", 1
 
 
-def print_summary(summary: dict[str, Any]) -> None:
-    out = sys.stdout
-    print(
-        f"Extract finished: Harvest {summary['api_version']} -> {summary['dest']} "
-        f"dataset {summary['dataset']}",
-        file=out,
-    )
-    rows = summary["rows"]
-    width = max((len(t) for t in rows), default=10)
-    print(f"  {'table'.ljust(width)}  rows in destination", file=out)
-    for table, count in rows.items():
-        print(f"  {table.ljust(width)}  {count:>10}", file=out)
-    print(
-        f"  records read this run: {summary['total_records_extracted']}; "
-        f"HTTP requests: {summary['requests']}; 429s: {summary['rate_limited_429']}; "
-        f"waited for rate limit: {summary['rate_limit_wait_seconds']}s; "
-        f"duration: {summary['duration_seconds']}s",
-        file=out,
-    )
-    for endpoint, reason in summary["skipped_forbidden"].items():
-        print(f"  SKIPPED {endpoint}: {reason}", file=out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # dlt reads .dlt/config.toml from the project dir: make that this repository, whatever the cwd
-    os.environ.setdefault("DLT_PROJECT_DIR", str(Path(__file__).resolve().parents[1]))
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", DEFAULT_LOG_LEVEL)
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+def extract_stage(
+    resources: str | None = None,
+    full_refresh: bool = False,
+    skip_forbidden: bool = False,
+    summary_json: Path | None = None,
+) -> int:
+    """The extract stage: load, print the summary; every failure is one line + exit code."""
     secrets: list[str] = []
     try:
         from extract.pipeline import run_extract
         from extract.settings import load_settings
+        from extract.summary import print_summary
 
         settings = load_settings(
-            resources=args.resources,
-            full_refresh=args.full_refresh,
-            skip_forbidden=args.skip_forbidden,
+            resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )
         secrets = settings.secrets
+        log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
         summary = run_extract(settings).as_dict()
     except KeyboardInterrupt:
         print("error: interrupted; rerun to finish (loaded data and cursors stay consistent)",
@@ -140,7 +132,204 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return code
     print_summary(summary)
-    if args.summary_json:
-        args.summary_json.parent.mkdir(parents=True, exist_ok=True)
-        args.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
+    if summary_json:
+        summary_json.parent.mkdir(parents=True, exist_ok=True)
+        summary_json.write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+def dbt(command: str, args: Sequence[str] = ()) -> int:
+    """``dbt <command> --target DEST`` in the dbt project; its output goes to the terminal."""
+    dest = os.environ["DEST"]
+    if dest == "filesystem":
+        print(
+            "error: DEST=filesystem has no dbt target; the raw Parquet files are the output "
+            "(run 'elt extract')",
+            file=sys.stderr,
+        )
+        return 2
+    Path(os.environ["DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    executable = Path(sys.executable).with_name("dbt")
+    argv = [str(executable) if executable.exists() else "dbt", command, "--target", dest, *args]
+    try:
+        return subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"])
+    except KeyboardInterrupt:
+        return 130
+
+
+def transform_stage(args: Sequence[str] = ()) -> int:
+    log(f"transform: dbt build (target {os.environ['DEST']})")
+    return dbt("build", args)
+
+
+def run_pipeline(**extract_options: Any) -> int:
+    code = extract_stage(**extract_options)
+    if code:
+        log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")
+        return code
+    if os.environ["DEST"] == "filesystem":
+        log("DEST=filesystem: extract only, done")
+        return 0
+    code = transform_stage()
+    if code:
+        log(f"FAILED in stage 'transform' (exit {code}); raw data is loaded, rerun 'transform'")
+        return code
+    log("run finished: extract + transform succeeded")
+    return 0
+
+
+def _set_dest(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        os.environ["DEST"] = value.strip().lower()
+    return value
+
+
+def extract_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the extract stage, shared by ``run`` and ``extract``."""
+    options = [
+        click.option(
+            "--dest",
+            envvar="DEST",
+            callback=_set_dest,
+            expose_value=False,
+            help=f"where to load: {', '.join(DESTINATIONS)} (default {DEFAULT_DEST})",
+        ),
+        click.option(
+            "--resources",
+            envvar="GREENHOUSE_RESOURCES",
+            help="comma-separated endpoints to load (default: all but the sensitive "
+            "EEOC/demographics)",
+        ),
+        click.option(
+            "--full-refresh",
+            is_flag=True,
+            envvar="GREENHOUSE_FULL_REFRESH",
+            help="reload the selected tables from scratch (forget incremental cursors)",
+        ),
+        click.option(
+            "--skip-forbidden",
+            is_flag=True,
+            envvar="GREENHOUSE_SKIP_FORBIDDEN",
+            help="carry on without endpoints the credentials may not read (HTTP 403)",
+        ),
+        click.option(
+            "--summary-json",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="also write the extract summary as JSON",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+class LazyGroup(click.Group):
+    """Subcommands that live in other packages, imported only when used (``elt extract`` does
+    not load the sandbox or the benchmark harness)."""
+
+    lazy = {"sandbox": "sandbox.cli:serve", "bench": "bench.cli:bench"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, attr = self.lazy[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=__doc__.split("\n\n")[1] if __doc__ else None,
+)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Greenhouse ELT: dlt extract + dbt transform."""
+    prepare_environment()
+    if ctx.invoked_subcommand is None:
+        ctx.exit(run_pipeline())
+
+
+@cli.command()
+@extract_options
+def run(**options: Any) -> None:
+    """Extract (incremental) then dbt build into DEST."""
+    sys.exit(run_pipeline(**options))
+
+
+@cli.command()
+@extract_options
+def extract(**options: Any) -> None:
+    """Extract stage only: Harvest -> the raw dataset in DEST."""
+    sys.exit(extract_stage(**options))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def transform(dbt_args: tuple[str, ...]) -> None:
+    """Transform stage only: dbt build in DEST (extra arguments go to dbt build)."""
+    sys.exit(transform_stage(dbt_args))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def docs(dbt_args: tuple[str, ...]) -> None:
+    """dbt docs generate for DEST."""
+    sys.exit(dbt("docs", ("generate", *dbt_args)))
+
+
+@cli.command()
+@click.option(
+    "--candidates", type=click.IntRange(min=1), default=2000, envvar="DEMO_CANDIDATES",
+    show_default=True, help="size of the sandbox organisation",
+)  # fmt: skip
+@click.option(
+    "--path", "duckdb_path", type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DEMO_DUCKDB_PATH", default=ROOT / "data" / "demo.duckdb", show_default=True,
+    help="the DuckDB file the demo builds (replaced)",
+)  # fmt: skip
+def demo(candidates: int, duckdb_path: Path) -> None:
+    """Sandbox -> DuckDB -> dbt build -> a readable summary; no credentials needed."""
+    from extract.demo import run_demo
+
+    sys.exit(run_demo(candidates=candidates, duckdb_path=duckdb_path))
+
+
+def _not_built(name: str, what: str) -> click.Command:
+    def command() -> None:
+        print(f"error: 'elt {name}' ({what}) is not built yet", file=sys.stderr)
+        sys.exit(2)
+
+    return click.Command(name, callback=command, help=f"{what} (not built yet)")
+
+
+cli.add_command(_not_built("check", "credentials, endpoints, destination and dbt checks"))
+cli.add_command(_not_built("report", "an HTML report of the marts"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``elt``; usage errors become one ``error:`` line and exit code 2."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="elt",
+                 standalone_mode=False)  # fmt: skip
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click.UsageError as exc:
+        where = f"elt {exc.ctx.info_name} --help" if exc.ctx and exc.ctx.parent else "elt --help"
+        print(f"error: {exc.format_message()} (see: {where})", file=sys.stderr)
+        return 2
+    except click.ClickException as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return 130
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -5,16 +5,16 @@ set, otherwise from dlt's own ``DESTINATION__<NAME>__CREDENTIALS__*`` / ``.dlt/s
 Everything here runs before any connection is opened: a missing variable ends the run with one
 line naming it, and nothing is written.
 
-Loader formats (TOOLING_NOTES, issue 6): Parquet for duckdb, snowflake, bigquery and filesystem
+Loader formats (docs/performance.md): Parquet for duckdb, snowflake, bigquery and filesystem
 (DuckDB's default ``insert_values`` was ~30x slower and ~10x the memory on nested data); CSV
 (``COPY``) for postgres, whose Parquet path needs an extra ADBC driver.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,14 @@ LOADER_FORMATS = {
 class DestinationPlan:
     destination: Destination[Any, Any]
     loader_file_format: str
-    identity: str  # where the data goes (no secrets): names the pipeline's local state
+    identity: str  # where the data goes (no secrets)
 
     @property
-    def identity_hash(self) -> str:
-        return hashlib.sha256(self.identity.encode()).hexdigest()[:8]
+    def label(self) -> str:
+        """The database part of the identity as an identifier: ``analytics``, ``greenhouse``."""
+        tail = self.identity.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        stem = tail.rsplit(".", 1)[0] if tail.endswith(".duckdb") else tail
+        return re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "default"
 
 
 def _env(name: str) -> str | None:
@@ -73,7 +76,7 @@ def _duckdb(settings: Settings) -> DestinationPlan:
 
     # DuckDB takes 80% of RAM and every core by default; the load (Parquet COPY, merge SQL) runs
     # fine in a bounded budget (it spills to disk) on a machine shared with extraction and
-    # normalization (issue 6: peak RSS target).
+    # normalization (docs/performance.md: the peak-memory target).
     creds = DuckDbCredentials(
         str(path),
         global_config={
@@ -203,12 +206,22 @@ def _filesystem(settings: Settings) -> DestinationPlan:
     return DestinationPlan(destination, "parquet", f"filesystem:{url}")
 
 
-def _resolve(destination: Destination[Any, Any], dest: str, short_names: list[str]) -> Any:
+def resolved_configuration(destination: Destination[Any, Any], dataset: str) -> Any:
+    """dlt's resolved config of a destination (offline: nothing connects)."""
+    spec = destination.spec()
+    spec.dataset_name = dataset  # a plain field of the spec, so only the credentials resolve
+    return destination.configuration(spec)
+
+
+def _resolve(
+    destination: Destination[Any, Any],
+    dest: str,
+    short_names: list[str],
+    dataset: str = "greenhouse_raw",
+) -> Any:
     """Resolve dlt's own destination config offline; name the variables when it is incomplete."""
     try:
-        return destination.configuration(
-            destination.spec()._bind_dataset_name(dataset_name="greenhouse_raw")
-        )
+        return resolved_configuration(destination, dataset)
     except ConfigFieldMissingException as exc:
         section = dest.upper()
         raise ConfigError(

@@ -14,8 +14,10 @@ import dlt
 from dlt.pipeline.pipeline import Pipeline
 
 from extract.destinations import DestinationPlan, plan_destination
+from extract.endpoints import catalogue
+from extract.probe import probe
 from extract.settings import Settings
-from extract.source import HttpContext, greenhouse_source
+from extract.source import HttpContext, greenhouse
 
 
 @dataclass
@@ -55,9 +57,10 @@ class RunSummary:
 
 
 def pipeline_name(settings: Settings, plan: DestinationPlan) -> str:
-    # One local state per API version and destination: switching DEST or DUCKDB_PATH must never
-    # reuse cursors that belong to data elsewhere (the new place would silently miss old rows).
-    return f"greenhouse_{settings.api_version}_{settings.dest}_{plan.identity_hash}"
+    """``greenhouse_<version>_<dest>_<database>``, e.g. ``greenhouse_v3_postgres_analytics``:
+    what ``dlt pipeline <name> info`` takes. The cursors themselves always come from the
+    destination (see ``run_extract``), so two places never share state through a name."""
+    return f"greenhouse_{settings.api_version}_{settings.dest}_{plan.label}"
 
 
 def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
@@ -143,6 +146,22 @@ class ProgressPrinter:
             print(self.line(), file=self._out, flush=True)
 
 
+def source_args(settings: Settings, ctx: HttpContext) -> dict[str, Any]:
+    """The source's arguments; with --skip-forbidden, the reference endpoints that answer 403
+    are probed first and left out (a "replace" table with no rows would be emptied)."""
+    args = settings.source_args()
+    if settings.skip_forbidden:
+        endpoints = catalogue(settings.api_version)
+        for name in settings.resources:
+            if endpoints[name].kind != "reference":
+                continue
+            result = probe(ctx, endpoints[name])
+            if result.status == "forbidden":
+                ctx.progress.skipped[name] = result.detail
+        args["resources"] = [r for r in settings.resources if r not in ctx.progress.skipped]
+    return args
+
+
 def run_extract(
     settings: Settings, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
 ) -> RunSummary:
@@ -162,8 +181,8 @@ def run_extract(
     )
     log(
         f"[extract] Harvest {settings.api_version} at {settings.base_url} -> {settings.dest} "
-        f"dataset {settings.raw_schema}: {', '.join(settings.resources)}"
-        + (" (full refresh)" if settings.full_refresh else "")
+        f"dataset {settings.raw_schema}, pipeline {pipeline.pipeline_name}: "
+        f"{', '.join(settings.resources)}" + (" (full refresh)" if settings.full_refresh else "")
     )
     with ProgressPrinter(ctx) as progress:
         if pipeline.has_pending_data:
@@ -185,7 +204,7 @@ def run_extract(
         # leave local state ahead of the data; it is never used.
         pipeline = pipeline.drop()
         pipeline.sync_destination()
-        source = greenhouse_source(ctx)
+        source = greenhouse(**source_args(settings, ctx), http=ctx)
         initial = _load_all_at_once(pipeline, source, settings.full_refresh)
         if initial:
             log(f"[extract] first load of {', '.join(initial)}: written directly (no merge)")

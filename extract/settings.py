@@ -1,31 +1,96 @@
-"""Run settings: the short environment names containers use, falling back to dlt's own config.
+"""Configuration: every option of a run, its default and its names, in one place.
 
-Precedence for every value: the short variable (``GREENHOUSE_CLIENT_ID``, ``DEST``, ...) if set,
-then dlt's providers (``SOURCES__GREENHOUSE__CLIENT_ID``, ``.dlt/secrets.toml``,
-``.dlt/config.toml``), then the default. Validation happens here, before anything is written, so a
-bad value ends in one clear line (``ConfigError``) and exit code 2.
+The source's options are a dlt configuration spec (``GreenhouseConfig``, section
+``sources.greenhouse``), so dlt's providers resolve them: ``SOURCES__GREENHOUSE__CLIENT_ID``,
+``.dlt/secrets.toml``, ``.dlt/config.toml``, then the default written here. The short names
+that containers and ``.env`` files use (``GREENHOUSE_CLIENT_ID``, ``GREENHOUSE_WORKERS``, ...) are
+aliases: ``apply_aliases`` copies each one that is set onto dlt's own variable name before dlt
+resolves anything, so a short name wins over the same value in a toml file.
+
+Validation happens here, before anything is written or requested, so a bad value ends in one
+clear line (``ConfigError``) and exit code 2.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
-import dlt
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.exceptions import ConfigurationException
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.typing import TSecretStrValue
 
 from extract.endpoints import catalogue, default_resources
 from extract.errors import ConfigError
 
 API_VERSIONS = ("v3", "v1")
-VALID_DESTS = ("duckdb", "postgres", "snowflake", "bigquery", "filesystem")
-DEFAULT_BASE_URL = "https://harvest.greenhouse.io"
-DEFAULT_AUTH_URL = "https://auth.greenhouse.io/token"
+DESTINATIONS = ("duckdb", "postgres", "snowflake", "bigquery", "filesystem")
+DEFAULT_DEST = "duckdb"
 DEFAULT_DUCKDB_PATH = "data/greenhouse.duckdb"
-DEFAULT_RAW_SCHEMA = "greenhouse_raw"
-PER_PAGE = 500  # the API maximum: fewest requests per record (issue 6: <= 21 requests / 10k rows)
+PER_PAGE = 500  # the API maximum: fewest requests per record
+
+
+@configspec
+class GreenhouseConfig(BaseConfiguration):
+    """The options of the Greenhouse source (``[sources.greenhouse]``) and their defaults."""
+
+    api_version: str = "v3"
+    base_url: str = "https://harvest.greenhouse.io"
+    auth_url: str = "https://auth.greenhouse.io/token"
+    client_id: TSecretStrValue | None = None  # v3 OAuth client
+    client_secret: TSecretStrValue | None = None
+    user_id: str | None = None  # v3: act as this Greenhouse user (the token's ``sub``)
+    api_token: TSecretStrValue | None = None  # v1 Harvest API key
+    resources: Optional[Any] = None  # noqa: UP045 - dlt needs Optional here; endpoint names (list or comma-separated); None: all but sensitive
+    raw_schema: str = "greenhouse_raw"  # dataset the raw tables land in
+    settle_seconds: int = 300  # read only up to now minus this (the API is eventually consistent)
+    lookback_seconds: int = 3600  # each window starts this long before the last cursor seen
+    workers: int = 4  # resources extracted in parallel, sharing one rate budget
+    skip_forbidden: bool = False  # carry on without endpoints that answer 403
+
+
+SOURCE_SECTIONS = ("sources", "greenhouse")
+
+# Short variable -> dlt's variable. The runtime.* ones feed dlt's own HTTP client settings,
+# whose defaults live in .dlt/config.toml.
+ALIASES: dict[str, str] = {
+    **{
+        f"GREENHOUSE_{name.upper()}": f"SOURCES__GREENHOUSE__{name.upper()}"
+        for name in (
+            "api_version",
+            "base_url",
+            "auth_url",
+            "client_id",
+            "client_secret",
+            "user_id",
+            "api_token",
+            "resources",
+            "raw_schema",
+            "settle_seconds",
+            "lookback_seconds",
+            "workers",
+        )
+    },
+    "GREENHOUSE_REQUEST_TIMEOUT": "RUNTIME__REQUEST_TIMEOUT",
+    "GREENHOUSE_MAX_ATTEMPTS": "RUNTIME__REQUEST_MAX_ATTEMPTS",
+    "GREENHOUSE_BACKOFF_FACTOR": "RUNTIME__REQUEST_BACKOFF_FACTOR",
+    "GREENHOUSE_MAX_RETRY_DELAY": "RUNTIME__REQUEST_MAX_RETRY_DELAY",
+}
+SHORT_NAME = {dlt_name: short for short, dlt_name in ALIASES.items()}
+
+
+def apply_aliases(environ: MutableMapping[str, str] | None = None) -> None:
+    """Copy every short variable that is set onto dlt's name for it (the short name wins)."""
+    env = os.environ if environ is None else environ
+    for short, dlt_name in ALIASES.items():
+        value = env.get(short)
+        if value not in (None, ""):
+            env[dlt_name] = value
 
 
 class Secret(str):
@@ -33,35 +98,6 @@ class Secret(str):
 
     def __repr__(self) -> str:
         return "'***'"
-
-
-def _lookup(env_name: str | None, dlt_key: str | None, *, secret: bool = False) -> str | None:
-    if env_name:
-        value = os.environ.get(env_name)
-        if value not in (None, ""):
-            return value
-    if dlt_key:
-        provider = dlt.secrets if secret else dlt.config
-        try:
-            value = provider.get(dlt_key)
-        except Exception:  # noqa: BLE001 - a malformed toml must not hide the real problem
-            value = None
-        if value not in (None, ""):
-            return str(value)
-    return None
-
-
-def _int(env_name: str, dlt_key: str, default: int) -> int:
-    raw = _lookup(env_name, dlt_key)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{env_name} must be a whole number (got {raw!r})") from None
-    if value < 0:
-        raise ConfigError(f"{env_name} must not be negative (got {value})")
-    return value
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -90,15 +126,18 @@ def check_url(variable: str, url: str) -> str:
     return url.rstrip("/")
 
 
-def parse_resource_list(raw: str | None) -> list[str] | None:
+def parse_resource_list(raw: Any) -> list[str] | None:
     if raw is None:
         return None
-    names = [name.strip() for name in raw.split(",") if name.strip()]
+    items = raw.split(",") if isinstance(raw, str) else [str(item) for item in raw]
+    names = [name.strip() for name in items if name.strip()]
     return names or None
 
 
 @dataclass(frozen=True)
 class Settings:
+    """One run, resolved and validated. Defaults live in ``GreenhouseConfig`` and above."""
+
     api_version: str
     base_url: str
     auth_url: str
@@ -107,24 +146,119 @@ class Settings:
     raw_schema: str
     duckdb_path: str
     pipelines_dir: str | None
+    settle_seconds: int
+    lookback_seconds: int
+    extract_workers: int
+    full_refresh: bool
+    skip_forbidden: bool
     client_id: Secret | None = field(default=None, repr=False)
     client_secret: Secret | None = field(default=None, repr=False)
     user_id: str | None = None
     api_token: Secret | None = field(default=None, repr=False)
-    settle_seconds: int = 300
-    lookback_seconds: int = 3600
-    extract_workers: int = 4
-    full_refresh: bool = False
-    skip_forbidden: bool = False
-    request_timeout: int = 60
-    max_attempts: int = 8
-    backoff_factor: float = 0.5
-    max_retry_delay: int = 120
 
     @property
     def secrets(self) -> list[str]:
         """Every secret value of this run, for redaction and for tests that grep artifacts."""
         return [s for s in (self.client_secret, self.api_token) if s]
+
+    def source_args(self) -> dict[str, Any]:
+        """The arguments of ``extract.source.greenhouse`` for this run."""
+        return {
+            "api_version": self.api_version,
+            "base_url": self.base_url,
+            "auth_url": self.auth_url,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "user_id": self.user_id,
+            "api_token": self.api_token,
+            "resources": list(self.resources),
+            "settle_seconds": self.settle_seconds,
+            "lookback_seconds": self.lookback_seconds,
+            "skip_forbidden": self.skip_forbidden,
+        }
+
+
+def resolve_dest() -> str:
+    dest = (os.environ.get("DEST") or DEFAULT_DEST).strip().lower()
+    if dest not in DESTINATIONS:
+        raise ConfigError(f"unknown DEST {dest!r}; valid values: {', '.join(DESTINATIONS)}")
+    return dest
+
+
+def _variable(name: str) -> str:
+    """The name a user sets for a field of GreenhouseConfig (the short one)."""
+    dlt_name = "SOURCES__GREENHOUSE__" + name.upper()
+    return SHORT_NAME.get(dlt_name, dlt_name)
+
+
+def resolve_source_config(**explicit: Any) -> GreenhouseConfig:
+    """Resolve ``GreenhouseConfig`` through dlt's providers; explicit values win."""
+    apply_aliases()
+    try:
+        return resolve_configuration(
+            GreenhouseConfig(),
+            sections=SOURCE_SECTIONS,
+            explicit_value={k: v for k, v in explicit.items() if v is not None},
+        )
+    except ConfigurationException as exc:
+        # a value that does not coerce to its type (e.g. GREENHOUSE_WORKERS=many)
+        field_name = getattr(exc, "field_name", None)
+        hint = getattr(exc, "hint", None)
+        if field_name:
+            kind = "a whole number" if hint is int else f"of type {getattr(hint, '__name__', hint)}"
+            raise ConfigError(f"{_variable(field_name)} must be {kind}") from None
+        raise ConfigError(f"invalid configuration: {' '.join(str(exc).split())[:300]}") from None
+
+
+def _non_negative(name: str, value: int) -> int:
+    if value < 0:
+        raise ConfigError(f"{_variable(name)} must not be negative (got {value})")
+    return value
+
+
+def validate(config: GreenhouseConfig) -> dict[str, Any]:
+    """Check a resolved config; return the source's validated values (names as in Settings)."""
+    version = str(config.api_version).lower()
+    if version not in API_VERSIONS:
+        raise ConfigError(f"GREENHOUSE_API_VERSION must be one of v3, v1 (got {version!r})")
+    selected = parse_resource_list(config.resources) or default_resources(version)
+    known = catalogue(version)
+    unknown = [name for name in selected if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"unknown resource(s) for Harvest {version}: {', '.join(unknown)}; "
+            f"valid names: {', '.join(sorted(known))}"
+        )
+    values: dict[str, Any] = {
+        "api_version": version,
+        "base_url": check_url("GREENHOUSE_BASE_URL", config.base_url),
+        "auth_url": check_url("GREENHOUSE_AUTH_URL", config.auth_url),
+        "resources": tuple(dict.fromkeys(selected)),
+        "raw_schema": config.raw_schema,
+        "settle_seconds": _non_negative("settle_seconds", config.settle_seconds),
+        "lookback_seconds": _non_negative("lookback_seconds", config.lookback_seconds),
+        "extract_workers": max(1, _non_negative("workers", config.workers)),
+        "skip_forbidden": bool(config.skip_forbidden),
+    }
+    if version == "v3":
+        if not config.client_id:
+            raise ConfigError(
+                "missing v3 credentials: set GREENHOUSE_CLIENT_ID (Harvest v3 OAuth client id)"
+            )
+        if not config.client_secret:
+            raise ConfigError(
+                "missing v3 credentials: set GREENHOUSE_CLIENT_SECRET (Harvest v3 OAuth secret)"
+            )
+        values.update(
+            client_id=Secret(config.client_id),
+            client_secret=Secret(config.client_secret),
+            user_id=config.user_id or None,
+        )
+    else:
+        if not config.api_token:
+            raise ConfigError("missing v1 credentials: set GREENHOUSE_API_TOKEN (Harvest API key)")
+        values["api_token"] = Secret(config.api_token)
+    return values
 
 
 def load_settings(
@@ -134,83 +268,14 @@ def load_settings(
     skip_forbidden: bool = False,
 ) -> Settings:
     """Resolve and validate everything a run needs; raise ``ConfigError`` on the first problem."""
-    dest = (_lookup("DEST", "destination_name") or "duckdb").strip().lower()
-    if dest not in VALID_DESTS:
-        raise ConfigError(f"unknown DEST {dest!r}; valid values: {', '.join(VALID_DESTS)}")
-
-    version = (_lookup("GREENHOUSE_API_VERSION", "sources.greenhouse.api_version") or "v3").lower()
-    if version not in API_VERSIONS:
-        raise ConfigError(f"GREENHOUSE_API_VERSION must be one of v3, v1 (got {version!r})")
-
-    base_url = check_url(
-        "GREENHOUSE_BASE_URL",
-        _lookup("GREENHOUSE_BASE_URL", "sources.greenhouse.base_url") or DEFAULT_BASE_URL,
+    dest = resolve_dest()
+    config = resolve_source_config(
+        resources=parse_resource_list(resources), skip_forbidden=skip_forbidden or None
     )
-    auth_url = check_url(
-        "GREENHOUSE_AUTH_URL",
-        _lookup("GREENHOUSE_AUTH_URL", "sources.greenhouse.auth_url") or DEFAULT_AUTH_URL,
-    )
-
-    selected = parse_resource_list(resources) or parse_resource_list(
-        _lookup("GREENHOUSE_RESOURCES", "sources.greenhouse.resources")
-    )
-    known = catalogue(version)
-    if selected is None:
-        selected = default_resources(version)
-    unknown = [name for name in selected if name not in known]
-    if unknown:
-        raise ConfigError(
-            f"unknown resource(s) for Harvest {version}: {', '.join(unknown)}; "
-            f"valid names: {', '.join(sorted(known))}"
-        )
-
-    kwargs: dict[str, Any] = {}
-    if version == "v3":
-        client_id = _lookup("GREENHOUSE_CLIENT_ID", "sources.greenhouse.client_id", secret=True)
-        client_secret = _lookup(
-            "GREENHOUSE_CLIENT_SECRET", "sources.greenhouse.client_secret", secret=True
-        )
-        if not client_id:
-            raise ConfigError(
-                "missing v3 credentials: set GREENHOUSE_CLIENT_ID (Harvest v3 OAuth client id)"
-            )
-        if not client_secret:
-            raise ConfigError(
-                "missing v3 credentials: set GREENHOUSE_CLIENT_SECRET (Harvest v3 OAuth secret)"
-            )
-        kwargs.update(
-            client_id=Secret(client_id),
-            client_secret=Secret(client_secret),
-            user_id=_lookup("GREENHOUSE_USER_ID", "sources.greenhouse.user_id"),
-        )
-    else:
-        token = _lookup("GREENHOUSE_API_TOKEN", "sources.greenhouse.api_token", secret=True)
-        if not token:
-            raise ConfigError("missing v1 credentials: set GREENHOUSE_API_TOKEN (Harvest API key)")
-        kwargs["api_token"] = Secret(token)
-
     return Settings(
-        api_version=version,
-        base_url=base_url,
-        auth_url=auth_url,
-        resources=tuple(dict.fromkeys(selected)),
         dest=dest,
-        raw_schema=_lookup("GREENHOUSE_RAW_SCHEMA", "sources.greenhouse.raw_schema")
-        or DEFAULT_RAW_SCHEMA,
-        duckdb_path=_lookup("DUCKDB_PATH", None) or DEFAULT_DUCKDB_PATH,
-        pipelines_dir=_lookup("GREENHOUSE_PIPELINES_DIR", None),
-        settle_seconds=_int("GREENHOUSE_SETTLE_SECONDS", "sources.greenhouse.settle_seconds", 300),
-        lookback_seconds=_int(
-            "GREENHOUSE_LOOKBACK_SECONDS", "sources.greenhouse.lookback_seconds", 3600
-        ),
-        extract_workers=max(1, _int("GREENHOUSE_WORKERS", "sources.greenhouse.workers", 4)),
+        duckdb_path=os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
+        pipelines_dir=os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
         full_refresh=full_refresh,
-        skip_forbidden=skip_forbidden,
-        request_timeout=_int("GREENHOUSE_REQUEST_TIMEOUT", "runtime.request_timeout", 60),
-        max_attempts=max(1, _int("GREENHOUSE_MAX_ATTEMPTS", "runtime.request_max_attempts", 8)),
-        backoff_factor=float(
-            _lookup("GREENHOUSE_BACKOFF_FACTOR", "runtime.request_backoff_factor") or 0.5
-        ),
-        max_retry_delay=_int("GREENHOUSE_MAX_RETRY_DELAY", "runtime.request_max_retry_delay", 120),
-        **kwargs,
+        **validate(config),
     )

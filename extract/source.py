@@ -10,6 +10,14 @@
 - Reference endpoints: replaced on every run.
 - Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
   resources are extracted in parallel (``parallelized=True``) within that budget.
+
+Why resources are written here rather than declared with dlt's ``rest_api`` source: its
+incremental support sends the window as separate start/end parameters, while v3 takes one
+combined ``updated_at=gte|<start>|lte|<end>`` value, and a fixed ``end_value`` (now - settle)
+turns a dlt incremental into a backfill that never stores its cursor. The 403 rules (skip an
+endpoint only before its first page, name the scope to grant) need a response hook per endpoint
+too. Everything below the resource functions is dlt's: ``RESTClient``, its Link paginator,
+``dlt.sources.incremental``, the OAuth2 client-credentials auth and the retrying ``Client``.
 """
 
 from __future__ import annotations
@@ -17,8 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources as package_files
@@ -27,10 +34,10 @@ from typing import Any
 import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.extract.hints import make_nested_hints
-from dlt.extract.source import DltSource
+from dlt.extract.resource import DltResource
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
-from requests import Response
+from requests import Response, Session
 from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
 
 from extract.auth import build_auth
@@ -42,7 +49,7 @@ from extract.errors import (
     TruncatedResponseError,
 )
 from extract.pagination import SameOriginLinkPaginator
-from extract.settings import PER_PAGE, Settings
+from extract.settings import PER_PAGE, GreenhouseConfig, Settings, validate
 from extract.throttle import RateLimiter, RequestStats, ThrottledAdapter
 
 SOURCE_NAME = "greenhouse"
@@ -72,6 +79,7 @@ class HttpContext:
     stats: RequestStats
     limiter: RateLimiter
     client: Client
+    adapter: ThrottledAdapter
     auth: Any
     progress: Progress
 
@@ -80,18 +88,21 @@ class HttpContext:
         stats = RequestStats()
         limiter = RateLimiter(stats)
         client = Client(
-            request_timeout=settings.request_timeout,
             raise_for_status=False,
-            request_max_attempts=settings.max_attempts,
-            request_backoff_factor=settings.backoff_factor,
-            request_max_retry_delay=settings.max_retry_delay,
             exceptions=(ConnectionError, Timeout, ChunkedEncodingError, TruncatedResponseError),
         )
-        # dlt's Client mounts one adapter into every per-thread session: make it ours.
-        client._adapter = ThrottledAdapter(
+        client.configure()  # timeout and retry policy: dlt's runtime.request_* settings
+        adapter = ThrottledAdapter(
             limiter, stats, pool_connections=4, pool_maxsize=max(8, settings.extract_workers * 2)
         )
-        return cls(settings, stats, limiter, client, build_auth(settings), Progress())
+        return cls(settings, stats, limiter, client, adapter, build_auth(settings), Progress())
+
+    def session(self) -> Session:
+        """This thread's retrying session (dlt's Client keeps one per thread), throttled."""
+        session = self.client.session
+        session.mount("https://", self.adapter)
+        session.mount("http://", self.adapter)
+        return session
 
 
 @functools.cache
@@ -136,7 +147,7 @@ def _api_message(response: Response) -> str:
     return ""
 
 
-def _response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., None]:
+def response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., None]:
     """Turn the errors a user can fix into one-line exceptions; let dlt retry the rest."""
     version = settings.api_version
 
@@ -203,11 +214,11 @@ def _pages(
     rest = RESTClient(
         base_url=f"{settings.base_url}/{settings.api_version}",
         auth=ctx.auth,
-        session=ctx.client.session,
+        session=ctx.session(),
         paginator=SameOriginLinkPaginator(settings.base_url),
         data_selector="$",
     )
-    check = _response_checker(settings, endpoint)
+    check = response_checker(settings, endpoint)
     yielded = False
     try:
         for page in rest.paginate(
@@ -217,42 +228,22 @@ def _pages(
             yielded = True
             yield list(page)
     except ForbiddenEndpointError as exc:
-        # Skipping is only safe before any page landed: a half-read endpoint is a failure.
-        if settings.skip_forbidden and not yielded:
+        # Skipping is only safe before any page landed: a half-read endpoint is a failure. A
+        # reference table is never skipped here: "replace" with no rows would empty its table,
+        # so the pipeline probes those endpoints first and leaves forbidden ones out.
+        if settings.skip_forbidden and not yielded and endpoint.kind == "incremental":
             ctx.progress.skipped[endpoint.name] = str(exc).split(", or rerun")[0]
             return
         raise
 
 
-def _prefetch(ctx: HttpContext, endpoint: Endpoint) -> Iterator[list[dict[str, Any]]] | None:
-    """Read the first page of a replace-each-run table before the pipeline starts.
-
-    A replace resource that yields nothing makes dlt empty its table. If the endpoint answers 403
-    and the user chose --skip-forbidden, the resource must be left out of the run instead, so the
-    rows loaded earlier survive. Returns the pages (first one already read), or None when skipped.
-    """
-    pages = _pages(ctx, endpoint, {})
-    try:
-        first = next(pages)
-    except StopIteration:
-        return None  # skipped: 403 with --skip-forbidden
-
-    def chained() -> Iterator[list[dict[str, Any]]]:
-        yield first
-        yield from pages
-
-    return chained()
-
-
-def _make_resource(
-    ctx: HttpContext, endpoint: Endpoint, prefetched: Iterator[list[dict[str, Any]]] | None = None
-) -> Any:
+def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
     settings = ctx.settings
 
     if endpoint.kind == "reference":
 
         def reference() -> Iterator[list[dict[str, Any]]]:
-            yield from prefetched if prefetched is not None else _pages(ctx, endpoint, {})
+            yield from _pages(ctx, endpoint, {})
 
         func: Callable[..., Iterator[Any]] = reference
         disposition = "replace"
@@ -288,39 +279,57 @@ def _make_resource(
     )
 
 
-def greenhouse_source(ctx: HttpContext) -> DltSource:
-    """The selected resources of the configured API version, as one dlt source.
+@dlt.source(name=SOURCE_NAME, root_key=True, spec=GreenhouseConfig)
+def greenhouse(
+    api_version: str = dlt.config.value,
+    base_url: str = dlt.config.value,
+    auth_url: str = dlt.config.value,
+    client_id: str | None = dlt.secrets.value,
+    client_secret: str | None = dlt.secrets.value,
+    user_id: str | None = dlt.config.value,
+    api_token: str | None = dlt.secrets.value,
+    resources: Sequence[str] | str | None = dlt.config.value,
+    settle_seconds: int = dlt.config.value,
+    lookback_seconds: int = dlt.config.value,
+    skip_forbidden: bool = dlt.config.value,
+    http: HttpContext | None = None,
+) -> Iterator[DltResource]:
+    """Greenhouse Harvest (v3 or v1): one resource per endpoint of the catalogue.
 
-    The settings travel by closure, not as source arguments, so dlt's config injection never
-    sees (or traces) the credentials.
+    Every argument comes from dlt's configuration when not given (``[sources.greenhouse]``,
+    ``SOURCES__GREENHOUSE__*``, or the short ``GREENHOUSE_*`` names; defaults in
+    ``extract.settings.GreenhouseConfig``). Building the source sends no request: each resource
+    reads its endpoint when dlt extracts it. ``http`` shares one client, rate budget and set of
+    counters with the caller (the CLI reads them for its summary); by default the source makes
+    its own.
+
+    ``root_key``: nested tables always carry ``_dlt_root_id``, so a first load written with
+    "replace" (extract/pipeline.py) and later "merge" runs share one table layout.
     """
-    settings = ctx.settings
-    endpoints = catalogue(settings.api_version)
-
-    # first pages of the replace-each-run tables, fetched in parallel (same shared rate budget)
-    reference = [endpoints[n] for n in settings.resources if endpoints[n].kind == "reference"]
-    with ThreadPoolExecutor(max_workers=settings.extract_workers) as pool:
-        prefetched = dict(
-            zip(
-                [e.name for e in reference],
-                pool.map(lambda e: _prefetch(ctx, e), reference),
-                strict=True,
-            )
+    values = validate(
+        GreenhouseConfig(
+            api_version=api_version,
+            base_url=base_url,
+            auth_url=auth_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            user_id=user_id,
+            api_token=api_token,
+            resources=resources,
+            settle_seconds=settle_seconds,
+            lookback_seconds=lookback_seconds,
+            skip_forbidden=skip_forbidden,
         )
-    resources = []
-    for name in settings.resources:
-        endpoint = endpoints[name]
-        if endpoint.kind == "reference":
-            if prefetched[name] is None:
-                continue  # forbidden and skipped: keep its table as it is
-            resources.append(_make_resource(ctx, endpoint, prefetched[name]))
-        else:
-            resources.append(_make_resource(ctx, endpoint))
-
-    # root_key: nested tables always carry _dlt_root_id, so a first load written with "replace"
-    # (extract/pipeline.py) and later "merge" runs share one table layout
-    @dlt.source(name=SOURCE_NAME, root_key=True)
-    def greenhouse() -> list[Any]:
-        return resources
-
-    return greenhouse()
+    )
+    ctx = http or HttpContext.create(
+        Settings(
+            dest="",
+            duckdb_path="",
+            pipelines_dir=None,
+            full_refresh=False,
+            **values,
+        )
+    )
+    endpoints = catalogue(values["api_version"])
+    for name in values["resources"]:
+        yield _make_resource(ctx, endpoints[name])

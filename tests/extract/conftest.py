@@ -147,7 +147,15 @@ def run_extract(tmp_path: Path) -> Callable[..., Run]:
     def run(env: dict[str, str], *args: str, timeout: float = 300) -> Run:
         summary_path = tmp_path / f"summary-{next(counter)}.json"
         proc = subprocess.run(
-            [sys.executable, "-m", "extract", *args, "--summary-json", str(summary_path)],
+            [
+                sys.executable,
+                "-m",
+                "extract",
+                "extract",
+                *args,
+                "--summary-json",
+                str(summary_path),
+            ],
             cwd=REPO,
             env={**clean_environ(), **env},
             capture_output=True,

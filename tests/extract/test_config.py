@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from extract.cli import main
-from extract.destinations import plan_destination
+from extract.destinations import plan_destination, resolved_configuration
 from extract.errors import ConfigError
 from extract.settings import load_settings
 from tests.extract.conftest import Run, clean_environ
@@ -38,7 +38,7 @@ def cli(capsys: pytest.CaptureFixture[str]):
 
     def run(env: dict[str, str], *args: str) -> Run:
         with environ(env):
-            code = main(list(args))
+            code = main(["extract", *args])
         out = capsys.readouterr()
         return Run(code, out.out, out.err, None)
 
@@ -162,9 +162,7 @@ def test_snowflake_config_resolves_offline(tmp_path):
         _plan(env)
     plan = _plan({**env, "SNOWFLAKE_PRIVATE_KEY_PATH": str(key)})
     assert plan.loader_file_format == "parquet"
-    config = plan.destination.configuration(
-        plan.destination.spec()._bind_dataset_name(dataset_name="greenhouse_raw")
-    )
+    config = resolved_configuration(plan.destination, "greenhouse_raw")
     creds = config.credentials
     assert (creds.host, creds.username, creds.database, creds.warehouse, creds.role) == (
         "kgiotue-wn98412",
@@ -228,9 +226,7 @@ def test_bigquery_config_resolves_offline(tmp_path):
             "BIGQUERY_KEYFILE": str(keyfile),
         }
     )
-    config = plan.destination.configuration(
-        plan.destination.spec()._bind_dataset_name(dataset_name="greenhouse_raw")
-    )
+    config = resolved_configuration(plan.destination, "greenhouse_raw")
     assert config.location == "EU"
     assert config.credentials.client_email == "loader@gh-project.iam.gserviceaccount.com"
     assert config.credentials.project_id == "gh-project"

@@ -32,7 +32,7 @@ def test_rate_budget_is_respected_without_429s(sandbox_factory, run_extract, ext
 
 def _start_cli(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "extract"],
+        [sys.executable, "-m", "extract", "extract"],
         cwd=REPO,
         env={**clean_environ(), **env},
         stdout=subprocess.DEVNULL,

@@ -51,7 +51,7 @@ def run_extract(
     refresh = ["--full-refresh"] if full_refresh else []
     resources = resources or RESOURCES[version]
     result = subprocess.run(
-        [sys.executable, "-m", "extract", *refresh, "--resources", resources],
+        [sys.executable, "-m", "extract", "extract", *refresh, "--resources", resources],
         cwd=ROOT,
         env=env,
         capture_output=True,
