@@ -22,12 +22,12 @@ from urllib.parse import quote
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from dlt.common.destination import Destination
+from dlt.common.destination import Destination, TLoaderFileFormat
 
 from extract.errors import ConfigError
 from extract.settings import Settings
 
-LOADER_FORMATS = {
+LOADER_FORMATS: dict[str, TLoaderFileFormat] = {
     "duckdb": "parquet",
     "postgres": "csv",
     "snowflake": "parquet",
@@ -39,7 +39,7 @@ LOADER_FORMATS = {
 @dataclass(frozen=True)
 class DestinationPlan:
     destination: Destination[Any, Any]
-    loader_file_format: str
+    loader_file_format: TLoaderFileFormat
     identity: str  # where the data goes (no secrets)
 
     @property

@@ -8,7 +8,7 @@ endpoints (EEOC, demographics) are never extracted unless named explicitly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["incremental", "reference"]
 
@@ -33,21 +33,21 @@ class Endpoint:
     primary_key: str = "id"
 
 
-def _v3(name: str, kind: Kind = "incremental", **kw: object) -> Endpoint:
+def _v3(name: str, kind: Kind = "incremental", **kw: Any) -> Endpoint:
     return Endpoint(
         name=name,
         path=name,
         kind=kind,
         cursor="updated_at" if kind == "incremental" else None,
         **kw,
-    )  # type: ignore[arg-type]  # noqa: E501
+    )
 
 
-def _v1(name: str, kind: Kind = "incremental", path: str | None = None, **kw: object) -> Endpoint:
+def _v1(name: str, kind: Kind = "incremental", path: str | None = None, **kw: Any) -> Endpoint:
     if kind == "incremental" and "cursor" not in kw:
         kw = {"cursor": "updated_at", "after_param": "updated_after",
               "before_param": "updated_before", **kw}  # fmt: skip
-    return Endpoint(name=name, path=path or name, kind=kind, **kw)  # type: ignore[arg-type]
+    return Endpoint(name=name, path=path or name, kind=kind, **kw)
 
 
 V3 = {

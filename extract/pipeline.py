@@ -209,11 +209,12 @@ def run_extract(
         if initial:
             log(f"[extract] first load of {', '.join(initial)}: written directly (no merge)")
         progress.phase = "extract/normalize/load"
-        info = pipeline.run(
-            source,
-            loader_file_format=plan.loader_file_format,  # type: ignore[arg-type]
-            refresh="drop_data" if settings.full_refresh else None,
-        )
+        if settings.full_refresh:
+            info = pipeline.run(
+                source, loader_file_format=plan.loader_file_format, refresh="drop_data"
+            )
+        else:
+            info = pipeline.run(source, loader_file_format=plan.loader_file_format)
         summary.load_ids.extend(info.loads_ids)
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)

@@ -89,7 +89,7 @@ def apply_aliases(environ: MutableMapping[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     for short, dlt_name in ALIASES.items():
         value = env.get(short)
-        if value not in (None, ""):
+        if value:
             env[dlt_name] = value
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources as package_files
-from typing import Any
+from typing import Any, Literal
 
 import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
@@ -123,11 +123,11 @@ def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
     }
 
 
-def _nested_hints(endpoint: Endpoint) -> dict[str, Any] | None:
+def _nested_hints(endpoint: Endpoint) -> Any:
     if not endpoint.nested_json:
         return None
     return {
-        path: make_nested_hints(columns={c: {"name": c, "data_type": "json"} for c in columns})  # type: ignore[typeddict-item]
+        path: make_nested_hints(columns={c: {"name": c, "data_type": "json"} for c in columns})
         for path, columns in endpoint.nested_json
     }
 
@@ -246,7 +246,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
             yield from _pages(ctx, endpoint, {})
 
         func: Callable[..., Iterator[Any]] = reference
-        disposition = "replace"
+        disposition: Literal["replace", "merge"] = "replace"
     else:
 
         def incremental(
@@ -271,7 +271,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
         func,
         name=endpoint.name,
         table_name=endpoint.name,
-        write_disposition=disposition,  # type: ignore[arg-type]
+        write_disposition=disposition,
         primary_key=endpoint.primary_key,
         columns=_columns(endpoint, settings.api_version),
         nested_hints=_nested_hints(endpoint),

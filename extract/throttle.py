@@ -191,7 +191,7 @@ class ThrottledAdapter(HTTPAdapter):
         self.limiter = limiter
         self.stats = stats
 
-    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
         epoch = self.limiter.acquire()
         try:
             response = super().send(request, *args, **kwargs)
