@@ -144,14 +144,6 @@ def test_started_line_names_the_schedule_and_the_next_run() -> None:
     )
 
 
-def test_default_command_is_the_pipeline_run() -> None:
-    from deploy.scheduler import DEFAULT_COMMAND
-
-    program, *args = DEFAULT_COMMAND
-    assert program == str(ROOT / "bin" / "elt")
-    assert args == ["run"]
-
-
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
