@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from croniter import croniter
+from croniter import croniter  # type: ignore[import-untyped]  # types-croniter is not locked
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND = [str(ROOT / "bin" / "elt"), "run"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # types-PyYAML is not locked
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -31,8 +31,14 @@ def tool(name: str) -> str:
 # --- docker-compose.yml ---------------------------------------------------------------------------
 
 
+def yaml_documents(path: Path) -> list[Any]:
+    """Every document of a YAML file (the deployment files are read with this one loader)."""
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+
+
 def load_compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
+    (compose,) = yaml_documents(COMPOSE_FILE)
+    return dict(compose)
 
 
 def interpolate(value: str, env: dict[str, str]) -> str:

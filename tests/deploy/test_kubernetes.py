@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
-from tests.deploy.helpers import K8S_MANIFESTS, env_example_variables
+from tests.deploy.helpers import K8S_MANIFESTS, env_example_variables, yaml_documents
 
 
 def documents() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path in K8S_MANIFESTS:
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc:
-                found[doc["kind"]] = doc
+        for doc in yaml_documents(path):
+            found[doc["kind"]] = doc
     return found
 
 

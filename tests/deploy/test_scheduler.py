@@ -35,9 +35,11 @@ def schedule(*args: str, env: dict[str, str] | None = None, timeout: int = 60):
 
 def fire_times(expression: str, start: datetime, count: int, tz: str = "UTC") -> list[datetime]:
     trigger = CrontabTrigger(expression, parse_timezone(tz))
-    times, previous = [], None
+    times: list[datetime] = []
+    previous = None
     for _ in range(count):
         previous = trigger.get_next_fire_time(previous, start)
+        assert previous is not None, "the schedule stopped firing"
         times.append(previous)
     return times
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
-from tests.deploy.helpers import ROOT, env_example_variables
+from tests.deploy.helpers import ROOT, env_example_variables, yaml_documents
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 # Secrets that hold a key file's content; the workflow writes them to a file and sets the path.
@@ -17,8 +15,8 @@ KEY_CONTENT_SECRETS = {"SNOWFLAKE_PRIVATE_KEY", "BIGQUERY_KEYFILE_JSON"}
 
 
 def workflow(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
-    return data
+    (data,) = yaml_documents(WORKFLOWS / name)
+    return dict(data)
 
 
 def test_scheduled_run_takes_every_credential_from_a_secret() -> None:
