@@ -28,12 +28,12 @@ def tool(name: str) -> str:
     return str(path) if path.exists() else name
 
 
-# --- docker-compose.yml ---------------------------------------------------------------------------
-
-
 def yaml_documents(path: Path) -> list[Any]:
     """Every document of a YAML file (the deployment files are read with this one loader)."""
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+
+
+# --- docker-compose.yml ---------------------------------------------------------------------------
 
 
 def load_compose() -> dict[str, Any]:
