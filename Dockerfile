@@ -5,10 +5,10 @@
 #   docker run --rm --env-file .env -v greenhouse-data:/data greenhouse-elt:local          # elt run
 #   docker run --rm ... greenhouse-elt:local extract|transform|demo|schedule|bash
 #
-# Two stages, after astral's uv Docker example: the builder installs the locked dependencies with uv
-# (and the dbt packages, if the project declares any); the final stage is a plain slim Python with the
-# virtual environment and the code copied in. No compiler, no uv and no secret reaches the final image:
-# credentials come from the environment at run time (.env / secrets), never from a layer.
+# Two stages, after astral's uv Docker example: the builder installs the locked dependencies with uv;
+# the final stage is a plain slim Python with the virtual environment and the code copied in. No
+# compiler, no uv and no secret reaches the final image: credentials come from the environment at run
+# time (.env / secrets), never from a layer. The dbt project uses no dbt packages: no `dbt deps` step.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
@@ -33,15 +33,6 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY . /app
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
-
-# dbt packages are fetched at build time, so a run needs no network beyond the API and the warehouse.
-# (Skipped when the dbt project declares no packages.)
-ENV DBT_PROFILES_DIR=/app/profiles
-RUN if [ -f transform/packages.yml ] || [ -f transform/dependencies.yml ]; then \
-        /app/.venv/bin/dbt deps --project-dir transform; \
-    else \
-        echo "dbt project declares no packages: dbt deps skipped"; \
-    fi
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="greenhouse-elt" \

@@ -54,7 +54,7 @@ test: $(STAMP) ## Full test suite (starts the sandbox and uses PostgreSQL)
 	@bin/ensure-postgres
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff, sqlfluff, hadolint, compose + workflow schema checks
+lint: $(STAMP) ## ruff, mypy, sqlfluff, hadolint, shellcheck, compose/workflow/Kubernetes schema checks
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/lint
 
 bench: $(STAMP) ## Benchmarks (SIZE=default|enterprise); writes bench/results/

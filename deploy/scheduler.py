@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from croniter import croniter
+from croniter import croniter  # type: ignore[import-untyped]  # types-croniter is not locked
 
 DEFAULT_COMMAND = [str(Path(sys.executable).with_name("elt")), "run"]
 DEFAULT_SCHEDULE = "0 * * * *"

@@ -1,4 +1,5 @@
-"""Readers for the deployment files, so tests can reason about what the image and compose do."""
+"""Readers for the deployment files: the image's command and environment (Dockerfile) and what
+compose gives a service, so tests can run the entry point as the image and compose would."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # types-PyYAML is not locked
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 K8S_MANIFESTS = sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -28,11 +28,17 @@ def tool(name: str) -> str:
     return str(path) if path.exists() else name
 
 
+def yaml_documents(path: Path) -> list[Any]:
+    """Every document of a YAML file (the deployment files are read with this one loader)."""
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+
+
 # --- docker-compose.yml ---------------------------------------------------------------------------
 
 
 def load_compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
+    (compose,) = yaml_documents(COMPOSE_FILE)
+    return dict(compose)
 
 
 def interpolate(value: str, env: dict[str, str]) -> str:
@@ -55,10 +61,9 @@ def interpolate(value: str, env: dict[str, str]) -> str:
     return value.replace("\0", "$")
 
 
-def compose_variables(text: str | None = None) -> set[str]:
+def compose_variables() -> set[str]:
     """Every variable the compose file reads from .env / the shell (not $$-escaped ones)."""
-    text = COMPOSE_FILE.read_text() if text is None else text
-    return set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+    return set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", COMPOSE_FILE.read_text()))
 
 
 def service_environment(service: str, env: dict[str, str] | None = None) -> dict[str, str]:
@@ -97,8 +102,8 @@ class Stage:
         return out
 
 
-def dockerfile_instructions(text: str | None = None) -> list[Instruction]:
-    text = DOCKERFILE.read_text() if text is None else text
+def dockerfile_instructions() -> list[Instruction]:
+    text = DOCKERFILE.read_text()
     logical: list[str] = []
     buffer = ""
     for line in text.splitlines():
@@ -119,9 +124,9 @@ def dockerfile_instructions(text: str | None = None) -> list[Instruction]:
     return result
 
 
-def dockerfile_stages(text: str | None = None) -> list[Stage]:
+def dockerfile_stages() -> list[Stage]:
     stages: list[Stage] = []
-    for instruction in dockerfile_instructions(text):
+    for instruction in dockerfile_instructions():
         if instruction.keyword == "FROM":
             parts = instruction.args.split()
             name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None

@@ -136,15 +136,6 @@ def volume(tmp_path: Path) -> Path:
     return path
 
 
-def test_compose_demo_credentials_are_the_sandbox_defaults(sandbox: SandboxHandle) -> None:
-    env = service_environment("pipeline", {})
-    assert env["GREENHOUSE_CLIENT_ID"] == sandbox.client_id
-    assert env["GREENHOUSE_CLIENT_SECRET"] == sandbox.client_secret
-    assert env["GREENHOUSE_API_TOKEN"] == sandbox.api_token
-    assert env["GREENHOUSE_AUTH_URL"] == f"{COMPOSE_SANDBOX_URL}/token"
-    assert sandbox.auth_url == f"{sandbox.base_url}/token"
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_image_command_with_compose_environment_loads_and_builds_postgres(
