@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from extract.settings import ALIASES
 from tests.deploy.helpers import (
     ROOT,
     compose_variables,
@@ -56,12 +57,13 @@ def test_env_example_documents_every_variable_of_the_architecture_contract() -> 
 
 
 def variables_read_by_the_code() -> set[str]:
-    """Configuration variables the extract, sandbox, scheduler, profiles and bin/elt read."""
+    """Configuration variables the extract, sandbox, scheduler, bench and profiles read."""
     prefixes = "|".join(p.rstrip("_") for p in VARIABLE_PREFIXES + ("DEMO_",))
     quoted = re.compile(rf'"((?:{prefixes})(?:_[A-Z0-9_]*)?)"')
     names: set[str] = set()
+    names |= set(ALIASES)  # the short names of every source option (extract/settings.py)
     for folder in ("extract", "sandbox", "deploy"):
-        for path in (ROOT / folder).glob("*.py"):
+        for path in (ROOT / folder).rglob("*.py"):
             names |= set(quoted.findall(path.read_text()))
     dbt_files = [ROOT / "profiles" / "profiles.yml", *(ROOT / "transform").glob("**/*.sql")]
     dbt_files += list((ROOT / "transform").glob("*.yml"))
@@ -69,8 +71,6 @@ def variables_read_by_the_code() -> set[str]:
         generated = {"target", "dbt_packages", "logs"} & set(path.relative_to(ROOT).parts)
         if path.exists() and not generated:
             names |= set(re.findall(r"env_var\('([A-Z][A-Z0-9_]*)'", path.read_text()))
-    elt = (ROOT / "bin" / "elt").read_text()
-    names |= set(re.findall(rf"\$\{{?((?:{prefixes})[A-Z0-9_]*)", elt))
     return names
 
 
