@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import expected_marts
+from tests.oracles import marts as expected_marts
 from tests.fixtures.sandbox import SandboxHandle
 
 from .checks import check_marts, check_versions_agree
