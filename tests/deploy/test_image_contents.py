@@ -92,7 +92,7 @@ def _runtime_packages() -> list[str]:
 
 
 def test_dockerfile_copies_the_whole_context() -> None:
-    """The premise of the next test: the image gets the build context as filtered by .dockerignore."""
+    """The premise: the image gets the build context, as filtered by .dockerignore."""
     assert re.search(r"^COPY \. /app\s*$", DOCKERFILE.read_text(), re.MULTILINE)
 
 
