@@ -1,5 +1,5 @@
 """`python -m sandbox`: serve the Harvest-compatible sandbox (see docs/sandbox.md)."""
 
-from sandbox.cli import main
+from sandbox.cli import serve
 
-raise SystemExit(main())
+serve()

@@ -98,7 +98,7 @@ def test_tiny_run_end_to_end(tmp_path: Path) -> None:
     """Baseline and ours against a tiny sandbox: same records, the sandbox's counters, a table."""
     from bench.baseline import ENDPOINTS
     from sandbox.data import Organisation
-    from sandbox.expected import expected_count
+    from tests.oracles.landing import expected_count
 
     out = tmp_path / "results"
     proc = subprocess.run(

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from extract.endpoints import default_resources
-from sandbox.expected import expected_ids
+from tests.oracles.landing import expected_ids
 from tests.deploy.helpers import (
     ROOT,
     VENV_BIN,

@@ -7,11 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from sandbox.process import SandboxProcess, SandboxStartError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,37 +29,14 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def test_serves_on_a_free_port_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port_file = tmp_path / "port"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "--port",
-            "0",
-            "--port-file",
-            str(port_file),
-            "--candidates",
-            "30",
-            "--seed",
-            "3",
-            "--rate-limit",
-            "100",
-            "--rate-window",
-            "5",
-        ],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    sb = SandboxProcess(
+        candidates=30,
+        seed=3,
+        args=["--rate-limit", "100", "--rate-window", "5"],
+        log_path=tmp_path / "sandbox.log",
+    ).start()
     try:
-        for _ in range(300):  # wait (up to 30 s) for the port file, not a timing assertion
-            if port_file.exists() and port_file.read_text():
-                break
-            if proc.poll() is not None:
-                pytest.fail(f"sandbox exited: {proc.stderr.read()}")
-            time.sleep(0.1)
-        base = f"http://127.0.0.1:{int(port_file.read_text())}"
+        base = sb.base_url
         r = requests.get(f"{base}/v1/candidates", auth=("sandbox-token", ""), timeout=10)
         assert r.status_code == 200 and len(r.json()) == 30
         assert r.headers["X-RateLimit-Limit"] == "100"
@@ -77,35 +55,40 @@ def test_serves_on_a_free_port_and_stops_on_sigterm(tmp_path: Path) -> None:
         info = requests.get(f"{base}/_admin/info", timeout=10).json()
         assert info["seed"] == 3 and info["candidates"] == 30
     finally:
+        assert sb.proc is not None
+        proc = sb.proc
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-    assert "serving v3 + v1" in proc.stderr.read()
+        sb.stop()
+    assert "serving v3 + v1" in (tmp_path / "sandbox.log").read_text()
 
 
-def test_credentials_from_environment(tmp_path: Path) -> None:
-    port_file = tmp_path / "port"
-    env = {**os.environ, "SANDBOX_API_TOKEN": "abc", "SANDBOX_CANDIDATES": "5"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--port-file", str(port_file)],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            if port_file.exists() and port_file.read_text():
-                break
-            time.sleep(0.1)
-        base = f"http://127.0.0.1:{int(port_file.read_text())}"
+def test_credentials_from_environment() -> None:
+    # no --candidates: the size comes from SANDBOX_CANDIDATES
+    sb = SandboxProcess(env={"SANDBOX_API_TOKEN": "abc", "SANDBOX_CANDIDATES": "5"})
+    sb.argv = lambda port_file: [  # type: ignore[method-assign]
+        sys.executable,
+        "-m",
+        "sandbox",
+        "--port",
+        "0",
+        "--port-file",
+        str(port_file),
+    ]
+    with sb:
+        base = sb.base_url
+        assert sb.env("v1")["GREENHOUSE_API_TOKEN"] == "abc"
         assert requests.get(f"{base}/v1/jobs", auth=("abc", ""), timeout=10).status_code == 200
         assert (
             requests.get(f"{base}/v1/jobs", auth=("sandbox-token", ""), timeout=10).status_code
             == 401
         )
         assert len(requests.get(f"{base}/v1/candidates", auth=("abc", ""), timeout=10).json()) == 5
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+
+
+def test_a_process_that_cannot_start_is_one_clear_error() -> None:
+    with pytest.raises(SandboxStartError, match=r"exited with code 2.*\n.*--candidates"):
+        SandboxProcess(args=["--candidates", "0"]).start()
 
 
 @pytest.mark.parametrize(
@@ -114,7 +97,7 @@ def test_credentials_from_environment(tmp_path: Path) -> None:
         (["--port", "abc"], {}, "--port"),
         (["--candidates", "0"], {}, "--candidates"),
         (["--error-rate", "1.5"], {}, "--error-rate"),
-        (["--bogus"], {}, "unrecognized arguments"),
+        (["--bogus"], {}, "No such option '--bogus'"),
         ([], {"SANDBOX_PORT": "eighty"}, "SANDBOX_PORT"),
     ],
 )

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from sandbox.expected import expected_count, expected_ids, expected_tables
+from tests.oracles.landing import expected_count, expected_ids, expected_tables
 from sandbox.v1 import APP_STATUS_V1, OFFER_STATUS_V1, V1_ENDPOINTS
 from tests.fixtures.sandbox import SandboxHandle
 from tests.sandbox.helpers import v1_all, v3_all

@@ -59,11 +59,11 @@ def test_budget_then_429_with_retry_after(sandbox_factory) -> None:
 
 def test_window_resets(monkeypatch: pytest.MonkeyPatch) -> None:
     """The budget refills when the window has passed (a fake clock: no sleeping, no flakiness)."""
-    from sandbox import server
+    from sandbox.server import limits
 
     clock = [1000.0]
-    monkeypatch.setattr(server.time, "monotonic", lambda: clock[0])
-    limiter = server.RateLimiter(limit=2, window=10)
+    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    limiter = limits.RateLimiter(limit=2, window=10)
     assert [limiter.take()[0] for _ in range(3)] == [True, True, False]
     clock[0] += 4
     allowed, headers = limiter.take()

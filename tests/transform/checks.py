@@ -1,12 +1,12 @@
-"""Comparisons of built marts with the figures computed independently by sandbox/expected_marts."""
+"""Comparisons of built marts with the figures computed independently by tests/oracles/marts."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from sandbox import expected_marts
 from sandbox.data import Organisation
+from tests.oracles import marts as expected_marts
 
 from .conftest import fetch
 

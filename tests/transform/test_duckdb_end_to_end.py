@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from extract.demo import print_summary
-from sandbox import expected_marts
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles import marts as expected_marts
 
 from .checks import check_marts, check_versions_agree
 from .conftest import Build, assert_build_passed, build_duckdb

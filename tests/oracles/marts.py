@@ -2,7 +2,7 @@
 
 This is the independent side of the transform stage's end-to-end tests: plain Python over
 `Organisation.records(...)`, sharing no code or SQL with the dbt project, implementing the
-definitions of issue 4 / docs/transform.md:
+definitions of docs/transform.md:
 
 - `applications_by_stage(org, version)`: one row per job interview stage. Candidate
   applications only (prospects left out). current / rejected / hired = applications with that

@@ -1,0 +1,74 @@
+"""The state an organisation carries, declared once for the parts that build and read it.
+
+`Organisation` is assembled from one class per concern (reference data, structure, record
+generators, change over time); each of them reads and writes these attributes.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+
+from sandbox.data.rng import record_rng
+from sandbox.store import Record, Table
+
+
+class OrganisationState:
+    """Attributes shared by the parts of `Organisation` (set while it is built)."""
+
+    seed: int
+    size: int
+    now: int
+    advances: int
+    # reference data (small, eager entities)
+    small: dict[str, list[Record]]
+    user_ids: list[int]
+    active_user_ids: list[int]
+    custom_fields_by_type: dict[str, list[Record]]
+    demographic_options: list[list[Record]]
+    _cf_pools: dict[str, list[dict[str, Any]]]
+    # jobs
+    n_jobs: int
+    job_stage_ids: list[list[int]]
+    job_stage_names: list[list[str]]
+    job_active_mask: np.ndarray
+    job_iv_mask: np.ndarray
+    job_nstages: np.ndarray
+    job_status: list[str]
+    job_posts_of: list[list[int]]
+    # structure of candidates, applications and their children
+    n_cand: int
+    n_app: int
+    cand_starts: np.ndarray
+    cand_created: np.ndarray
+    cand_la: np.ndarray
+    cand_updated: np.ndarray
+    app_cand: np.ndarray
+    app_job: np.ndarray
+    app_status: np.ndarray
+    app_cur: np.ndarray
+    app_entered: np.ndarray
+    app_created: np.ndarray
+    app_la: np.ndarray
+    app_updated: np.ndarray
+    app_prospect: np.ndarray
+    child_counts: dict[str, np.ndarray]
+    # openings
+    hired_by_job: np.ndarray
+    hire_starts: np.ndarray
+    opening_starts: np.ndarray
+    n_hired_of_job: np.ndarray
+    n_open_of_job: np.ndarray
+    opening_bounds: tuple[np.ndarray, np.ndarray]
+    # tables and what advance() added
+    tables: dict[str, Table]
+    _added_apps_of_cand: dict[int, list[int]]
+    _added_children: dict[tuple[str, int], list[int]]
+
+    def _rng(self, salt: int, id_: int) -> random.Random:
+        return record_rng(self.seed, salt, id_)
+
+    def get(self, entity: str, id_: int) -> Record | None:
+        return self.tables[entity].get(id_)

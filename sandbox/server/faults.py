@@ -1,0 +1,81 @@
+"""Fault switches and the schedule that decides, request by request, which faults apply."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Faults:
+    """Fault switches; `*_every` counters count API requests (/v1, /v3) since they were set."""
+
+    error_rate: float = 0.0  # share of API requests answered 500 (seeded RNG: reproducible)
+    error_every: int = 0  # every Nth API request -> 500
+    storm_429: int = 0  # the next N API requests -> 429 with Retry-After
+    retry_after: int = 1  # Retry-After seconds sent with storm 429s
+    slow_ms: int = 0  # delay added to API responses
+    slow_every: int = 1  # ... to every Nth one
+    drop_every: int = 0  # every Nth API request: close the socket without a response
+    truncate_every: int = 0  # every Nth 200 response: body cut in half (invalid JSON)
+    forbidden: list[str] = field(
+        default_factory=list
+    )  # endpoints answered 403 (e.g. "offers", "v1/eeoc")
+    seed: int = 0  # seed of the error_rate RNG
+    bare_429: int = 0  # 1: 429 responses carry Retry-After but no X-RateLimit-* headers
+    header_case_quirk: int = 0  # 1: rate-limit headers spelled X-Ratelimit-* (as seen in v1)
+
+    def update(self, values: dict[str, Any]) -> None:
+        known = {f.name: f for f in fields(self)}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"unknown fault {key!r}; known: {', '.join(sorted(known))}")
+            if key == "forbidden":
+                if isinstance(value, str):
+                    value = [v for v in value.split(",") if v]
+                if not isinstance(value, list):
+                    raise ValueError("forbidden must be a list of endpoint names")
+                setattr(self, key, [str(v) for v in value])
+            elif key == "error_rate":
+                value = float(value)
+                if not 0 <= value <= 1:
+                    raise ValueError("error_rate must be between 0 and 1")
+                setattr(self, key, value)
+            else:
+                value = int(value)
+                if value < 0:
+                    raise ValueError(f"{key} must be >= 0")
+                setattr(self, key, value)
+
+
+class FaultSchedule:
+    """Counts API requests since the faults were set and decides the faults of each one
+    (deterministic given the request order). Not thread-safe: the server holds its lock."""
+
+    def __init__(self, faults: Faults):
+        self.faults = faults
+        self.counter = 0
+        self.rng = random.Random(faults.seed)
+
+    def next(self, endpoint: str) -> dict[str, Any]:
+        f = self.faults
+        self.counter += 1
+        n = self.counter
+        out: dict[str, Any] = {}
+        if f.drop_every and n % f.drop_every == 0:
+            out["drop"] = True
+        if f.slow_ms and n % max(f.slow_every, 1) == 0:
+            out["slow"] = f.slow_ms / 1000
+        if f.storm_429 > 0:
+            f.storm_429 -= 1
+            out["storm"] = f.retry_after
+        name = endpoint.split("/", 1)[-1]
+        if endpoint in f.forbidden or name in f.forbidden:
+            out["forbidden"] = True
+        draw = self.rng.random()
+        if (f.error_every and n % f.error_every == 0) or (f.error_rate and draw < f.error_rate):
+            out["error"] = True
+        if f.truncate_every and n % f.truncate_every == 0:
+            out["truncate"] = True
+        return out

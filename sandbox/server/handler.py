@@ -1,0 +1,199 @@
+"""HTTP plumbing of the sandbox (stdlib `BaseHTTPRequestHandler`) and its routing table.
+
+Routes (one port), matched in order against the request path without trailing slashes:
+
+    POST     /token                   v3 OAuth client-credentials token endpoint
+    GET|POST /_admin/<action>         the admin table of `sandbox.server.admin`
+    GET      /v1|v3/<endpoint>        API lists (v1 also: /v1/jobs/<id>/openings)
+
+Faults stay possible because the handler owns the socket: a dropped connection closes it without
+a response, a truncated body sends half the JSON with the full Content-Length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+try:  # optional speed-up; the stdlib encoder produces the same JSON
+    import orjson
+except ImportError:  # pragma: no cover - orjson ships with dlt
+    orjson = None  # type: ignore[assignment]
+
+from sandbox.server.admin import run_admin
+from sandbox.server.errors import ApiError
+from sandbox.server.query import Params
+from sandbox.server.v1_api import v1_link
+
+if TYPE_CHECKING:
+    from sandbox.server.core import SandboxServer
+
+_V1_JOB_OPENINGS = re.compile(r"jobs/(?P<job>[^/]*)/openings")
+
+
+def _dumps(body: Any) -> bytes:
+    """Compact UTF-8 JSON; orjson (installed with dlt) when present: ~5x faster on big pages."""
+    if orjson is not None:
+        return orjson.dumps(body)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    sandbox: SandboxServer
+    protocol_version = "HTTP/1.1"
+    server_version = "HarvestSandbox/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if os.environ.get("SANDBOX_ACCESS_LOG"):
+            super().log_message(format, *args)
+
+    # -- plumbing --
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, truncate: bool = False
+    ) -> None:
+        payload = _dumps(body)
+        if truncate:
+            payload = payload[: max(1, len(payload) // 2)]
+        headers = dict(headers or {})
+        faults = self.sandbox.faults
+        if status == 429 and faults.bare_429:  # seen in the wild: 429 without X-RateLimit-*
+            headers = {k: v for k, v in headers.items() if not k.startswith("X-RateLimit-")}
+        if faults.header_case_quirk:  # seen in the wild: X-Ratelimit-Limit
+            headers = {k.replace("X-RateLimit-", "X-Ratelimit-"): v for k, v in headers.items()}
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _base(self) -> str:
+        host = self.headers.get("Host") or f"{self.sandbox.settings.host}:{self.sandbox.port}"
+        return f"http://{host}"
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/")
+        params = parse_qs(url.query, keep_blank_values=True)
+        try:
+            for route_method, pattern, route in ROUTES:
+                match = pattern.fullmatch(path)
+                if route_method == method and match is not None:
+                    route(self, match, params)
+                    return
+            self._send(404, {"message": f"Not found: {method} {url.path}"})
+        except ApiError as exc:
+            self._send(exc.status, exc.body, exc.headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must not look like a network fault
+            traceback.print_exc()
+            with contextlib.suppress(OSError):
+                self._send(500, {"message": f"sandbox bug: {type(exc).__name__}: {exc}"})
+
+    # -- routes --
+    def token(self, match: re.Match[str], params: Params) -> None:
+        form = parse_qs(self._read_body().decode(errors="replace"))
+        body = self.sandbox.issue_token(self.headers.get("Authorization"), form)
+        self._send(200, body, {"Cache-Control": "no-store"})
+
+    def admin(self, match: re.Match[str], params: Params) -> None:
+        method = self.command
+        body = self._read_body() if method == "POST" else b""
+        status, payload = run_admin(self.sandbox, method, match["action"], body, params)
+        self._send(status, payload)
+
+    def api(self, match: re.Match[str], params: Params) -> None:
+        """An API list, through the faults and the rate limiter first, then auth."""
+        sb = self.sandbox
+        version, endpoint = match["version"], match["endpoint"]
+        path = f"{version}/{endpoint}"
+        job_id = None
+        openings = _V1_JOB_OPENINGS.fullmatch(endpoint) if version == "v1" else None
+        if openings is not None:
+            endpoint = "openings"
+            try:
+                job_id = int(openings["job"])
+            except ValueError:
+                job_id = -1
+        label = f"{version}/{endpoint}"
+        fault = sb.next_fault(label)
+        if fault.get("drop"):
+            sb.record(label, 0)
+            self._drop()
+            return
+        if fault.get("slow"):
+            time.sleep(fault["slow"])
+        if "storm" in fault:
+            headers = {"Retry-After": str(fault["storm"])} | sb.limiter.peek()
+            sb.record(label, 429)
+            self._send(429, {"message": "Too Many Requests (sandbox 429 storm)"}, headers)
+            return
+        with sb.lock:
+            allowed, rl_headers = sb.limiter.take()
+        if not allowed:
+            headers = rl_headers | {"Retry-After": rl_headers["X-RateLimit-Reset"]}
+            sb.record(label, 429)
+            self._send(429, {"message": "Too Many Requests"}, headers)
+            return
+        try:
+            if version == "v3":
+                sb.check_v3_auth(self.headers.get("Authorization"))
+            else:
+                sb.check_v1_auth(self.headers.get("Authorization"))
+            if fault.get("forbidden"):
+                raise ApiError(403, {"message": f"Forbidden: no permission for {label}"})
+            if fault.get("error"):
+                raise ApiError(500, {"message": "Internal Server Error (sandbox fault)"})
+            headers = dict(rl_headers)
+            if version == "v3":
+                with sb.data_lock:  # advance() may be changing the organisation concurrently
+                    records, cursor = sb.v3_list(endpoint, params)
+                if cursor is not None:
+                    headers["Link"] = f'<{self._base()}/v3/{endpoint}?cursor={cursor}>; rel="next"'
+            else:
+                with sb.data_lock:
+                    records, info = sb.v1_list(endpoint, params, job_id)
+                link = v1_link(self._base(), path, params, info)
+                if link:
+                    headers["Link"] = link
+            sb.record(label, 200)
+            self._send(200, records, headers, truncate=bool(fault.get("truncate")))
+        except ApiError as exc:
+            sb.record(label, exc.status)
+            self._send(exc.status, exc.body, rl_headers | exc.headers)
+
+
+Route = Callable[[Handler, re.Match[str], Params], None]
+# (method, path pattern) -> handler; the first full match wins
+ROUTES: tuple[tuple[str, re.Pattern[str], Route], ...] = (
+    ("POST", re.compile(r"/token"), Handler.token),
+    ("GET", re.compile(r"/_admin/(?P<action>.+)"), Handler.admin),
+    ("POST", re.compile(r"/_admin/(?P<action>.+)"), Handler.admin),
+    ("GET", re.compile(r"/*(?P<version>v1|v3)/(?P<endpoint>.+)"), Handler.api),
+)
