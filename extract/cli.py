@@ -232,6 +232,13 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every command without importing the lazy ones (their help is one line here)."""
+        rows = [(name, cmd.get_short_help_str(70)) for name, cmd in self.commands.items()]
+        rows += [(name, f"see elt {name} --help") for name in self.lazy]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
             module, attr = self.lazy[cmd_name].split(":")
@@ -244,11 +251,13 @@ class LazyGroup(click.Group):
     cls=LazyGroup,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help=__doc__.split("\n\n")[1] if __doc__ else None,
 )
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Greenhouse ELT: dlt extract + dbt transform."""
+    """Greenhouse ELT: dlt extract + dbt transform. Without a command: elt run.
+
+    Exit codes: 0 success, 1 the run failed, 2 bad configuration, 130 interrupted.
+    """
     prepare_environment()
     if ctx.invoked_subcommand is None:
         ctx.exit(run_pipeline())

@@ -75,8 +75,8 @@ def acceptance_by_month(con: Any) -> list[dict[str, Any]]:
 
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
-    for i, name in enumerate(columns):
-        table.add_column(name, justify="left" if i in (0, 1) and name != "#" else "right")
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("table", "stage", "month") else "right")
     return table
 
 
@@ -161,9 +161,8 @@ def print_summary(duckdb_path: Path, months: int = 12, console: Console | None =
 
 def run_demo(candidates: int, duckdb_path: Path) -> int:
     """Start the sandbox, run the whole pipeline into a fresh DuckDB file, print the summary."""
-    from sandbox.process import SandboxProcess, SandboxStartError
-
     from extract.cli import log, run_pipeline
+    from sandbox.process import SandboxProcess, SandboxStartError
 
     duckdb_path = duckdb_path.expanduser().absolute()
     data_dir = duckdb_path.parent
