@@ -1,4 +1,4 @@
-"""`make bench`: the performance harness (issue 6).
+"""`make bench`: the performance harness (targets and method: docs/performance.md).
 
 `python -m bench --size default|enterprise` starts the Harvest-compatible sandbox as a
 subprocess, runs each scenario as a measured subprocess (wall clock, peak RSS of the process

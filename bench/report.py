@@ -394,7 +394,9 @@ def update_readme_summary(readme_path: Path, markdown: str) -> bool:
             if in_targets:
                 break
             in_targets = line.strip() == "## Targets"
-            kept.append("Targets of issue 6, as measured:" if in_targets else line)
+            kept.append(
+                "Performance targets (docs/performance.md), as measured:" if in_targets else line
+            )
             continue
         kept.append(line)
     head, rest = text.split(SUMMARY_START, 1)

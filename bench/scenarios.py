@@ -1,4 +1,4 @@
-"""The benchmark scenarios of issue 6, each run as measured subprocesses against the sandbox."""
+"""The benchmark scenarios (docs/performance.md), run as measured subprocesses on the sandbox."""
 
 from __future__ import annotations
 
