@@ -46,6 +46,7 @@ PYCACHE = Path(tempfile.gettempdir()) / "greenhouse-elt-test-pycache"
 def clean_environ() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["ELT_ENV_FILE"] = os.devnull  # a developer's ./.env must not reach a test run
     env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
     return env
 

@@ -1,0 +1,90 @@
+"""The `elt` command line as a user meets it: flags reach the stage, `.env` is read, one-line
+errors, the pipeline name is readable and printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extract import cli
+from tests.extract.conftest import duckdb_target, org_ids
+from tests.extract.test_config import environ
+
+
+@pytest.fixture
+def stages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Record the stages `elt` starts and what they receive, without running them."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def extract_stage(**options: Any) -> int:
+        calls.append(("extract", options))
+        return 0
+
+    def transform_stage(args: Any = ()) -> int:
+        calls.append(("transform", {"args": tuple(args)}))
+        return 0
+
+    monkeypatch.setattr(cli, "extract_stage", extract_stage)
+    monkeypatch.setattr(cli, "transform_stage", transform_stage)
+    return calls
+
+
+def test_run_passes_its_flags_to_the_extract(stages, tmp_path: Path) -> None:
+    with environ({"ELT_ENV_FILE": str(tmp_path / "none.env")}):
+        code = cli.main(["run", "--full-refresh", "--skip-forbidden", "--resources", "jobs"])
+    assert code == 0
+    assert [name for name, _ in stages] == ["extract", "transform"]
+    options = stages[0][1]
+    assert options["full_refresh"] and options["skip_forbidden"]
+    assert options["resources"] == "jobs"
+
+
+def test_flags_also_come_from_the_environment(stages, tmp_path: Path) -> None:
+    env = {"GREENHOUSE_FULL_REFRESH": "true", "ELT_ENV_FILE": str(tmp_path / "none.env")}
+    with environ(env):
+        assert cli.main(["extract"]) == 0
+    assert stages == [
+        ("extract", {"full_refresh": True, "skip_forbidden": False, "resources": None,
+                     "summary_json": None}),
+    ]  # fmt: skip
+
+
+def test_a_failed_extract_stops_the_run_with_its_exit_code(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(cli, "extract_stage", lambda **_: 2)
+    monkeypatch.setattr(cli, "transform_stage", lambda *_: pytest.fail("transform ran"))
+    with environ({}):
+        assert cli.main(["run"]) == 2
+    assert "FAILED in stage 'extract' (exit 2)" in capsys.readouterr().err
+
+
+def test_unknown_option_is_one_line_with_exit_2(capsys) -> None:
+    with environ({}):
+        assert cli.main(["extract", "--full-refrsh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("error:") and "--full-refrsh" in err
+
+
+def test_dotenv_is_read_and_the_environment_wins(sandbox, tmp_path: Path, capsys) -> None:
+    """Credentials in `.env`, an exported DEST/DUCKDB_PATH: the extract uses both."""
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "\n".join(f"{k}={v}" for k, v in sandbox.env("v3").items())
+        + "\nDUCKDB_PATH=/nonexistent/ignored.duckdb\n"
+    )
+    env = {
+        "ELT_ENV_FILE": str(env_file),
+        "DUCKDB_PATH": str(tmp_path / "raw.duckdb"),
+        "GREENHOUSE_PIPELINES_DIR": str(tmp_path / "pipelines"),
+        "GREENHOUSE_SETTLE_SECONDS": "0",
+    }
+    with environ(env):
+        code = cli.main(["extract", "--resources", "departments,offices"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    target = duckdb_target(env)
+    assert target.ids("departments") == sorted(org_ids(sandbox.org, "departments"))
+    # the pipeline's name says what it loads, and the run prints it
+    assert "pipeline greenhouse_v3_duckdb_raw" in out.err
+    assert (tmp_path / "pipelines" / "greenhouse_v3_duckdb_raw").is_dir()
