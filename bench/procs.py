@@ -18,7 +18,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+from sandbox import process as sandbox_process
 
 GNU_TIME = "/usr/bin/time"
 POLL_INTERVAL_S = 0.2
@@ -229,8 +230,9 @@ def _parse_time_maxrss_mb(path: Path) -> float | None:
     return int(match.group(1)) / 1024 if match else None
 
 
-class SandboxProcess:
-    """`python -m sandbox` as a subprocess on a free port, with its admin endpoints."""
+class SandboxProcess(sandbox_process.SandboxProcess):
+    """`python -m sandbox` on a free port (see `sandbox.process`), registered so `kill_all()`
+    ends it, with its admin endpoints and CPU-time sampling."""
 
     def __init__(
         self,
@@ -242,74 +244,40 @@ class SandboxProcess:
         rate_window_s: float | None = None,
         start_timeout_s: float = 900,
     ) -> None:
-        self.candidates = candidates
+        args: list[str] = []
+        if rate_limit:
+            args += ["--rate-limit", str(rate_limit)]
+            if rate_window_s:
+                args += ["--rate-window", f"{rate_window_s:g}"]
+        super().__init__(
+            candidates=candidates,
+            args=args,
+            log_path=workdir / f"{name}.log",
+            start_timeout=start_timeout_s,
+            cwd=repo_root(),
+        )
         self.rate_limit = rate_limit
         self.rate_window_s = rate_window_s
         self.workdir = workdir
         self.name = name
-        self.start_timeout_s = start_timeout_s
-        self.proc: subprocess.Popen | None = None
-        self.base_url = ""
         self.startup_s = 0.0
+        self.port_file = workdir / f"{name}.port"  # beside its log: the harness's tests look there
 
-    def __enter__(self) -> SandboxProcess:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
+    def start(self) -> SandboxProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        port_file = self.workdir / f"{self.name}.port"
-        port_file.unlink(missing_ok=True)
-        log_path = self.workdir / f"{self.name}.log"
-        argv = [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "--port",
-            "0",
-            "--port-file",
-            str(port_file),
-            "--candidates",
-            str(self.candidates),
-        ]
-        if self.rate_limit:
-            argv += ["--rate-limit", str(self.rate_limit)]
-            if self.rate_window_s:
-                argv += ["--rate-window", f"{self.rate_window_s:g}"]
         limit = f", {self.rate_limit} req / {self.rate_window_s:g} s" if self.rate_limit else ""
         log(f"sandbox {self.name}: starting with {self.candidates:,} candidates{limit}")
         start = time.perf_counter()
-        with open(log_path, "wb") as out:
-            self.proc = subprocess.Popen(
-                argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=repo_root(),
-                start_new_session=True,
-            )
+        try:
+            super().start()
+        except sandbox_process.SandboxStartError as exc:
+            raise BenchError(f"sandbox {self.name}: {exc}") from None
+        assert self.proc is not None
         _live.add(self.proc)
-        while True:
-            if self.proc.poll() is not None:
-                tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-                raise BenchError(
-                    f"sandbox {self.name} exited with {self.proc.returncode}: {tail[0]} "
-                    f"(see {log_path})"
-                )
-            text = port_file.read_text().strip() if port_file.exists() else ""
-            if text.isdigit():
-                break
-            if time.perf_counter() - start > self.start_timeout_s:
-                self.stop()
-                raise BenchError(f"sandbox {self.name} did not start in {self.start_timeout_s} s")
-            time.sleep(0.1)
-        self.base_url = f"http://127.0.0.1:{int(text)}"
         self._wait_ready()
         self.startup_s = time.perf_counter() - start
         log(f"sandbox {self.name}: ready on {self.base_url} after {self.startup_s:.1f} s")
+        return self
 
     def _wait_ready(self) -> None:
         for _ in range(300):
@@ -320,10 +288,10 @@ class SandboxProcess:
                 time.sleep(0.1)
         raise BenchError(f"sandbox {self.name}: {self.base_url}/_admin/stats never answered")
 
-    def stop(self) -> None:
+    def stop(self, *, keep_log: bool = False) -> None:
         if self.proc is not None:
-            _kill_tree(self.proc)
-            self.proc = None
+            _kill_tree(self.proc)  # the whole process group, as for every measured command
+        super().stop(keep_log=keep_log)
 
     def cpu_seconds(self) -> float:
         """CPU time the sandbox has used so far (to see whether it, not the pipeline, is busy)."""

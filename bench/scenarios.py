@@ -25,9 +25,6 @@ from bench.sizes import Size
 
 RAW_SCHEMA = "greenhouse_raw"
 PAGE_SIZE = 500
-SANDBOX_V1_TOKEN = os.environ.get("SANDBOX_API_TOKEN", "sandbox-token")
-SANDBOX_CLIENT_ID = os.environ.get("SANDBOX_CLIENT_ID", "sandbox-client")
-SANDBOX_CLIENT_SECRET = os.environ.get("SANDBOX_CLIENT_SECRET", "sandbox-secret")
 # Variables of the user's shell that must not leak into a measured run.
 _SCRUBBED_PREFIXES = ("GREENHOUSE_", "SOURCES__", "DESTINATION__", "NORMALIZE__", "LOAD__")
 _SCRUBBED = {"DEST", "DUCKDB_PATH", "DBT_TARGET_PATH", "DBT_LOG_PATH"}
@@ -45,17 +42,6 @@ def base_env() -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["RUNTIME__LOG_LEVEL"] = env.get("RUNTIME__LOG_LEVEL", "WARNING")
     return env
-
-
-def greenhouse_env(base_url: str, version: str) -> dict[str, str]:
-    return {
-        "GREENHOUSE_API_VERSION": version,
-        "GREENHOUSE_BASE_URL": base_url,
-        "GREENHOUSE_AUTH_URL": f"{base_url}/token",
-        "GREENHOUSE_CLIENT_ID": SANDBOX_CLIENT_ID,
-        "GREENHOUSE_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-        "GREENHOUSE_API_TOKEN": SANDBOX_V1_TOKEN,
-    }
 
 
 def count_root_rows(duckdb_path: Path, schema: str = RAW_SCHEMA) -> dict[str, int]:
@@ -255,7 +241,7 @@ class Bench:
         if fresh:
             fresh_dir(run_dir)
         summary_path = run_dir / f"summary-{uuid.uuid4().hex[:6]}.json"
-        env = base_env() | greenhouse_env(sandbox.base_url, version)
+        env = base_env() | sandbox.env(version)
         env |= {
             "DEST": "duckdb",
             "DUCKDB_PATH": str(duckdb_path),
@@ -317,7 +303,7 @@ class Bench:
         summary_path = run_dir / "summary.json"
         env = base_env() | {
             "GREENHOUSE_BASE_URL": sandbox.base_url,
-            "GREENHOUSE_API_TOKEN": SANDBOX_V1_TOKEN,
+            "GREENHOUSE_API_TOKEN": sandbox.env("v1")["GREENHOUSE_API_TOKEN"],
             "DUCKDB_PATH": str(duckdb_path),
             "GREENHOUSE_PIPELINES_DIR": str(pipelines_dir),
         }

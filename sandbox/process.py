@@ -94,6 +94,7 @@ class SandboxProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.base_url = ""
+        self.port_file: Path | None = None  # where the server writes its port; None: a temp dir
         self._scratch: Path | None = None
         self._log: IO[bytes] | None = None
 
@@ -124,7 +125,8 @@ class SandboxProcess:
         if self.proc is not None:
             return self
         self._scratch = Path(tempfile.mkdtemp(prefix="sandbox-"))
-        port_file = self._scratch / "port"
+        port_file = self.port_file or self._scratch / "port"
+        port_file.unlink(missing_ok=True)
         log_path = self.log_path or self._scratch / "sandbox.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = log_path
