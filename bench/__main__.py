@@ -1,5 +1,7 @@
 """``python -m bench``: the same command as ``elt bench``."""
 
-from bench.cli import bench
+import sys
 
-bench()
+from extract.cli import main
+
+sys.exit(main(["bench", *sys.argv[1:]]))
