@@ -138,9 +138,22 @@ def extract_stage(
     return 0
 
 
+def checked_dest() -> str | None:
+    """DEST, validated before any stage starts; None after printing the one-line error."""
+    from extract.settings import resolve_dest
+
+    try:
+        return resolve_dest()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def dbt(command: str, args: Sequence[str] = ()) -> int:
     """``dbt <command> --target DEST`` in the dbt project; its output goes to the terminal."""
-    dest = os.environ["DEST"]
+    dest = checked_dest()
+    if dest is None:
+        return 2
     if dest == "filesystem":
         print(
             "error: DEST=filesystem has no dbt target; the raw Parquet files are the output "
@@ -158,11 +171,15 @@ def dbt(command: str, args: Sequence[str] = ()) -> int:
 
 
 def transform_stage(args: Sequence[str] = ()) -> int:
+    if checked_dest() is None:
+        return 2
     log(f"transform: dbt build (target {os.environ['DEST']})")
     return dbt("build", args)
 
 
 def run_pipeline(**extract_options: Any) -> int:
+    if checked_dest() is None:
+        return 2
     code = extract_stage(**extract_options)
     if code:
         log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")

@@ -205,7 +205,7 @@ def test_bad_dest_is_one_clear_line(volume: Path) -> None:
     result = run_image(env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: unknown DEST 'oracle'; valid values: duckdb postgres snowflake bigquery filesystem"
+        "error: unknown DEST 'oracle'; valid values: duckdb, postgres, snowflake, bigquery, filesystem"
     ]
 
 
