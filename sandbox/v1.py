@@ -43,6 +43,7 @@ class V1Renderer:
         # users, departments and offices never change (advance() leaves them alone): cache the
         # nested renderings that appear in almost every payload
         self._cache: dict[tuple[str, int], dict] = {}
+        self._user_refs: dict[int, dict | None] = {}  # user_id * 3 + responsible (2 = None)
 
     # ---- small helpers --------------------------------------------------------------------------
     def _small(self, entity: str, id_: int | None) -> Record | None:
@@ -53,10 +54,10 @@ class V1Renderer:
     def user_ref(self, user_id: int | None, responsible: bool | None = None) -> dict | None:
         if user_id is None:
             return None
-        key = ("users", user_id * 3 + (2 if responsible is None else int(responsible)))
-        if key not in self._cache:
-            self._cache[key] = self._user_ref(user_id, responsible)  # type: ignore[assignment]
-        return self._cache[key]
+        key = user_id * 3 + (2 if responsible is None else int(responsible))
+        if key not in self._user_refs:
+            self._user_refs[key] = self._user_ref(user_id, responsible)
+        return self._user_refs[key]
 
     def _user_ref(self, user_id: int, responsible: bool | None) -> dict | None:
         u = self._small("users", user_id)
@@ -90,7 +91,7 @@ class V1Renderer:
 
     def _department(self, d: Record) -> dict:
         parent = self._small("departments", d["parent_id"])
-        kids = [self.org.get("departments", i) for i in self._children("departments", d["id"])]
+        kids = [self.org.require("departments", i) for i in self._children("departments", d["id"])]
         return {
             "id": d["id"],
             "name": d["name"],
@@ -103,7 +104,7 @@ class V1Renderer:
 
     def _office(self, o: Record) -> dict:
         parent = self._small("offices", o["parent_id"])
-        kids = [self.org.get("offices", i) for i in self._children("offices", o["id"])]
+        kids = [self.org.require("offices", i) for i in self._children("offices", o["id"])]
         return {
             "id": o["id"],
             "name": o["name"],
@@ -183,7 +184,7 @@ class V1Renderer:
                 else None,
                 "prospect_stage": {"id": 817, "name": "Contacted"} if a["prospect"] else None,
                 "prospect_owner": (
-                    {"id": a["recruiter_id"], "name": self.user_ref(a["recruiter_id"])["name"]}
+                    {"id": a["recruiter_id"], "name": self.org.require("users", a["recruiter_id"])["name"]}
                     if a["prospect"] and a["recruiter_id"]
                     else None
                 ),
@@ -243,7 +244,7 @@ class V1Renderer:
     def jobs(self, j: Record) -> dict:
         org = self.org
         dept = self._small("departments", j["department_id"])
-        offices = [org.get("offices", i) for i in (j["office_ids"] or [])]
+        offices = [org.require("offices", i) for i in (j["office_ids"] or [])]
         openings = [self.opening(op) for op in org.openings_of_job(j["id"])]
         users = org.small["users"]
         n = len(users)
@@ -344,9 +345,9 @@ class V1Renderer:
             "emails": u["emails"] or [],
             "employee_id": u["employee_id"],
             "linked_candidate_ids": u["linked_candidate_ids"],
-            "offices": [self.office(self.org.get("offices", i)) for i in u["office_ids"]],
+            "offices": [self.office(self.org.require("offices", i)) for i in u["office_ids"]],
             "departments": [
-                self.department(self.org.get("departments", i)) for i in u["department_ids"]
+                self.department(self.org.require("departments", i)) for i in u["department_ids"]
             ],
         }
 
