@@ -184,7 +184,10 @@ class V1Renderer:
                 else None,
                 "prospect_stage": {"id": 817, "name": "Contacted"} if a["prospect"] else None,
                 "prospect_owner": (
-                    {"id": a["recruiter_id"], "name": self.org.require("users", a["recruiter_id"])["name"]}
+                    {
+                        "id": a["recruiter_id"],
+                        "name": self.org.require("users", a["recruiter_id"])["name"],
+                    }
                     if a["prospect"] and a["recruiter_id"]
                     else None
                 ),

@@ -20,7 +20,6 @@ import pytest
 import requests
 
 from extract.endpoints import default_resources
-from tests.oracles.landing import expected_ids
 from tests.deploy.helpers import (
     ROOT,
     VENV_BIN,
@@ -32,6 +31,7 @@ from tests.deploy.helpers import (
 )
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles.landing import expected_ids
 from tests.transform.checks import check_marts
 
 COMPOSE_SANDBOX_URL = "http://127.0.0.1:8765"
@@ -205,7 +205,8 @@ def test_bad_dest_is_one_clear_line(volume: Path) -> None:
     result = run_image(env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: unknown DEST 'oracle'; valid values: duckdb, postgres, snowflake, bigquery, filesystem"
+        "error: unknown DEST 'oracle'; "
+        "valid values: duckdb, postgres, snowflake, bigquery, filesystem"
     ]
 
 

@@ -6,9 +6,9 @@ from collections import defaultdict
 
 import pytest
 
-from tests.oracles.landing import expected_count, expected_ids, expected_tables
 from sandbox.v1 import APP_STATUS_V1, OFFER_STATUS_V1, V1_ENDPOINTS
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles.landing import expected_count, expected_ids, expected_tables
 from tests.sandbox.helpers import v1_all, v3_all
 
 
