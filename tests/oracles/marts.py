@@ -160,7 +160,8 @@ def offer_acceptance(org: RecordSource) -> list[Row]:
             resolved = _utc_date(offer["resolved_at"])
             if status in ("accepted", "rejected") and resolved is not None:
                 base = _date(offer["sent_on"]) or _utc_date(offer["created_at"])
-                days.append((resolved - base).days)  # type: ignore[operator]
+                assert base is not None  # every offer has created_at
+                days.append((resolved - base).days)
         job = jobs.get(job_id, {})
         rows.append(
             {
