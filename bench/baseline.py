@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ENDPOINTS = [
     "candidates",
@@ -79,11 +80,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import dlt
 
+    kwargs: dict[str, Any] = {}
+    if pipelines_dir := os.environ.get("GREENHOUSE_PIPELINES_DIR"):
+        kwargs["pipelines_dir"] = pipelines_dir  # unset or empty: dlt's default, as before
     pipeline = dlt.pipeline(
         pipeline_name="greenhouse_baseline",
         destination=_destination(args.dest),
         dataset_name=os.environ.get("GREENHOUSE_RAW_SCHEMA", "greenhouse_raw"),
-        pipelines_dir=os.environ.get("GREENHOUSE_PIPELINES_DIR"),
+        **kwargs,
     )
     start = time.perf_counter()
     pipeline.run(
@@ -97,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         for table in ENDPOINTS:
             if table in pipeline.default_schema.tables:
                 name = client.make_qualified_table_name(table)
-                rows[table] = int(client.execute_sql(f"select count(*) from {name}")[0][0])
+                count = client.execute_sql(f"select count(*) from {name}")
+                assert count is not None  # count(*) always returns one row
+                rows[table] = int(count[0][0])
     summary = {
         "rows": rows,
         "wall_s": round(wall, 2),

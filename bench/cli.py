@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -109,7 +110,7 @@ def run(
     finally:
         kill_all()
 
-    doc = {
+    doc: dict[str, Any] = {
         "meta": {
             "started_at": time.strftime("%Y-%m-%d %H:%M", time.gmtime(started)),
             "finished_at": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),

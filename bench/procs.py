@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import psutil
 
@@ -263,7 +264,7 @@ class SandboxProcess(sandbox_process.SandboxProcess):
         self.startup_s = 0.0
         self.port_file = workdir / f"{name}.port"  # beside its log: the harness's tests look there
 
-    def start(self) -> SandboxProcess:
+    def start(self) -> Self:
         self.workdir.mkdir(parents=True, exist_ok=True)
         limit = f", {self.rate_limit} req / {self.rate_window_s:g} s" if self.rate_limit else ""
         log(f"sandbox {self.name}: starting with {self.candidates:,} candidates{limit}")

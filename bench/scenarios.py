@@ -63,7 +63,9 @@ def count_root_rows(duckdb_path: Path, schema: str = RAW_SCHEMA) -> dict[str, in
         for t in sorted(tables):
             if t.startswith("_dlt") or "__" in t:
                 continue
-            rows[t] = int(con.execute(f'select count(*) from "{schema}"."{t}"').fetchone()[0])
+            count = con.execute(f'select count(*) from "{schema}"."{t}"').fetchone()
+            assert count is not None  # count(*) always returns one row
+            rows[t] = int(count[0])
         return rows
     finally:
         con.close()

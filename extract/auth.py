@@ -136,7 +136,7 @@ class GreenhouseClientCredentials(OAuth2ClientCredentials):
         response.close()
         retry = response.request.copy()
         retry.headers["Authorization"] = f"Bearer {self._token(stale=used)}"
-        retry._gh_refreshed = True  # type: ignore[attr-defined]
+        retry._gh_refreshed = True  # type: ignore[attr-defined]  # our marker, read via getattr
         new_response = response.connection.send(retry, **kwargs)
         new_response.history.append(response)
         new_response.request = retry

@@ -56,11 +56,17 @@ def _env(name: str) -> str | None:
 
 
 def _require(names: list[str], dest: str) -> dict[str, str]:
-    values = {name: _env(name) for name in names}
-    missing = [name for name, value in values.items() if value is None]
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for name in names:
+        value = _env(name)
+        if value is None:
+            missing.append(name)
+        else:
+            values[name] = value
     if missing:
         raise ConfigError(f"DEST={dest} needs {', '.join(missing)} (see .env.example)")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def _any_set(names: list[str]) -> bool:

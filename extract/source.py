@@ -29,9 +29,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources as package_files
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import dlt
+from dlt.common.data_types import TDataType
 from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.extract.hints import make_nested_hints
 from dlt.extract.resource import DltResource
@@ -118,7 +119,11 @@ def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
         types[name] = "json"
     types[endpoint.primary_key] = "bigint"
     return {
-        name: {"name": name, "data_type": data_type, "nullable": name != endpoint.primary_key}  # type: ignore[typeddict-item]
+        name: {
+            "name": name,
+            "data_type": cast(TDataType, data_type),  # dlt type names, from column_types/json
+            "nullable": name != endpoint.primary_key,
+        }
         for name, data_type in types.items()
     }
 
@@ -248,10 +253,12 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
         func: Callable[..., Iterator[Any]] = reference
         disposition: Literal["replace", "merge"] = "replace"
     else:
+        assert endpoint.cursor is not None  # every incremental endpoint names its cursor
+        cursor_field: str = endpoint.cursor
 
         def incremental(
             cursor: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
-                endpoint.cursor,  # type: ignore[arg-type]
+                cursor_field,
                 lag=settings.lookback_seconds or None,
                 on_cursor_value_missing="include",
                 range_start="closed",

@@ -226,7 +226,7 @@ def _parse_once(response: Response, stats: RequestStats) -> None:
             f"truncated JSON body from {response.request.method} "
             f"{_redacted_url(response.request.url)}"
         ) from None
-    response.json = lambda **_: parsed  # type: ignore[method-assign]
+    response.json = lambda **_: parsed  # type: ignore[method-assign]  # reuse the parsed body
 
 
 def _redacted_url(url: str | None) -> str:

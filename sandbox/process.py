@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 DEFAULT_CLIENT_ID = "sandbox-client"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"
@@ -120,7 +120,7 @@ class SandboxProcess:
             *self.args,
         ]
 
-    def start(self) -> SandboxProcess:
+    def start(self) -> Self:
         """Start the server and wait until it listens (its port file is written)."""
         if self.proc is not None:
             return self
@@ -196,7 +196,7 @@ class SandboxProcess:
                 shutil.rmtree(self._scratch, ignore_errors=True)
                 self._scratch = None
 
-    def __enter__(self) -> SandboxProcess:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

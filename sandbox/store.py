@@ -210,10 +210,11 @@ class Table:
             rec = self.explicit.get(id_)
             if rec is None:
                 g = self.group_of(id_)
+                assert self.index is not None and self.generate is not None  # a generated row
                 rows = cache.get(g)
                 if rows is None:
-                    rows = cache[g] = self.generate(g)  # type: ignore[misc]
-                rec = rows[id_ - self.first_id - int(self.index.starts[g])]  # type: ignore[union-attr]
+                    rows = cache[g] = self.generate(g)
+                rec = rows[id_ - self.first_id - int(self.index.starts[g])]
             out.append(rec)
         return out
 

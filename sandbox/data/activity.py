@@ -153,7 +153,7 @@ class Activity(Records):
         extra = n > len(self.demographic_options)  # a second option on the multi-select question
         picks: list[Record] = []
         for opts in self.demographic_options:  # one answer per active question
-            question = self.get("demographic_questions", opts[0]["demographic_question_id"])
+            question = self.require("demographic_questions", opts[0]["demographic_question_id"])
             if extra and question["answer_type"] == "multi_value_multi_select":
                 picks.extend(r.sample([o for o in opts if not o["decline_to_answer"]], 2))
             else:

@@ -55,7 +55,7 @@ class ChangeOverTime(Records):
     def _touch_application(self, app: Record, now: int, **changes: Any) -> Record:
         app = dict(app) | changes | {"updated_at": iso(now), "last_activity_at": iso(now)}
         self._put("applications", app)
-        cand = dict(self.get("candidates", app["candidate_id"]))  # type: ignore[arg-type]
+        cand = dict(self.require("candidates", app["candidate_id"]))
         cand["updated_at"] = cand["last_activity_at"] = iso(now)
         self._put("candidates", cand)
         return app
@@ -197,7 +197,7 @@ class ChangeOverTime(Records):
         cand_ids = self.tables["candidates"].all_ids()
         for p in sorted({r.randrange(len(cand_ids)) for _ in range(n)}):
             cid = cand_ids.slice(p, p + 1)[0]
-            cand = dict(self.get("candidates", cid))  # type: ignore[arg-type]
+            cand = dict(self.require("candidates", cid))
             cand["tags"] = sorted(set(cand["tags"]) | {r.choice(pools.TAGS)})
             cand["title"] = r.choice(pools.TITLES)
             cand["updated_at"] = iso(now)

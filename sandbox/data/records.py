@@ -145,7 +145,9 @@ class Records(Structure, CustomFields):
         ]
 
     def _child_first_id(self, entity: str, k: int) -> int:
-        return FIRST_ID[entity] + int(self.tables[entity].index.starts[k])  # type: ignore[union-attr]
+        index = self.tables[entity].index
+        assert index is not None  # child tables are grouped by parent
+        return FIRST_ID[entity] + int(index.starts[k])
 
     def _gen_app_stages(self, k: int) -> list[Record]:
         plan = self._plan(k)

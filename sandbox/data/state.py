@@ -72,3 +72,10 @@ class OrganisationState:
 
     def get(self, entity: str, id_: int) -> Record | None:
         return self.tables[entity].get(id_)
+
+    def require(self, entity: str, id_: int) -> Record:
+        """`get` for a reference the data guarantees (a foreign key of a generated record)."""
+        rec = self.get(entity, id_)
+        if rec is None:
+            raise KeyError(f"{entity} {id_} does not exist")
+        return rec

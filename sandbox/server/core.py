@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from dataclasses import asdict
 from http.server import ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypedDict
 
 from sandbox.data import Organisation
 from sandbox.server.errors import ApiError
@@ -24,6 +24,18 @@ from sandbox.server.settings import Settings
 from sandbox.server.v1_api import v1_list
 from sandbox.server.v3_api import v3_list
 from sandbox.v1 import V1Renderer
+
+
+class _Stats(TypedDict):
+    """Request accounting since the last reset (see `SandboxServer.stats` for the JSON form)."""
+
+    total: int
+    by_endpoint: Counter[str]
+    by_status: Counter[int]
+    rate_limited: int
+    tokens_issued: int
+    faults: Counter[str]
+    since: float
 
 
 class SandboxServer:
@@ -38,8 +50,8 @@ class SandboxServer:
         self.lock = threading.RLock()  # counters, tokens, faults, rate limiter
         self.data_lock = threading.RLock()  # the organisation (queries vs advance)
         self.tokens: dict[str, float] = {}  # access token -> expiry (time.time())
-        self.limiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window)
-        self.faults = self.settings.faults
+        self.limiter: RateLimiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window)
+        self.faults: Faults = self.settings.faults
         self._fault_schedule = FaultSchedule(self.faults)
         self.reset_stats()
         self.httpd: ThreadingHTTPServer | None = None
@@ -84,7 +96,7 @@ class SandboxServer:
     # ---- admin operations (also used by the fixture) -------------------------------------------
     def reset_stats(self) -> None:
         with self.lock:
-            self._stats = {
+            self._stats: _Stats = {
                 "total": 0,
                 "by_endpoint": Counter(),
                 "by_status": Counter(),

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 try:  # optional speed-up; the stdlib encoder produces the same JSON
     import orjson
 except ImportError:  # pragma: no cover - orjson ships with dlt
-    orjson = None  # type: ignore[assignment]
+    orjson = None  # type: ignore[assignment]  # None marks the stdlib fallback
 
 from sandbox.server.admin import run_admin
 from sandbox.server.errors import ApiError

@@ -106,11 +106,11 @@ def filters_to_json(flt: Filters) -> dict[str, Any]:
 
 def filters_from_json(data: dict[str, Any]) -> Filters:
     return Filters(
-        time=tuple(tuple(t) for t in data["t"]),  # type: ignore[misc]
+        time=tuple(tuple(t) for t in data["t"]),
         ids=frozenset(data["i"]) if data["i"] is not None else None,
         parents=tuple((f, frozenset(v)) for f, v in data["p"]),
         equals=tuple(tuple(e) for e in data["q"]),
-    )  # type: ignore[misc]
+    )
 
 
 def encode_cursor(state: dict[str, Any]) -> str:

@@ -59,6 +59,11 @@ def _by_id(org: RecordSource, entity: str) -> dict[int, Row]:
     return {record["id"]: record for record in org.records(entity)}
 
 
+def _lookup(by_id: dict[int, Row], id_: int | None) -> Row:
+    """The row of a nullable foreign key; {} when it is null or unknown."""
+    return by_id.get(id_, {}) if id_ is not None else {}
+
+
 def applications_by_stage(org: RecordSource, version: str = "v3") -> list[Row]:
     """Expected `greenhouse_marts.applications_by_stage` rows, ordered by job, order, stage."""
     if version not in ("v1", "v3"):
@@ -98,7 +103,7 @@ def applications_by_stage(org: RecordSource, version: str = "v3") -> list[Row]:
     previous: dict[int, int] = {}  # job id -> reached at the previous stage
     for stage in ordered:
         job = jobs.get(stage["job_id"], {})
-        department = departments.get(job.get("department_id"), {})
+        department = _lookup(departments, job.get("department_id"))
         count = reached[stage["id"]]
         prior = previous.get(stage["job_id"])
         rows.append(
@@ -155,14 +160,15 @@ def offer_acceptance(org: RecordSource) -> list[Row]:
             resolved = _utc_date(offer["resolved_at"])
             if status in ("accepted", "rejected") and resolved is not None:
                 base = _date(offer["sent_on"]) or _utc_date(offer["created_at"])
-                days.append((resolved - base).days)  # type: ignore[operator]
+                assert base is not None  # every offer has created_at
+                days.append((resolved - base).days)
         job = jobs.get(job_id, {})
         rows.append(
             {
                 "job_id": job_id,
                 "department_id": job.get("department_id"),
                 "job_name": job.get("name"),
-                "department_name": departments.get(job.get("department_id"), {}).get("name"),
+                "department_name": _lookup(departments, job.get("department_id")).get("name"),
                 "cohort_month": month,
                 "offers_total": len(offers),
                 "offers_sent": sum(1 for o in offers if o["sent_on"] is not None),

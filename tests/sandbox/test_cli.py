@@ -66,7 +66,7 @@ def test_serves_on_a_free_port_and_stops_on_sigterm(tmp_path: Path) -> None:
 def test_credentials_from_environment() -> None:
     # no --candidates: the size comes from SANDBOX_CANDIDATES
     sb = SandboxProcess(env={"SANDBOX_API_TOKEN": "abc", "SANDBOX_CANDIDATES": "5"})
-    sb.argv = lambda port_file: [  # type: ignore[method-assign]
+    sb.argv = lambda port_file: [  # type: ignore[method-assign]  # stand-in command line
         sys.executable,
         "-m",
         "sandbox",

@@ -17,7 +17,7 @@ from sandbox.store import iso_to_ms
 V3_FIELDS = json.loads((Path(__file__).parent / "data" / "v3_fields.json").read_text())
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
-JSON_TYPES = {
+JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
     "number": (int, float),
@@ -177,7 +177,7 @@ def test_the_nasty_cases_exist(org: Organisation) -> None:
     assert any(o["sent_on"] is None and o["status"] == "Created" for o in offers)
     per_app = Counter(o["application_id"] for o in offers)
     assert set(per_app.values()) >= {1, 2}
-    latest = {}
+    latest: dict[int, int] = {}
     for o in offers:
         latest[o["application_id"]] = max(latest.get(o["application_id"], 0), o["version"])
     for o in offers:  # only the latest version of an application's offer is not Deprecated

@@ -18,7 +18,7 @@ def _random_filters(r: random.Random, records: list[dict]) -> Filters:
     stamps = sorted(iso_to_ms(x[field]) for x in records)
     pick = [r.choice(stamps) + r.choice((-1, 0, 1)) for _ in range(2)]
     if r.random() < 0.5:
-        time = ((field, r.choice(OPS), pick[0]),)
+        time: tuple[tuple[str, str, int], ...] = ((field, r.choice(OPS), pick[0]),)
     else:
         lo, hi = sorted(pick)
         time = ((field, r.choice(("gte", "gt")), lo), (field, r.choice(("lte", "lt")), hi))

@@ -37,8 +37,14 @@ def test_custom_credentials_from_settings(sandbox_factory) -> None:
     assert sb.token()
 
 
+def _page(url: str) -> int:
+    match = re.search(r"[?&]page=(\d+)", url)
+    assert match is not None, url
+    return int(match.group(1))
+
+
 def _links(r: requests.Response) -> dict[str, int]:
-    return {rel: int(re.search(r"[?&]page=(\d+)", v["url"]).group(1)) for rel, v in r.links.items()}
+    return {rel: _page(v["url"]) for rel, v in r.links.items()}
 
 
 def test_link_header_next_prev_last(sandbox: SandboxHandle) -> None:

@@ -54,4 +54,5 @@ def test_v1_marts_follow_an_incremental_run(
         offices = connection.execute(
             "select count(office_id), count(office_name) from greenhouse_marts.jobs"
         ).fetchone()
+    assert offices is not None
     assert offices[0] > 0 and offices[1] == 0  # the jobs know their office, not its name

@@ -1,136 +1,16 @@
-"""Render canonical (v3-shaped) records as Harvest v1 payloads.
-
-v1 is the nested, older shape: applications nest `jobs[]`, `current_stage`, `source`,
-`rejection_reason`; jobs nest `departments[]`, `offices[]`, `openings[]`, `hiring_team`; custom
-fields come twice (`custom_fields` = {key: value}, `keyed_custom_fields` = {key: {name, type,
-value}}); offers use lower-case statuses (`unresolved` for v3 `Created`) and `sent_at` /
-`starts_at` dates. Everything is derived from the canonical records, so v1 and v3 describe the same
-organisation.
-"""
+"""The v1 renderer: applications, candidates, jobs, stages, offers, job posts, interviews and
+scorecards, on top of the nested pieces of `sandbox.v1.reference`."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sandbox.data import FIRST_ID, Organisation
 from sandbox.store import Record
-
-APP_STATUS_V1 = {
-    "in_process": "active",
-    "rejected": "rejected",
-    "hired": "hired",
-    "converted": "converted",
-}
-APP_STATUS_V3 = {v: k for k, v in APP_STATUS_V1.items()}
-OFFER_STATUS_V1 = {
-    "Created": "unresolved",
-    "Accepted": "accepted",
-    "Rejected": "rejected",
-    "Deprecated": "deprecated",
-}
-OFFER_STATUS_V3 = {v: k for k, v in OFFER_STATUS_V1.items()}
+from sandbox.v1.endpoints import APP_STATUS_V1, OFFER_STATUS_V1, plain_custom_fields
+from sandbox.v1.reference import ReferenceRenderer
 
 
-def plain_custom_fields(keyed: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v["value"] for k, v in (keyed or {}).items()}
-
-
-class V1Renderer:
+class V1Renderer(ReferenceRenderer):
     """Builds v1 payloads for one organisation (lookups of small entities are cached per call)."""
 
-    def __init__(self, org: Organisation):
-        self.org = org
-        # users, departments and offices never change (advance() leaves them alone): cache the
-        # nested renderings that appear in almost every payload
-        self._cache: dict[tuple[str, int], dict] = {}
-
-    # ---- small helpers --------------------------------------------------------------------------
-    def _small(self, entity: str, id_: int | None) -> Record | None:
-        if id_ is None:
-            return None
-        return self.org.get(entity, id_)
-
-    def user_ref(self, user_id: int | None, responsible: bool | None = None) -> dict | None:
-        if user_id is None:
-            return None
-        key = ("users", user_id * 3 + (2 if responsible is None else int(responsible)))
-        if key not in self._cache:
-            self._cache[key] = self._user_ref(user_id, responsible)  # type: ignore[assignment]
-        return self._cache[key]
-
-    def _user_ref(self, user_id: int, responsible: bool | None) -> dict | None:
-        u = self._small("users", user_id)
-        if u is None:
-            return None
-        out = {
-            "id": u["id"],
-            "first_name": u["first_name"],
-            "last_name": u["last_name"],
-            "name": u["name"],
-            "employee_id": u["employee_id"],
-        }
-        if responsible is not None:
-            out["responsible"] = responsible
-        return out
-
-    def _children(self, entity: str, parent_id: int) -> list[int]:
-        return [r["id"] for r in self.org.small[entity] if r["parent_id"] == parent_id]
-
-    def department(self, d: Record) -> dict:
-        key = ("departments", d["id"])
-        if key not in self._cache:
-            self._cache[key] = self._department(d)
-        return self._cache[key]
-
-    def office(self, o: Record) -> dict:
-        key = ("offices", o["id"])
-        if key not in self._cache:
-            self._cache[key] = self._office(o)
-        return self._cache[key]
-
-    def _department(self, d: Record) -> dict:
-        parent = self._small("departments", d["parent_id"])
-        kids = [self.org.get("departments", i) for i in self._children("departments", d["id"])]
-        return {
-            "id": d["id"],
-            "name": d["name"],
-            "parent_id": d["parent_id"],
-            "parent_department_external_id": parent["external_id"] if parent else None,
-            "child_ids": [k["id"] for k in kids],
-            "child_department_external_ids": [k["external_id"] for k in kids],
-            "external_id": d["external_id"],
-        }
-
-    def _office(self, o: Record) -> dict:
-        parent = self._small("offices", o["parent_id"])
-        kids = [self.org.get("offices", i) for i in self._children("offices", o["id"])]
-        return {
-            "id": o["id"],
-            "name": o["name"],
-            "location": {"name": o["location"]},
-            "primary_contact_user_id": o["primary_in_house_contact_user_id"],
-            "parent_id": o["parent_id"],
-            "parent_office_external_id": parent["external_id"] if parent else None,
-            "child_ids": [k["id"] for k in kids],
-            "child_office_external_ids": [k["external_id"] for k in kids],
-            "external_id": o["external_id"],
-        }
-
-    def opening(self, op: Record) -> dict:
-        reason = self._small("close_reasons", op["close_reason_id"])
-        return {
-            "id": op["id"],
-            "opening_id": op["opening_id"],
-            "status": "open" if op["open"] else "closed",
-            "opened_at": op["opened_at"],
-            "closed_at": op["closed_at"],
-            "application_id": op["application_id"],
-            "close_reason": {"id": reason["id"], "name": reason["name"]} if reason else None,
-            "custom_fields": plain_custom_fields(op["custom_fields"]),
-            "keyed_custom_fields": op["custom_fields"],
-        }
-
-    # ---- entities -----------------------------------------------------------------------------
     def applications(self, a: Record) -> dict:
         org = self.org
         job_ids = [a["job_id"]] if a["job_id"] is not None else list(a["prospective_job_ids"])
@@ -183,7 +63,10 @@ class V1Renderer:
                 else None,
                 "prospect_stage": {"id": 817, "name": "Contacted"} if a["prospect"] else None,
                 "prospect_owner": (
-                    {"id": a["recruiter_id"], "name": self.user_ref(a["recruiter_id"])["name"]}
+                    {
+                        "id": a["recruiter_id"],
+                        "name": self.org.require("users", a["recruiter_id"])["name"],
+                    }
                     if a["prospect"] and a["recruiter_id"]
                     else None
                 ),
@@ -243,7 +126,7 @@ class V1Renderer:
     def jobs(self, j: Record) -> dict:
         org = self.org
         dept = self._small("departments", j["department_id"])
-        offices = [org.get("offices", i) for i in (j["office_ids"] or [])]
+        offices = [org.require("offices", i) for i in (j["office_ids"] or [])]
         openings = [self.opening(op) for op in org.openings_of_job(j["id"])]
         users = org.small["users"]
         n = len(users)
@@ -330,32 +213,6 @@ class V1Renderer:
             "keyed_custom_fields": o["custom_fields"] or {},
         }
 
-    def users(self, u: Record) -> dict:
-        return {
-            "id": u["id"],
-            "name": u["name"],
-            "first_name": u["first_name"],
-            "last_name": u["last_name"],
-            "primary_email_address": u["primary_email"],
-            "updated_at": u["updated_at"],
-            "created_at": u["created_at"],
-            "disabled": u["deactivated"],
-            "site_admin": u["site_admin"],
-            "emails": u["emails"] or [],
-            "employee_id": u["employee_id"],
-            "linked_candidate_ids": u["linked_candidate_ids"],
-            "offices": [self.office(self.org.get("offices", i)) for i in u["office_ids"]],
-            "departments": [
-                self.department(self.org.get("departments", i)) for i in u["department_ids"]
-            ],
-        }
-
-    def departments(self, d: Record) -> dict:
-        return self.department(d)
-
-    def offices(self, o: Record) -> dict:
-        return self.office(o)
-
     def job_posts(self, p: Record) -> dict:
         job = self.org.get("jobs", p["job_id"])
         office = self._small("offices", (job["office_ids"] or [None])[0]) if job else None
@@ -380,22 +237,6 @@ class V1Renderer:
                 for q in p["questions"]
             ],
         }
-
-    def sources(self, s: Record) -> dict:
-        return {"id": s["id"], "name": s["name"], "type": s["type"]}
-
-    def rejection_reasons(self, r: Record) -> dict:
-        return {
-            "id": r["id"],
-            "name": r["name"],
-            "type": {"id": r["type"]["id"], "name": r["type"]["name"]},
-        }
-
-    def close_reasons(self, r: Record) -> dict:
-        return {"id": r["id"], "name": r["name"]}
-
-    def openings(self, op: Record) -> dict:
-        return self.opening(op) | {"job_id": op["job_id"]}
 
     def scheduled_interviews(self, i: Record) -> dict:
         org = self.org
@@ -466,84 +307,3 @@ class V1Renderer:
             "ratings": {b: (["Communication"] if b == rating else []) for b in buckets},
             "questions": [{"id": None, "question": "Key Take-Aways", "answer": s["notes"] or ""}],
         }
-
-    def eeoc(self, e: Record) -> dict:
-        def message(v: dict | None) -> dict | None:
-            return (
-                None
-                if v is None or v["id"] is None
-                else {"id": v["id"], "message": v["description"]}
-            )
-
-        def desc(v: dict | None) -> dict | None:
-            return (
-                None
-                if v is None or v["id"] is None
-                else {"id": v["id"], "description": v["description"]}
-            )
-
-        return {
-            "application_id": e["application_id"],
-            "candidate_id": e["candidate_id"],
-            "race": desc(e["race"]),
-            "gender": desc(e["gender"]),
-            "veteran_status": message(e["veteran_status"]),
-            "disability_status": desc(e["disability_status"]),
-            "submitted_at": e["submitted_at"],
-        }
-
-    def custom_fields(self, cf: Record) -> dict:
-        opts = [
-            o for o in self.org.small["custom_field_options"] if o["custom_field_id"] == cf["id"]
-        ]
-        return {
-            "id": cf["id"],
-            "name": cf["name"],
-            "active": cf["active"],
-            "field_type": cf["field_type"],
-            "priority": cf["sort_order"],
-            "value_type": cf["value_type"],
-            "private": cf["private"],
-            "required": cf["required"],
-            "require_approval": cf["require_approval"],
-            "trigger_new_version": cf["trigger_new_version"],
-            "name_key": cf["name_key"],
-            "description": cf["description"],
-            "expose_in_job_board_api": cf["expose_in_job_board_api"],
-            "api_only": cf["api_only"],
-            "offices": [],
-            "departments": [],
-            "template_token_string": cf["template_token_string"],
-            "custom_field_options": [
-                {
-                    "id": o["id"],
-                    "name": o["name"],
-                    "priority": o["sort_order"],
-                    "external_id": o["external_id"],
-                }
-                for o in opts
-            ],
-        }
-
-
-# v1 endpoint -> canonical entity
-V1_ENDPOINTS = {
-    "candidates": "candidates",
-    "applications": "applications",
-    "jobs": "jobs",
-    "job_stages": "job_interview_stages",
-    "offers": "offers",
-    "users": "users",
-    "departments": "departments",
-    "offices": "offices",
-    "job_posts": "job_posts",
-    "sources": "sources",
-    "rejection_reasons": "rejection_reasons",
-    "close_reasons": "close_reasons",
-    "openings": "openings",
-    "scheduled_interviews": "interviews",
-    "scorecards": "scorecards",
-    "custom_fields": "custom_fields",
-    "eeoc": "eeoc",
-}
-assert all(e in FIRST_ID for e in V1_ENDPOINTS.values())
