@@ -52,8 +52,9 @@ def prepare_environment() -> None:
     os.environ.setdefault("DBT_PROFILES_DIR", str(ROOT / "profiles"))
     os.environ.setdefault("DBT_PROJECT_DIR", str(ROOT / "transform"))
     os.environ.setdefault("DEST", DEFAULT_DEST)
-    duckdb_path = Path(os.environ.get("DUCKDB_PATH") or ROOT / DEFAULT_DUCKDB_PATH)
-    os.environ["DUCKDB_PATH"] = str(duckdb_path.expanduser().absolute())
+    if os.environ.get("DUCKDB_PATH") or not os.environ.get("DESTINATION__DUCKDB__CREDENTIALS"):
+        duckdb_path = Path(os.environ.get("DUCKDB_PATH") or ROOT / DEFAULT_DUCKDB_PATH)
+        os.environ["DUCKDB_PATH"] = str(duckdb_path.expanduser().absolute())
 
 
 def _find_cause(exc: BaseException) -> BaseException:
@@ -149,8 +150,13 @@ def checked_dest() -> str | None:
         return None
 
 
-def dbt(command: str, args: Sequence[str] = ()) -> int:
-    """``dbt <command> --target DEST`` in the dbt project; its output goes to the terminal."""
+def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> int:
+    """``dbt <command> --target DEST`` in the dbt project, pointed at the destination the
+    extract resolved (``extract/handoff.py``); its output goes to the terminal."""
+    from extract.destinations import plan_for
+    from extract.handoff import dbt_environment, missing_raw_data
+    from extract.settings import resolve_source_config
+
     dest = checked_dest()
     if dest is None:
         return 2
@@ -161,20 +167,36 @@ def dbt(command: str, args: Sequence[str] = ()) -> int:
             file=sys.stderr,
         )
         return 2
-    Path(os.environ["DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    executable = Path(sys.executable).with_name("dbt")
-    argv = [str(executable) if executable.exists() else "dbt", command, "--target", dest, *args]
     try:
-        return subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"])
+        config = resolve_source_config()
+        plan = plan_for(dest, os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+        version = str(config.api_version).lower()
+        if need_raw_data:
+            problem = missing_raw_data(plan, dest, config.raw_schema, version)
+            if problem:
+                raise ConfigError(problem)
+        with dbt_environment(plan, dest, config.raw_schema) as profile_env:
+            executable = Path(sys.executable).with_name("dbt")
+            argv = [str(executable) if executable.exists() else "dbt", command]
+            argv += ["--target", dest, *args]
+            env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
+            return subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
     except KeyboardInterrupt:
         return 130
+    except ExtractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - an unreachable warehouse is one line too
+        message, code = describe_failure(exc, [])
+        print(f"error: cannot reach DEST={dest}: {message}", file=sys.stderr)
+        return code
 
 
 def transform_stage(args: Sequence[str] = ()) -> int:
     if checked_dest() is None:
         return 2
     log(f"transform: dbt build (target {os.environ['DEST']})")
-    return dbt("build", args)
+    return dbt("build", args, need_raw_data=True)
 
 
 def run_pipeline(**extract_options: Any) -> int:

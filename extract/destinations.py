@@ -73,10 +73,14 @@ def _any_set(names: list[str]) -> bool:
     return any(_env(name) for name in names)
 
 
-def _duckdb(settings: Settings) -> DestinationPlan:
-    path = Path(settings.duckdb_path).expanduser().resolve()
+def _duckdb(duckdb_path: str) -> DestinationPlan:
+    # dlt's own variable names the file when DUCKDB_PATH is not set
+    dlt_path = _env("DESTINATION__DUCKDB__CREDENTIALS")
+    if not _env("DUCKDB_PATH") and dlt_path:
+        duckdb_path = dlt_path.removeprefix("duckdb:///")
+    path = Path(duckdb_path).expanduser().resolve()
     if path.exists() and path.is_dir():
-        raise ConfigError(f"DUCKDB_PATH={settings.duckdb_path} is a directory; give a file path")
+        raise ConfigError(f"DUCKDB_PATH={duckdb_path} is a directory; give a file path")
     path.parent.mkdir(parents=True, exist_ok=True)
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -97,7 +101,7 @@ POSTGRES_REQUIRED = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POS
 POSTGRES_VARS = [*POSTGRES_REQUIRED, "POSTGRES_PORT"]
 
 
-def _postgres(settings: Settings) -> DestinationPlan:
+def _postgres(duckdb_path: str) -> DestinationPlan:
     if _any_set(POSTGRES_VARS):
         v = _require(
             ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"], "postgres"
@@ -130,7 +134,7 @@ SNOWFLAKE_REQUIRED = [
 SNOWFLAKE_VARS = [*SNOWFLAKE_REQUIRED, "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "SNOWFLAKE_ROLE"]
 
 
-def _snowflake(settings: Settings) -> DestinationPlan:
+def _snowflake(duckdb_path: str) -> DestinationPlan:
     if _any_set(SNOWFLAKE_VARS):
         v = _require(SNOWFLAKE_REQUIRED, "snowflake")
         key_path = Path(v["SNOWFLAKE_PRIVATE_KEY_PATH"]).expanduser()
@@ -160,7 +164,7 @@ def _snowflake(settings: Settings) -> DestinationPlan:
 BIGQUERY_VARS = ["BIGQUERY_PROJECT", "BIGQUERY_LOCATION", "BIGQUERY_KEYFILE"]
 
 
-def _bigquery(settings: Settings) -> DestinationPlan:
+def _bigquery(duckdb_path: str) -> DestinationPlan:
     if _any_set(BIGQUERY_VARS):
         v = _require(["BIGQUERY_PROJECT"], "bigquery")
         location = _env("BIGQUERY_LOCATION") or "US"
@@ -198,7 +202,7 @@ def _bigquery(settings: Settings) -> DestinationPlan:
     return DestinationPlan(destination, "parquet", identity)
 
 
-def _filesystem(settings: Settings) -> DestinationPlan:
+def _filesystem(duckdb_path: str) -> DestinationPlan:
     url = _env("FILESYSTEM_BUCKET_URL")
     if url is None:
         destination = dlt.destinations.filesystem()
@@ -251,4 +255,9 @@ BUILDERS = {
 
 
 def plan_destination(settings: Settings) -> DestinationPlan:
-    return BUILDERS[settings.dest](settings)
+    return plan_for(settings.dest, settings.duckdb_path)
+
+
+def plan_for(dest: str, duckdb_path: str) -> DestinationPlan:
+    """The destination of DEST, resolved once (short variables, then dlt's own config)."""
+    return BUILDERS[dest](duckdb_path)
