@@ -357,7 +357,24 @@ def _not_built(name: str, what: str) -> click.Command:
     return click.Command(name, callback=command, help=f"{what} (not built yet)")
 
 
-cli.add_command(_not_built("check", "credentials, endpoints, destination and dbt checks"))
+@cli.command()
+@click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
+@click.option("--resources", envvar="GREENHOUSE_RESOURCES", help="endpoints to probe")
+@click.option("--skip-forbidden", is_flag=True, envvar="GREENHOUSE_SKIP_FORBIDDEN",
+              help="a 403 is acceptable (the run would skip that endpoint)")  # fmt: skip
+def check(resources: str | None, skip_forbidden: bool) -> None:
+    """Try credentials, every endpoint, the destination and dbt before any data moves."""
+    from extract.check import run_check
+    from extract.settings import load_settings
+
+    try:
+        settings = load_settings(resources=resources, skip_forbidden=skip_forbidden)
+    except ExtractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    sys.exit(run_check(settings))
+
+
 cli.add_command(_not_built("report", "an HTML report of the marts"))
 
 

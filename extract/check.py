@@ -1,0 +1,178 @@
+"""``elt check``: everything ``elt run`` needs, tried before any data moves.
+
+One row per check: the credentials (a token request), every selected endpoint (one
+``per_page=1`` request each: ok, 403 with the scope to grant, 404, error), the destination
+(reachable and writable: a scratch table created and dropped in the raw schema) and the dbt
+profile (``dbt debug``). Exit 0 only if every row is fine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from extract.destinations import DestinationPlan, plan_destination
+from extract.endpoints import catalogue
+from extract.errors import AuthenticationError, ExtractError
+from extract.handoff import dbt_environment
+from extract.probe import ProbeResult, probe
+from extract.settings import Settings
+from extract.source import HttpContext
+
+STYLE = {"ok": "green", "skipped": "yellow"}
+
+
+@dataclass(frozen=True)
+class Row:
+    check: str
+    status: str  # ok, skipped (allowed to fail: --skip-forbidden), forbidden, not found, error
+    detail: str = ""
+
+    @property
+    def fine(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+def check_credentials(ctx: HttpContext) -> Row:
+    settings = ctx.settings
+    if settings.api_version == "v1":
+        return Row("credentials (v1 API key)", "ok", "checked by the endpoint requests below")
+    try:
+        ctx.auth.obtain_token()
+    except ExtractError as exc:
+        return Row("credentials (v3 token)", "error", _one_line(exc))
+    return Row("credentials (v3 token)", "ok", f"token issued by {settings.auth_url}")
+
+
+def check_endpoints(ctx: HttpContext) -> list[Row]:
+    settings = ctx.settings
+    endpoints = catalogue(settings.api_version)
+
+    def one(name: str) -> Row:
+        try:
+            result: ProbeResult = probe(ctx, endpoints[name])
+        except AuthenticationError as exc:
+            return Row(f"endpoint {name}", "error", _one_line(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure is this endpoint's row
+            from extract.cli import describe_failure
+
+            return Row(f"endpoint {name}", "error", describe_failure(exc, settings.secrets)[0])
+        status = result.status.replace("_", " ")
+        if status == "forbidden" and settings.skip_forbidden:
+            status = "skipped"
+        return Row(f"endpoint {name}", status, result.detail)
+
+    with ThreadPoolExecutor(max_workers=settings.extract_workers) as pool:
+        return list(pool.map(one, settings.resources))
+
+
+def check_destination(settings: Settings) -> tuple[Row, DestinationPlan | None]:
+    label = f"destination {settings.dest}"
+    try:
+        plan = plan_destination(settings)
+    except ExtractError as exc:
+        return Row(label, "error", _one_line(exc)), None
+    except OSError as exc:
+        detail = f"cannot write DUCKDB_PATH={settings.duckdb_path} ({exc.strerror})"
+        return Row(label, "error", detail), None
+    if settings.dest == "filesystem":
+        return Row(label, "ok", f"{plan.identity} (files: written by the extract)"), plan
+    import dlt
+
+    scratch_table = f"_elt_check_{uuid.uuid4().hex[:8]}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="elt-check-") as workdir:
+            pipeline = dlt.pipeline(
+                pipeline_name="elt_check",
+                destination=plan.destination,
+                dataset_name=settings.raw_schema,
+                pipelines_dir=workdir,
+            )
+            with pipeline.sql_client() as client:
+                created = not client.has_dataset()
+                if created:
+                    client.create_dataset()
+                table = client.make_qualified_table_name(scratch_table)
+                client.execute_sql(f"create table {table} (id integer)")
+                client.execute_sql(f"drop table {table}")
+                if created:
+                    client.drop_dataset()
+    except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
+        return Row(label, "error", _one_line(exc)), plan
+    where = plan.identity.split(":", 1)[-1]
+    return Row(label, "ok", f"{where}: wrote and dropped a table in {settings.raw_schema}"), plan
+
+
+def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:
+    if settings.dest == "filesystem":
+        return Row("dbt profile", "ok", "DEST=filesystem has no dbt step")
+    if plan is None:
+        return Row("dbt profile", "error", "not checked: the destination is not configured")
+    executable = Path(sys.executable).with_name("dbt")
+    argv = [str(executable) if executable.exists() else "dbt", "--no-use-colors", "debug"]
+    argv += ["--target", settings.dest]
+    with (
+        dbt_environment(plan, settings.dest, settings.raw_schema) as profile_env,
+        tempfile.TemporaryDirectory(prefix="elt-dbt-debug-") as scratch,
+    ):
+        env = {**os.environ, **profile_env, "DBT_TARGET_PATH": scratch, "DBT_LOG_PATH": scratch}
+        done = subprocess.run(
+            argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env, capture_output=True, text=True
+        )
+    if done.returncode == 0:
+        return Row("dbt profile", "ok", f"dbt debug --target {settings.dest}: all checks passed")
+    # dbt debug ends with "N check(s) failed:" and the reasons below it
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    starts = [i for i, line in enumerate(lines) if line.endswith("failed:")]
+    after = lines[starts[-1] + 1 :] if starts else lines[-1:]
+    # the database's own message follows dbt's ">Database Error"-style header when there is one
+    marked = [i for i, line in enumerate(after) if line.startswith(">")]
+    reason = after[marked[0] : marked[0] + 2] if marked else after[:1]
+    detail = " ".join(reason).lstrip(">") or "dbt debug failed"
+    for secret in settings.secrets:
+        detail = detail.replace(secret, "***")
+    return Row("dbt profile", "error", detail[-300:])
+
+
+def run_check(settings: Settings, console: Console | None = None) -> int:
+    console = console or Console()
+    ctx = HttpContext.create(settings)
+    rows = [check_credentials(ctx)]
+    rows += check_endpoints(ctx) if rows[0].fine else [
+        Row(f"endpoint {name}", "error", "not checked: the credentials were rejected")
+        for name in settings.resources
+    ]  # fmt: skip
+    destination, plan = check_destination(settings)
+    rows += [destination, check_dbt(settings, plan)]
+
+    where = f"Harvest {settings.api_version} at {settings.base_url} -> {settings.dest}"
+    table = Table(
+        title=f"elt check: {where}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("check", "result", "detail"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.check, f"[{STYLE.get(row.status, 'red')}]{row.status}[/]", row.detail)
+    console.print(table)
+    failed = [row for row in rows if not row.fine]
+    if failed:
+        console.print(f"{len(failed)} of {len(rows)} checks failed: fix them before `elt run`.")
+        return 1
+    console.print(f"all {len(rows)} checks passed: `elt run` can start.")
+    return 0

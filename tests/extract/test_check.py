@@ -1,0 +1,105 @@
+"""`elt check` against the sandbox: every row a user reads, and the exit code that follows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extract import cli
+from extract.endpoints import default_resources
+from tests.extract.test_config import environ
+from tests.fixtures.postgres import PostgresDatabase
+
+FEW = "jobs,scorecards,departments"
+
+
+def check(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str):
+    with environ({"COLUMNS": "250", **env}):
+        code = cli.main(["check", *args])
+    out = capsys.readouterr().out
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) >= 2 and parts[0] in ("credentials", "endpoint", "destination", "dbt"):
+            name = " ".join(line.split()[:2])
+            result = line.split()[2] if parts[0] != "credentials" else line.split()[3]
+            rows[name] = (result, line)
+    return code, rows, out
+
+
+def test_everything_fine(sandbox, tmp_path: Path, capsys) -> None:
+    env = {**sandbox.env("v3"), "DUCKDB_PATH": str(tmp_path / "ok.duckdb")}
+    code, rows, out = check(env, capsys)
+    assert code == 0, out
+    for name in default_resources("v3"):
+        assert rows[f"endpoint {name}"][0] == "ok", out
+    assert rows["credentials (v3"][0] == "ok"
+    assert rows["destination duckdb"][0] == "ok" and rows["dbt profile"][0] == "ok"
+    # one request per endpoint, plus the token: the check moves no data
+    assert sandbox.stats()["total"] <= len(default_resources("v3")) + 1
+
+
+def test_forbidden_endpoint_names_the_scope(sandbox, tmp_path: Path, capsys) -> None:
+    sandbox.set_faults(forbidden=["scorecards"])
+    env = {**sandbox.env("v3"), "DUCKDB_PATH": str(tmp_path / "ok.duckdb")}
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 1
+    result, line = rows["endpoint scorecards"]
+    assert result == "forbidden" and "harvest:scorecards:list" in out
+    assert rows["endpoint jobs"][0] == "ok"
+    # accepted when the run would skip it
+    code, rows, _ = check(env, capsys, "--resources", FEW, "--skip-forbidden")
+    assert code == 0 and rows["endpoint scorecards"][0] == "skipped"
+
+
+def test_wrong_secret(sandbox, tmp_path: Path, capsys) -> None:
+    env = {
+        **sandbox.env("v3"),
+        "GREENHOUSE_CLIENT_SECRET": "s3cr3t-not-this-one",
+        "DUCKDB_PATH": str(tmp_path / "ok.duckdb"),
+    }
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 1
+    assert rows["credentials (v3"][0] == "error" and "GREENHOUSE_CLIENT_SECRET" in out
+    assert "s3cr3t-not-this-one" not in out
+
+
+def test_v1_token_rejected_on_the_endpoints(sandbox, tmp_path: Path, capsys) -> None:
+    env = {
+        **sandbox.env("v1"),
+        "GREENHOUSE_API_TOKEN": "nope",
+        "DUCKDB_PATH": str(tmp_path / "ok.duckdb"),
+    }
+    code, rows, out = check(env, capsys, "--resources", "jobs,departments")
+    assert code == 1
+    assert rows["endpoint jobs"][0] == "error" and "401" in rows["endpoint jobs"][1]
+
+
+def test_unwritable_duckdb_path(sandbox, tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {**sandbox.env("v3"), "DUCKDB_PATH": str(blocker / "raw.duckdb")}
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 1
+    assert rows["destination duckdb"][0] == "error" and "DUCKDB_PATH" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("problem", ["wrong database", "server down"])
+def test_postgres_problems(problem: str, sandbox, postgres_db: PostgresDatabase, capsys) -> None:
+    pg = postgres_db.env()
+    if problem == "wrong database":
+        pg["POSTGRES_DB"] = "no_such_database"
+    else:
+        pg["POSTGRES_PORT"] = "1"  # nothing listens there
+    env = {**sandbox.env("v3"), "DEST": "postgres", **pg}
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 1
+    assert rows["destination postgres"][0] == "error"
+    assert rows["dbt profile"][0] == "error"
+    needle = "no_such_database" if problem == "wrong database" else "port 1"
+    assert needle in rows["destination postgres"][1], out
+    # and the healthy server in the same shape passes
+    code, rows, out = check({**env, **postgres_db.env()}, capsys, "--resources", FEW)
+    assert code == 0, out
