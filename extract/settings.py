@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import MutableMapping
+import re
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -126,6 +127,31 @@ def check_url(variable: str, url: str) -> str:
     return url.rstrip("/")
 
 
+# Schema names that dlt lands unchanged (its naming convention lower-cases identifiers and
+# collapses double underscores) and dbt therefore finds under the same name.
+SCHEMA_PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
+def schema_prefix(environ: Mapping[str, str] | None = None) -> str:
+    """``GREENHOUSE_SCHEMA_PREFIX``: empty for production's plain schema names. Read from the
+    environment only (not from dlt's config files) because dbt reads the same variable
+    (``transform/macros/greenhouse_schema.sql``): raw, staging and marts move together."""
+    value = (os.environ if environ is None else environ).get("GREENHOUSE_SCHEMA_PREFIX", "")
+    if value and not SCHEMA_PREFIX_PATTERN.fullmatch(value):
+        raise ConfigError(
+            "GREENHOUSE_SCHEMA_PREFIX must be lower-case letters and digits joined by single "
+            f"underscores, starting with a letter, e.g. dev_alice (got {value!r})"
+        )
+    return value
+
+
+def raw_dataset(config: GreenhouseConfig, environ: Mapping[str, str] | None = None) -> str:
+    """The dataset the raw tables land in: ``raw_schema``, after ``<prefix>_`` when
+    ``GREENHOUSE_SCHEMA_PREFIX`` is set (``dev_alice_greenhouse_raw``)."""
+    prefix = schema_prefix(environ)
+    return f"{prefix}_{config.raw_schema}" if prefix else config.raw_schema
+
+
 def parse_resource_list(raw: Any) -> list[str] | None:
     if raw is None:
         return None
@@ -234,7 +260,7 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
         "base_url": check_url("GREENHOUSE_BASE_URL", config.base_url),
         "auth_url": check_url("GREENHOUSE_AUTH_URL", config.auth_url),
         "resources": tuple(dict.fromkeys(selected)),
-        "raw_schema": config.raw_schema,
+        "raw_schema": raw_dataset(config),
         "settle_seconds": _non_negative("settle_seconds", config.settle_seconds),
         "lookback_seconds": _non_negative("lookback_seconds", config.lookback_seconds),
         "extract_workers": max(1, _non_negative("workers", config.workers)),
