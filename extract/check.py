@@ -26,7 +26,7 @@ from extract.endpoints import catalogue
 from extract.errors import AuthenticationError, ExtractError
 from extract.handoff import dbt_environment
 from extract.probe import ProbeResult, probe
-from extract.settings import Settings
+from extract.settings import Settings, resolve_source_config
 from extract.source import HttpContext
 
 STYLE = {"ok": "green", "skipped": "yellow"}
@@ -125,8 +125,9 @@ def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:
     executable = Path(sys.executable).with_name("dbt")
     argv = [str(executable) if executable.exists() else "dbt", "--no-use-colors", "debug"]
     argv += ["--target", settings.dest]
+    raw_schema = resolve_source_config().raw_schema  # dbt adds GREENHOUSE_SCHEMA_PREFIX itself
     with (
-        dbt_environment(plan, settings.dest, settings.raw_schema) as profile_env,
+        dbt_environment(plan, settings.dest, raw_schema) as profile_env,
         tempfile.TemporaryDirectory(prefix="elt-dbt-debug-") as scratch,
     ):
         env = {**os.environ, **profile_env, "DBT_TARGET_PATH": scratch, "DBT_LOG_PATH": scratch}

@@ -155,7 +155,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
     extract resolved (``extract/handoff.py``); its output goes to the terminal."""
     from extract.destinations import plan_for
     from extract.handoff import dbt_environment, missing_raw_data
-    from extract.settings import resolve_source_config
+    from extract.settings import raw_dataset, resolve_source_config
 
     dest = checked_dest()
     if dest is None:
@@ -172,7 +172,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         plan = plan_for(dest, os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
         version = str(config.api_version).lower()
         if need_raw_data:
-            problem = missing_raw_data(plan, dest, config.raw_schema, version)
+            problem = missing_raw_data(plan, dest, raw_dataset(config), version)
             if problem:
                 raise ConfigError(problem)
         with dbt_environment(plan, dest, config.raw_schema) as profile_env:

@@ -177,6 +177,7 @@ def run_demo(candidates: int, duckdb_path: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with sandbox:
+        os.environ.pop("GREENHOUSE_SCHEMA_PREFIX", None)  # the demo's own file: plain names
         os.environ.update(
             {
                 **sandbox.env(os.environ.get("GREENHOUSE_API_VERSION") or "v3"),

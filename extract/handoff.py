@@ -25,7 +25,8 @@ def _text(value: Any) -> str:
 
 @contextmanager
 def dbt_environment(plan: DestinationPlan, dest: str, raw_schema: str) -> Iterator[dict[str, str]]:
-    """The profile variables for ``dest``; key material that dlt holds only in memory (a
+    """The profile variables for ``dest`` (``raw_schema`` before any GREENHOUSE_SCHEMA_PREFIX,
+    which dbt applies itself); key material that dlt holds only in memory (a
     Snowflake private key, a BigQuery service account given field by field) is written to a
     private temporary file for the duration of the dbt run."""
     config = resolved_configuration(plan.destination, raw_schema)
