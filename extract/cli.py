@@ -105,6 +105,12 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
     return f"{type(cause).__name__}: {_one_line(cause, secrets)}", 1
 
 
+def _interrupted() -> int:
+    print("error: interrupted; rerun to finish (loaded data and cursors stay consistent)",
+          file=sys.stderr)  # fmt: skip
+    return 130
+
+
 def extract_stage(
     resources: str | None = None,
     full_refresh: bool = False,
@@ -125,10 +131,14 @@ def extract_stage(
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
         summary = run_extract(settings).as_dict()
     except KeyboardInterrupt:
-        print("error: interrupted; rerun to finish (loaded data and cursors stay consistent)",
-              file=sys.stderr)  # fmt: skip
-        return 130
+        return _interrupted()
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code
+        cause = _find_cause(exc)
+        if (
+            isinstance(cause, KeyboardInterrupt)
+            or type(cause).__name__ == "SignalReceivedException"
+        ):
+            return _interrupted()  # dlt wraps the interrupt of a running step
         message, code = describe_failure(exc, secrets)
         print(f"error: {message}", file=sys.stderr)
         return code

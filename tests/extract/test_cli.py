@@ -88,3 +88,53 @@ def test_dotenv_is_read_and_the_environment_wins(sandbox, tmp_path: Path, capsys
     # the pipeline's name says what it loads, and the run prints it
     assert "pipeline greenhouse_v3_duckdb_raw" in out.err
     assert (tmp_path / "pipelines" / "greenhouse_v3_duckdb_raw").is_dir()
+    # which is what dlt's own command line takes to inspect the run
+    import subprocess
+    import sys
+
+    info = subprocess.run(
+        [str(Path(sys.executable).with_name("dlt")), "pipeline", "--pipelines-dir",
+         str(tmp_path / "pipelines"), "greenhouse_v3_duckdb_raw", "info"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert info.returncode == 0, info.stderr
+    assert "greenhouse_raw" in info.stdout and "departments" in info.stdout
+
+
+def test_an_interrupted_run_exits_130_and_the_rerun_completes(
+    sandbox_factory, extract_env, run_extract
+) -> None:
+    """Ctrl-C during the extract: exit 130 with one line; the next run lands everything."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.extract.conftest import REPO, clean_environ
+    from tests.extract.test_load import assert_every_record_landed
+
+    sandbox = sandbox_factory(candidates=60, slow_ms=200)
+    env = {**clean_environ(), **extract_env, **sandbox.env("v3"), "GREENHOUSE_WORKERS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extract", "run"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # wait until the extract is really under way
+        seen.append(line)
+        if "first load of" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, "".join(seen) + rest
+    errors = [line for line in rest.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: interrupted; rerun to finish (loaded data and cursors stay consistent)"
+    ]
+    sandbox.set_faults()
+    run_extract({**extract_env, **sandbox.env("v3")}).check()
+    assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
