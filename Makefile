@@ -18,7 +18,7 @@ ARGS ?=
 
 export DEST SANDBOX_PORT
 
-.PHONY: help run demo extract transform test lint bench sandbox docs docker-build up down clean venv
+.PHONY: help run check demo extract transform test lint bench sandbox docs docker-build up down clean venv
 
 help: ## List the targets
 	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=...] [ARGS=...]"
@@ -43,6 +43,9 @@ extract: $(STAMP) ## Extract stage only (dlt -> raw dataset in DEST)
 
 transform: $(STAMP) ## Transform stage only (dbt build in DEST)
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) transform $(ARGS)
+
+check: $(STAMP) ## Try credentials, every endpoint, the destination and dbt before any data moves
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) check $(ARGS)
 
 demo: $(STAMP) ## Whole pipeline against the local sandbox into DuckDB, then a readable summary
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) demo $(ARGS)
