@@ -91,7 +91,7 @@ def test_endpoint_failing_half_way_keeps_its_cursor(sandbox_factory, run_extract
     name = first.summary["pipeline_name"]
     cursor = _cursor(extract_env, name, "application_stages")
 
-    assert sandbox.advance(0.2)
+    assert sandbox.advance(1.0)  # enough changed stages for more than one page
     sandbox.set_faults(fail_endpoints=["application_stages"], fail_after=1)
     failed = run_extract(env)
     assert failed.returncode == 1 and len(failed.error_lines) == 1, failed.stderr
