@@ -22,6 +22,7 @@ from requests.exceptions import RequestException
 
 from extract.errors import AuthenticationError
 from extract.settings import Settings
+from extract.throttle import FirstContactAdapter
 
 # Refresh this long before the advertised expiry so a request never leaves with a dying token.
 EXPIRY_MARGIN_SECONDS = 60
@@ -153,10 +154,15 @@ class GreenhouseBasicAuth(HttpBasicAuth):
 
 
 def token_session() -> Any:
-    """A retrying session for the token endpoint, with dlt's runtime HTTP settings."""
+    """A retrying session for the token endpoint, with dlt's runtime HTTP settings; a token
+    host that never answered fails at once (``UnreachableHostError``) instead of being retried."""
     client = Client(raise_for_status=False)
     client.configure()  # runtime.request_timeout / _max_attempts / ... from dlt's config
-    return client.session
+    session = client.session
+    adapter = FirstContactAdapter(variable="GREENHOUSE_AUTH_URL")
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:

@@ -41,3 +41,29 @@ class RequestRejectedError(ApiError):
 
 class TruncatedResponseError(ApiError):
     """A 200 response whose JSON body did not parse (cut off in transit)."""
+
+
+class UnreachableHostError(ApiError):
+    """The first connection to a host failed (refused, unknown name, TLS): nothing answers there,
+    so retrying for minutes would only delay the same answer. Deliberately not a
+    ``requests`` exception: dlt's retrying ``Client`` retries only the types it was given."""
+
+    def __init__(self, host: str, variable: str, reason: str) -> None:
+        super().__init__(
+            f"could not connect to {host} ({reason}); check {variable} and the network"
+        )
+        self.host = host
+        self.variable = variable
+
+
+class EndpointsFailedError(ApiError):
+    """Some endpoints still failed after all retries; the others were loaded."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
+        noun = "endpoint" if len(failures) == 1 else "endpoints"
+        super().__init__(
+            f"{len(failures)} {noun} failed after all retries and kept the rows and cursor of "
+            f"the previous load (the other endpoints were loaded; rerun to catch up): {listed}"
+        )
+        self.failures = dict(failures)

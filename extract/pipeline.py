@@ -15,9 +15,11 @@ from dlt.pipeline.pipeline import Pipeline
 
 from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
+from extract.errors import EndpointsFailedError
 from extract.probe import probe
 from extract.settings import Settings
 from extract.source import HttpContext, greenhouse
+from extract.summary import print_summary
 
 
 @dataclass
@@ -30,6 +32,7 @@ class RunSummary:
     rows: dict[str, int] = field(default_factory=dict)  # counted in the destination
     extracted: dict[str, int] = field(default_factory=dict)  # records read from the API this run
     skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # endpoint -> why, after all retries
     windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
     http: dict[str, Any] = field(default_factory=dict)
     duration_seconds: float = 0.0
@@ -49,6 +52,7 @@ class RunSummary:
             "records_extracted": self.extracted,
             "total_records_extracted": sum(self.extracted.values()),
             "skipped_forbidden": self.skipped,
+            "failed_endpoints": self.failed,
             "windows": self.windows,
             **self.http,
             "duration_seconds": round(self.duration_seconds, 2),
@@ -220,7 +224,13 @@ def run_extract(
         summary.rows = destination_row_counts(pipeline)
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
+    summary.failed = dict(sorted(ctx.progress.failed.items()))
     summary.windows = dict(sorted(ctx.progress.windows.items()))
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
+    if summary.failed:
+        # The other endpoints are loaded (and their cursors stored): show what landed, then
+        # fail the run naming every endpoint that did not (they kept their rows and cursors).
+        print_summary(summary.as_dict())
+        raise EndpointsFailedError(summary.failed)
     return summary

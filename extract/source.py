@@ -7,7 +7,11 @@
   "old cursor" early stop — bounds the read. Cursor state is stored by dlt in the dataset with
   the load and restored from there at the start of every run (extract/pipeline.py), so a killed
   run is simply repeated.
-- Reference endpoints: replaced on every run.
+- Reference endpoints: read completely, then replaced.
+- One endpoint failing after all retries (a persistent 5xx, timeouts, an unexpected 404) does not
+  sink the run: the resource records the failure in ``Progress.failed`` and ends; its table keeps
+  its earlier rows and its cursor stays where it was (see ``_make_resource``); the other
+  endpoints load, and the pipeline reports the failed ones afterwards.
 - Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
   resources are extracted in parallel (``parallelized=True``) within that budget.
 
@@ -22,6 +26,7 @@ too. Everything below the resource functions is dlt's: ``RESTClient``, its Link 
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import threading
@@ -29,7 +34,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources as package_files
-from typing import Any, Literal, cast
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import dlt
 from dlt.common.data_types import TDataType
@@ -39,12 +45,19 @@ from dlt.extract.resource import DltResource
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response, Session
-from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
+from requests.exceptions import (
+    ChunkedEncodingError,
+    ConnectionError,
+    HTTPError,
+    RequestException,
+    Timeout,
+)
 
 from extract.auth import build_auth
 from extract.endpoints import Endpoint, catalogue
 from extract.errors import (
     AuthenticationError,
+    ExtractError,
     ForbiddenEndpointError,
     RequestRejectedError,
     TruncatedResponseError,
@@ -64,12 +77,36 @@ class Progress:
     pages: int = 0
     skipped: dict[str, str] = field(default_factory=dict)
     windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # endpoint -> why, after all retries
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, resource: str, count: int) -> None:
         with self._lock:
             self.records[resource] = self.records.get(resource, 0) + count
             self.pages += 1
+
+    def fail(self, resource: str, reason: str) -> None:
+        with self._lock:
+            self.failed[resource] = reason
+
+
+# What one endpoint can fail with on its own once dlt's retries are spent: the run carries on
+# without it. Everything else (401, 403, a host that never answered) ends the run.
+ENDPOINT_FAILURES = (RequestException, RequestRejectedError, TruncatedResponseError)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line for the final report; names the request, never a credential."""
+    if isinstance(exc, HTTPError) and exc.response is not None:
+        response = exc.response
+        code = response.status_code
+        what = "rate limited (429)" if code == 429 else f"HTTP {code}"
+        url = response.request.url if response.request is not None else None
+        path = urlsplit(url or "").path or "?"
+        return f"{what} on GET {path} persisted after all retries"
+    if isinstance(exc, ExtractError):
+        return str(exc)
+    return f"{type(exc).__name__} after all retries"
 
 
 @dataclass
@@ -242,16 +279,43 @@ def _pages(
         raise
 
 
+def _replace_when_read(item: Any) -> str:
+    """The write disposition of a reference table, given as a function of the item on purpose:
+    dlt truncates a "replace" table whose resource yielded nothing (it writes an empty file for
+    it) unless the disposition is dynamic. A reference endpoint that failed yields nothing, so
+    its table keeps the rows of the last load; one that was read is replaced as usual."""
+    return "replace"
+
+
+def _table_of(name: str, item: Any) -> str:
+    return name
+
+
+def _restore(state: dict[str, Any], saved: dict[str, Any]) -> None:
+    state.clear()
+    state.update(copy.deepcopy(saved))
+
+
 def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
     settings = ctx.settings
+    # the incremental state of this run and a copy of it as it was before the first page
+    cursor_state: dict[str, dict[str, Any]] = {}
 
     if endpoint.kind == "reference":
 
         def reference() -> Iterator[list[dict[str, Any]]]:
-            yield from _pages(ctx, endpoint, {})
+            # Read completely before yielding (reference endpoints are small): a failure after
+            # some pages must not replace the table with a partial copy.
+            try:
+                pages = list(_pages(ctx, endpoint, {}))
+            except ENDPOINT_FAILURES as exc:
+                ctx.progress.fail(endpoint.name, failure_reason(exc))
+                return
+            yield from pages
 
         func: Callable[..., Iterator[Any]] = reference
-        disposition: Literal["replace", "merge"] = "replace"
+        disposition: Any = _replace_when_read
+        table_name: Any = functools.partial(_table_of, endpoint.name)  # dlt: both dynamic
     else:
         assert endpoint.cursor is not None  # every incremental endpoint names its cursor
         cursor_field: str = endpoint.cursor
@@ -264,26 +328,47 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
                 range_start="closed",
             ),
         ) -> Iterator[list[dict[str, Any]]]:
+            state = cast(dict[str, Any], cursor.get_state())  # the live dict dlt will store
+            cursor_state["live"], cursor_state["saved"] = state, copy.deepcopy(dict(state))
             end = _utc(datetime.now(UTC) - timedelta(seconds=settings.settle_seconds))
             start = cursor.start_value
             if isinstance(start, datetime):
                 start = _utc(start)
             ctx.progress.windows[endpoint.name] = {"from": start, "to": end}
-            yield from _pages(ctx, endpoint, _window_params(settings, endpoint, start, end))
+            try:
+                yield from _pages(ctx, endpoint, _window_params(settings, endpoint, start, end))
+            except ENDPOINT_FAILURES as exc:
+                # Stopped half-way: the pages read so far are merged (they are current), but
+                # the cursor must not move: v3 pages come in id order, not updated_at order, so
+                # the highest updated_at seen may be past records that were never read.
+                ctx.progress.fail(endpoint.name, failure_reason(exc))
+                _restore(state, cursor_state["saved"])
 
         func = incremental
         disposition = "merge"
+        table_name = endpoint.name
 
-    return dlt.resource(
+    resource = dlt.resource(
         func,
         name=endpoint.name,
-        table_name=endpoint.name,
+        table_name=table_name,
         write_disposition=disposition,
         primary_key=endpoint.primary_key,
         columns=_columns(endpoint, settings.api_version),
         nested_hints=_nested_hints(endpoint),
         parallelized=True,
     )
+    if endpoint.kind != "reference":
+
+        def keep_cursor(items: Any, meta: Any = None) -> Any:
+            """After the incremental step: a page that dlt processes only after the failure
+            was recorded (parallel extraction) must not move the cursor either."""
+            if endpoint.name in ctx.progress.failed and cursor_state:
+                _restore(cursor_state["live"], cursor_state["saved"])
+            return items
+
+        resource.add_step(keep_cursor)
+    return resource
 
 
 @dlt.source(name=SOURCE_NAME, root_key=True, spec=GreenhouseConfig)

@@ -15,12 +15,15 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
+from requests.exceptions import ConnectionError, ConnectTimeout, SSLError
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from extract.errors import TruncatedResponseError
+from extract.errors import TruncatedResponseError, UnreachableHostError
 
 # Start a new window this long after the advertised reset, so clock granularity on the server
 # side never turns our first request of the window into a 429.
@@ -183,7 +186,53 @@ class RateLimiter:
             self._stats.add(waited_seconds=extension)
 
 
-class ThrottledAdapter(HTTPAdapter):
+def _host(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    host = parts.hostname or "?"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _connect_failure(exc: ConnectionError) -> str | None:
+    """Why a connection could not be opened at all, or None for other connection errors (a
+    connection dropped while waiting for the response is the server's doing, not the URL's)."""
+    if isinstance(exc, SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, ConnectTimeout):
+        return "connection timed out"
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, NameResolutionError):
+        return "host name not found"
+    if isinstance(reason, NewConnectionError):
+        return "connection refused" if "refused" in str(reason).lower() else "no connection"
+    return None
+
+
+class FirstContactAdapter(HTTPAdapter):
+    """Fails fast when a host has never answered: a refused connection, an unknown host name or
+    a failed TLS handshake on the first contact raise ``UnreachableHostError`` (not retried by
+    dlt's ``Client``) naming the host and ``variable``, the setting that points there. Once the
+    host has answered, the same errors are plain ``ConnectionError``s that dlt retries (a server
+    restarting mid-run). An adapter because it is the one place that sees every attempt."""
+
+    def __init__(self, variable: str = "GREENHOUSE_BASE_URL", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.variable = variable
+        self.answered: set[str] = set()  # hosts that sent a response (set.add is thread-safe)
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
+        host = _host(request.url)
+        try:
+            response = super().send(request, *args, **kwargs)
+        except ConnectionError as exc:
+            reason = _connect_failure(exc)
+            if reason is not None and host not in self.answered:
+                raise UnreachableHostError(host, self.variable, reason) from None
+            raise
+        self.answered.add(host)
+        return response
+
+
+class ThrottledAdapter(FirstContactAdapter):
     """Throttles, counts and checks every attempt (see module docstring for why an adapter)."""
 
     def __init__(self, limiter: RateLimiter, stats: RequestStats, **kwargs: Any) -> None:

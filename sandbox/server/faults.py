@@ -22,6 +22,10 @@ class Faults:
     forbidden: list[str] = field(
         default_factory=list
     )  # endpoints answered 403 (e.g. "offers", "v1/eeoc")
+    fail_endpoints: list[str] = field(
+        default_factory=list
+    )  # endpoints answered 500 on every request (e.g. "scorecards", "v1/departments")
+    fail_after: int = 0  # ... after serving this many requests of each of them normally
     seed: int = 0  # seed of the error_rate RNG
     bare_429: int = 0  # 1: 429 responses carry Retry-After but no X-RateLimit-* headers
     header_case_quirk: int = 0  # 1: rate-limit headers spelled X-Ratelimit-* (as seen in v1)
@@ -31,11 +35,11 @@ class Faults:
         for key, value in values.items():
             if key not in known:
                 raise ValueError(f"unknown fault {key!r}; known: {', '.join(sorted(known))}")
-            if key == "forbidden":
+            if key in ("forbidden", "fail_endpoints"):
                 if isinstance(value, str):
                     value = [v for v in value.split(",") if v]
                 if not isinstance(value, list):
-                    raise ValueError("forbidden must be a list of endpoint names")
+                    raise ValueError(f"{key} must be a list of endpoint names")
                 setattr(self, key, [str(v) for v in value])
             elif key == "error_rate":
                 value = float(value)
@@ -57,6 +61,7 @@ class FaultSchedule:
         self.faults = faults
         self.counter = 0
         self.rng = random.Random(faults.seed)
+        self.per_endpoint: dict[str, int] = {}  # requests seen per failing endpoint
 
     def next(self, endpoint: str) -> dict[str, Any]:
         f = self.faults
@@ -73,6 +78,10 @@ class FaultSchedule:
         name = endpoint.split("/", 1)[-1]
         if endpoint in f.forbidden or name in f.forbidden:
             out["forbidden"] = True
+        if endpoint in f.fail_endpoints or name in f.fail_endpoints:
+            seen = self.per_endpoint[endpoint] = self.per_endpoint.get(endpoint, 0) + 1
+            if seen > f.fail_after:
+                out["error"] = True
         draw = self.rng.random()
         if (f.error_every and n % f.error_every == 0) or (f.error_rate and draw < f.error_rate):
             out["error"] = True
