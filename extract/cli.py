@@ -141,12 +141,19 @@ def extract_stage(
             return _interrupted()  # dlt wraps the interrupt of a running step
         message, code = describe_failure(exc, secrets)
         print(f"error: {message}", file=sys.stderr)
+        partial = getattr(cause, "summary", None)  # some endpoints failed, the others loaded
+        if summary_json and isinstance(partial, dict):
+            _write_json(summary_json, partial)
         return code
     print_summary(summary)
     if summary_json:
-        summary_json.parent.mkdir(parents=True, exist_ok=True)
-        summary_json.write_text(json.dumps(summary, indent=2) + "\n")
+        _write_json(summary_json, summary)
     return 0
+
+
+def _write_json(path: Path, summary: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def checked_dest() -> str | None:

@@ -6,6 +6,8 @@ variables and endpoints, not their values.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ExtractError(Exception):
     """Base class: ``str(error)`` is the line the CLI prints; ``exit_code`` its exit status."""
@@ -59,7 +61,8 @@ class UnreachableHostError(ApiError):
 class EndpointsFailedError(ApiError):
     """Some endpoints still failed after all retries; the others were loaded."""
 
-    def __init__(self, failures: dict[str, str]) -> None:
+    def __init__(self, failures: dict[str, str], summary: dict[str, Any] | None = None) -> None:
+        self.summary = summary  # what did load, for --summary-json
         listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
         noun = "endpoint" if len(failures) == 1 else "endpoints"
         super().__init__(

@@ -232,5 +232,5 @@ def run_extract(
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).
         print_summary(summary.as_dict())
-        raise EndpointsFailedError(summary.failed)
+        raise EndpointsFailedError(summary.failed, summary.as_dict())
     return summary

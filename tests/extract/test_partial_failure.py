@@ -62,6 +62,9 @@ def test_failed_endpoints_keep_their_rows_the_rest_loads(
     assert len(failed.error_lines) == 1, failed.stderr
     line = failed.error_lines[0]
     assert all(name in line for name in FAILING) and "HTTP 500" in line, line
+    # the summary of what did load is still written, naming what did not
+    assert failed.summary is not None
+    assert sorted(failed.summary["failed_endpoints"]) == sorted(FAILING)
 
     # the failed tables (and their child tables) hold exactly their earlier rows ...
     after = target.counts()
