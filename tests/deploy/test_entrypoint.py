@@ -234,6 +234,22 @@ def test_help_and_passthrough_commands(volume: Path) -> None:
     assert echoed.stdout.strip() == "duckdb:1"
 
 
+def test_the_image_commands_pass_their_arguments_to_elt(volume: Path) -> None:
+    """`docker run IMAGE run --resources ...` reaches the extract's own option parsing."""
+    env = {
+        **image_environment(volume),
+        "GREENHOUSE_CLIENT_ID": "x",
+        "GREENHOUSE_CLIENT_SECRET": "y",
+    }
+    for command in ("run", "extract"):
+        result = run_image(env, command, "--resources", "canditates", timeout=60)
+        assert result.returncode == 2, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "canditates" in errors[0], result.stderr
+    typo = run_image(env, "run", "--full-refrsh", timeout=60)
+    assert typo.returncode == 2 and "--full-refrsh" in typo.stderr
+
+
 def test_schedule_with_a_bad_expression_fails_before_any_run(volume: Path) -> None:
     env = {**image_environment(volume), "SCHEDULE": "hourly"}
     result = run_image(env, "schedule", timeout=60)
