@@ -105,9 +105,11 @@ class RateLimiter:
         self._budget_waiters = 0
         self._budget_wait_started = 0.0
         # No reset advertised: the send times of our requests of the last window (oldest first),
-        # when a response last said how much is left, and the end of the last 429's Retry-After.
+        # when a response last said how much is left, until when the server's window holds
+        # requests that are not ours, and the end of the last 429's Retry-After.
         self.sent: deque[float] = deque()
         self.observed_at = 0.0
+        self.others_until = 0.0
         self.slot_at: float | None = None
         self._sending = threading.local()  # this thread's send time, for its response
 
@@ -157,19 +159,16 @@ class RateLimiter:
         if self.slot_at is not None:
             return self.slot_at + RESET_SAFETY_SECONDS  # the server's word (Retry-After)
         self._forget_old_sends(now)
-        # Everything the server counted when it last spoke has left the window a window later.
-        after_observed = self.observed_at + self.window
         if self.limit is None:
-            return after_observed + RESET_SAFETY_SECONDS
+            # everything the server counted when it last spoke has left the window a window later
+            return self.observed_at + self.window + RESET_SAFETY_SECONDS
         slots = max(1, int(self.limit) - self._reserve)
-        # Sliding window: a slot opens when the oldest of our last `slots` requests leaves it.
-        own = (
-            self.sent[-slots] + self.window + RESET_SAFETY_SECONDS
-            if len(self.sent) >= slots
-            else now
-        )
-        explained = sum(1 for t in self.sent if t <= self.observed_at) >= self.limit
-        return own if explained else max(own, after_observed + RESET_SAFETY_SECONDS)
+        # Sliding window: a slot opens when the oldest of our last `slots` requests leaves it
+        # (and not before the requests of others, if any were counted, have left it).
+        opens = self.others_until
+        if len(self.sent) >= slots:
+            opens = max(opens, self.sent[-slots] + self.window)
+        return max(now, opens + RESET_SAFETY_SECONDS)
 
     def _open_slot(self, now: float) -> None:
         """The next slot is open: the budget is the limit less our requests still in the window.
@@ -220,7 +219,9 @@ class RateLimiter:
             seconds = reset - time.time() if reset > EPOCH_THRESHOLD else reset
             reset_at = now + max(0.0, seconds)  # an upper bound: servers round the reset up
             self.resets_advertised = True
-        if remaining is None and limit is None and response.status_code != 429:
+        if response.status_code == 429:
+            self._forget_send()  # refused: not counted in the server's window
+        elif remaining is None and limit is None:
             self._forget_send()  # not rate limited (a token endpoint, an unlimited server)
         if remaining is not None:
             if not fresh:
@@ -246,14 +247,24 @@ class RateLimiter:
                 if reset_at is not None and self.reset_at is not None:
                     self.reset_at = min(self.reset_at, reset_at)
             self.observed_at = now
+            self._note_others(now, remaining)
         if response.status_code == 429:
             self._observe_429(response, reset_at, now)
+
+    def _note_others(self, now: float, remaining: float) -> None:
+        """Does the server count more requests than we sent in the last window? (No resets.)"""
+        if self.limit is None or self.resets_advertised:
+            return
+        self._forget_old_sends(now)
+        if self.limit - remaining > len(self.sent):
+            # someone else spends the budget too (or did before we started): all the server
+            # counted now has left its window a window later
+            self.others_until = now + self.window
 
     def _observe_429(self, response: Response, reset_at: float | None, now: float) -> None:
         # Retry-After rules; without it, wait for the advertised reset (or, from a server that
         # sends resets, 1 s; from one that never does, the next slot we can tell: _next_slot).
         retry_after = _header_number(response, "Retry-After")
-        self._forget_send()  # refused: not counted in the server's window
         if retry_after is None:
             if reset_at is not None:
                 retry_after = reset_at - now
@@ -262,6 +273,7 @@ class RateLimiter:
                 retry_after, self.remaining = 1.0, None
             else:
                 retry_after, self.remaining, self.observed_at = 0.0, 0, now
+                self._note_others(now, 0)
         elif not self.resets_advertised:
             self.remaining = 0
             self.slot_at = max(self.slot_at or 0.0, now + max(retry_after, 0.0))
