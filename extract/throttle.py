@@ -88,13 +88,11 @@ class RateLimiter:
     ``Retry-After`` opens a slot when it ends.
     """
 
-    def __init__(
-        self, stats: RequestStats, reserve: int = 0, window: float = RATE_WINDOW_SECONDS
-    ) -> None:
+    def __init__(self, stats: RequestStats, reserve: int = 0) -> None:
         self._cond = threading.Condition()
         self._stats = stats
         self._reserve = reserve
-        self.window = window  # assumed window length when no reset is advertised
+        self.window = RATE_WINDOW_SECONDS  # the window we assume when no reset is advertised
         self.limit: float | None = None
         self.remaining: float | None = None
         self.reset_at: float | None = None  # time.monotonic() of the next window
