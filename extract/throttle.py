@@ -10,9 +10,10 @@ retries and the token-refresh re-send) is the transport adapter, so the limiter 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,9 @@ from extract.errors import TruncatedResponseError, UnreachableHostError
 RESET_SAFETY_SECONDS = 0.25
 # Epoch-looking reset values (seconds since 1970) vs. "seconds until reset".
 EPOCH_THRESHOLD = 1_000_000_000
+# Harvest documents its limit as "per 10 seconds" and sends no reset time on successful responses
+# (a server may count a sliding window). Without an advertised reset this is the window we wait on.
+RATE_WINDOW_SECONDS = 10.0
 
 
 def _header_number(response: Response, name: str) -> float | None:
@@ -78,20 +82,37 @@ class RateLimiter:
     State is the last known ``remaining`` count and when the window resets. A caller may send when
     ``remaining - in_flight > reserve``; otherwise it sleeps until the reset. A 429 pauses every
     thread until its ``Retry-After``. With no headers seen (an unlimited server) nothing waits.
+
+    A server that never advertises a reset (Harvest documents only ``-Limit`` and ``-Remaining``,
+    and may count a sliding window) is not probed. The limiter keeps the send times of its own
+    requests of the last window: an exhausted budget waits until the oldest of the last ``limit``
+    of them is a window (``RATE_WINDOW_SECONDS``) old, or, when our own requests cannot explain the
+    exhaustion (something else spends the budget), a window after the server said so. A 429's
+    ``Retry-After`` opens a slot when it ends.
     """
 
     def __init__(self, stats: RequestStats, reserve: int = 0) -> None:
         self._cond = threading.Condition()
         self._stats = stats
         self._reserve = reserve
+        self.window = RATE_WINDOW_SECONDS  # the window we assume when no reset is advertised
         self.limit: float | None = None
         self.remaining: float | None = None
         self.reset_at: float | None = None  # time.monotonic() of the next window
+        self.resets_advertised = False  # has any response said when its window resets?
         self.pause_until = 0.0
         self.in_flight = 0
         self.epoch = 0
         self._budget_waiters = 0
         self._budget_wait_started = 0.0
+        # No reset advertised: the send times of our requests of the last window (oldest first),
+        # when a response last said how much is left, until when the server's window holds
+        # requests that are not ours, and the end of the last 429's Retry-After.
+        self.sent: deque[float] = deque()
+        self.observed_at = 0.0
+        self.others_until = 0.0
+        self.slot_at: float | None = None
+        self._sending = threading.local()  # this thread's send time, for its response
 
     def acquire(self) -> int:
         """Block until a request may be sent; returns the window epoch it is sent in."""
@@ -114,14 +135,57 @@ class RateLimiter:
                     break
                 if self.reset_at is not None:
                     self._wait(self.reset_at + RESET_SAFETY_SECONDS - now, counted=True)
-                elif self.in_flight:
-                    self._wait(1.0, counted=True)  # a response will tell the reset time
-                else:
-                    # Exhausted and no reset advertised: wait a second, then probe.
+                elif self.resets_advertised:
+                    # between windows of a server that sends resets: the next response tells
+                    probe = not self.in_flight
                     self._wait(1.0, counted=True)
-                    self.remaining = None
+                    if probe:
+                        self.remaining = None
+                elif now < (opens_at := self._next_slot(now)):
+                    self._wait(opens_at - now, counted=True)  # a response may wake us earlier
+                else:
+                    self._open_slot(now)
             self.in_flight += 1
+            self._forget_old_sends(now)
+            self.sent.append(now)
+            self._sending.at = now
             return self.epoch
+
+    def _forget_old_sends(self, now: float) -> None:
+        while self.sent and now - self.sent[0] >= self.window:
+            self.sent.popleft()
+
+    def _next_slot(self, now: float) -> float:
+        """When a request may be sent again: budget exhausted, no reset ever advertised."""
+        if self.slot_at is not None:
+            return self.slot_at + RESET_SAFETY_SECONDS  # the server's word (Retry-After)
+        self._forget_old_sends(now)
+        if self.limit is None:
+            # everything the server counted when it last spoke has left the window a window later
+            return self.observed_at + self.window + RESET_SAFETY_SECONDS
+        slots = max(1, int(self.limit) - self._reserve)
+        # Sliding window: a slot opens when the oldest of our last `slots` requests leaves it
+        # (and not before the requests of others, if any were counted, have left it).
+        opens = self.others_until
+        if len(self.sent) >= slots:
+            opens = max(opens, self.sent[-slots] + self.window)
+        return max(now, opens + RESET_SAFETY_SECONDS)
+
+    def _open_slot(self, now: float) -> None:
+        """The next slot is open: the budget is the limit less our requests still in the window.
+
+        Like a rollover: responses to requests sent before now may only lower it (epoch)."""
+        self._forget_old_sends(now)
+        self.epoch += 1
+        told_by_server, self.slot_at = self.slot_at is not None, None
+        if self.limit is None:
+            self.remaining = None  # nothing to go by but the next response
+            return
+        # `remaining` leaves out in-flight requests (callers subtract them); `sent` holds them
+        remaining = self.limit - len(self.sent) + self.in_flight
+        if told_by_server or remaining - self.in_flight <= self._reserve:
+            remaining = max(remaining, self.in_flight + self._reserve + 1)
+        self.remaining = remaining
 
     def _wait(self, seconds: float, counted: bool) -> None:
         """Sleep (lock released); waits overlapping across threads count once (wall clock)."""
@@ -155,6 +219,11 @@ class RateLimiter:
         if reset is not None:
             seconds = reset - time.time() if reset > EPOCH_THRESHOLD else reset
             reset_at = now + max(0.0, seconds)  # an upper bound: servers round the reset up
+            self.resets_advertised = True
+        if response.status_code == 429:
+            self._forget_send()  # refused: not counted in the server's window
+        elif remaining is None and limit is None:
+            self._forget_send()  # not rate limited (a token endpoint, an unlimited server)
         if remaining is not None:
             if not fresh:
                 # sent before our window rolled over: it can only make us more careful
@@ -162,28 +231,66 @@ class RateLimiter:
                     self.remaining = min(self.remaining, remaining)
             elif (
                 self.remaining is None
-                or self.reset_at is None
-                or (reset_at is not None and reset_at > self.reset_at + 1.0)
+                or (self.reset_at is None and self.resets_advertised)
+                or (
+                    reset_at is not None
+                    and self.reset_at is not None
+                    and reset_at > self.reset_at + 1.0
+                )
             ):
                 # first word on this window (or the server started a new one already)
                 self.remaining = remaining
                 self.reset_at = reset_at
             else:
                 # same window; responses arrive out of order across threads: lowest wins
+                # (without resets the budget only grows as our slots open: see _open_slot)
                 self.remaining = min(self.remaining, remaining)
-                if reset_at is not None:
+                if reset_at is not None and self.reset_at is not None:
                     self.reset_at = min(self.reset_at, reset_at)
+            self.observed_at = now
+            self._note_others(now, remaining)
         if response.status_code == 429:
-            # Retry-After rules; without it, wait for the advertised reset (or 1 s).
-            retry_after = _header_number(response, "Retry-After")
-            if retry_after is None:
-                retry_after = (reset_at - now) if reset_at is not None else 1.0
-                self.remaining = 0 if reset_at is not None else None
-            pause = max(retry_after, 0.0)
-            # Count only the extension of the shared pause, not every thread's copy of it.
-            extension = max(0.0, now + pause - max(self.pause_until, now))
-            self.pause_until = max(self.pause_until, now + pause)
-            self._stats.add(waited_seconds=extension)
+            self._observe_429(response, reset_at, now)
+
+    def _note_others(self, now: float, remaining: float) -> None:
+        """Does the server count more requests than we sent in the last window? (No resets.)"""
+        if self.limit is None or self.resets_advertised:
+            return
+        self._forget_old_sends(now)
+        if self.limit - remaining > len(self.sent):
+            # someone else spends the budget too (or did before we started): all the server
+            # counted now has left its window a window later
+            self.others_until = now + self.window
+
+    def _observe_429(self, response: Response, reset_at: float | None, now: float) -> None:
+        # Retry-After rules; without it, wait for the advertised reset (or, from a server that
+        # sends resets, 1 s; from one that never does, the next slot we can tell: _next_slot).
+        retry_after = _header_number(response, "Retry-After")
+        if retry_after is None:
+            if reset_at is not None:
+                retry_after = reset_at - now
+                self.remaining = 0
+            elif self.resets_advertised:
+                retry_after, self.remaining = 1.0, None
+            else:
+                retry_after, self.remaining, self.observed_at = 0.0, 0, now
+                self._note_others(now, 0)
+        elif not self.resets_advertised:
+            self.remaining = 0
+            self.slot_at = max(self.slot_at or 0.0, now + max(retry_after, 0.0))
+        pause = max(retry_after, 0.0)
+        # Count only the extension of the shared pause, not every thread's copy of it.
+        extension = max(0.0, now + pause - max(self.pause_until, now))
+        self.pause_until = max(self.pause_until, now + pause)
+        self._stats.add(waited_seconds=extension)
+
+    def _forget_send(self) -> None:
+        """Drop this thread's last send time from the window (the server did not count it)."""
+        sent_at = getattr(self._sending, "at", None)
+        self._sending.at = None
+        if sent_at is not None:
+            with contextlib.suppress(ValueError):  # already older than the window
+                self.sent.remove(sent_at)
 
 
 def _host(url: str | None) -> str:

@@ -12,6 +12,7 @@ import click
 
 from sandbox.data import Organisation
 from sandbox.server import Faults, SandboxServer, Settings
+from sandbox.server.limits import RATE_MODES
 
 
 class CliError(click.ClickException):
@@ -93,6 +94,15 @@ FAULTS = "faults (all off by default)"
     help="rate-limit window in seconds (default 10, as v1)",
 )
 @click.option(
+    "--rate-mode",
+    type=click.Choice(RATE_MODES),
+    default="fixed",
+    envvar="SANDBOX_RATE_MODE",
+    show_envvar=True,
+    help="fixed: windows that reset, X-RateLimit-Reset on every response (default); "
+    "sliding: the last `window` seconds count, no reset header, Retry-After on 429s",
+)
+@click.option(
     "--token-lifetime",
     type=click.IntRange(min=1),
     default=3600,
@@ -162,6 +172,7 @@ def serve(
     candidates: int,
     rate_limit: int,
     rate_window: float,
+    rate_mode: str,
     token_lifetime: int,
     token_expiry: str,
     error_rate: float,
@@ -195,6 +206,7 @@ def serve(
     settings = Settings(
         rate_limit=rate_limit,
         rate_window=rate_window,
+        rate_mode=rate_mode,
         token_lifetime=token_lifetime,
         token_expiry=token_expiry,
         host=host,
@@ -214,7 +226,7 @@ def serve(
         tmp = port_file.with_name(port_file.name + ".tmp")
         tmp.write_text(str(server.port))
         tmp.replace(port_file)
-    limit = f"{rate_limit}/{rate_window:g}s" if rate_limit else "off"
+    limit = f"{rate_limit}/{rate_window:g}s {rate_mode}" if rate_limit else "off"
     click.echo(
         f"sandbox: {candidates} candidates (seed {seed}) built in "
         f"{time.monotonic() - t0:.1f}s; serving v3 + v1 on {server.base_url} "

@@ -56,12 +56,9 @@ ADMIN_ACTIONS: dict[tuple[str, str], AdminAction] = {
     ("POST", "advance"): _advance,
     ("GET", "faults"): lambda sb, body, params: asdict(sb.faults),
     ("POST", "faults"): _set_faults,
-    ("GET", "rate-limit"): lambda sb, body, params: {
-        "limit": sb.limiter.limit,
-        "window": sb.limiter.window,
-    },
+    ("GET", "rate-limit"): lambda sb, body, params: sb.rate_limit(),
     ("POST", "rate-limit"): lambda sb, body, params: sb.set_rate_limit(
-        int(body.get("limit", 0)), body.get("window")
+        int(body.get("limit", 0)), body.get("window"), body.get("mode")
     ),
     ("POST", "expire-tokens"): lambda sb, body, params: {"expired": sb.expire_tokens()},
     ("GET", "info"): _info,

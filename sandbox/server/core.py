@@ -50,7 +50,9 @@ class SandboxServer:
         self.lock = threading.RLock()  # counters, tokens, faults, rate limiter
         self.data_lock = threading.RLock()  # the organisation (queries vs advance)
         self.tokens: dict[str, float] = {}  # access token -> expiry (time.time())
-        self.limiter: RateLimiter = RateLimiter(self.settings.rate_limit, self.settings.rate_window)
+        self.limiter: RateLimiter = RateLimiter(
+            self.settings.rate_limit, self.settings.rate_window, self.settings.rate_mode
+        )
         self.faults: Faults = self.settings.faults
         self._fault_schedule = FaultSchedule(self.faults)
         self.reset_stats()
@@ -127,10 +129,19 @@ class SandboxServer:
             self._fault_schedule = FaultSchedule(self.faults)
             return asdict(self.faults)
 
-    def set_rate_limit(self, limit: int, window: float | None = None) -> dict[str, Any]:
+    def set_rate_limit(
+        self, limit: int, window: float | None = None, mode: str | None = None
+    ) -> dict[str, Any]:
         with self.lock:
-            self.limiter.configure(int(limit), float(window or self.limiter.window))
-            return {"limit": self.limiter.limit, "window": self.limiter.window}
+            self.limiter.configure(int(limit), float(window or self.limiter.window), mode)
+            return self.rate_limit()
+
+    def rate_limit(self) -> dict[str, Any]:
+        return {
+            "limit": self.limiter.limit,
+            "window": self.limiter.window,
+            "mode": self.limiter.mode,
+        }
 
     def expire_tokens(self) -> int:
         with self.lock:

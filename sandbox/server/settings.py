@@ -28,6 +28,7 @@ class Settings:
     token_expiry: str = "expires_in"  # token response: expires_in | expires_at | both
     rate_limit: int = 0  # requests per window; 0 = unlimited
     rate_window: float = 10.0  # seconds
+    rate_mode: str = "fixed"  # fixed | sliding (see sandbox.server.limits)
     host: str = "127.0.0.1"
     port: int = 0
     faults: Faults = field(default_factory=Faults)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from requests import Response
 from requests.structures import CaseInsensitiveDict
 
-from extract.throttle import RateLimiter, RequestStats
+from extract import throttle
+from extract.throttle import RESET_SAFETY_SECONDS, RateLimiter, RequestStats
 
 
 def _response(status: int = 200, **headers: str) -> Response:
@@ -100,3 +102,63 @@ def test_no_headers_means_no_waiting():
     for _ in range(100):
         limiter.release(_response(), limiter.acquire())
     assert limiter.remaining is None and limiter.in_flight == 0
+
+
+class _FakeClock:
+    """time.monotonic() of the throttle module, advanced by the limiter's own waits."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, limiter: RateLimiter) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+        monkeypatch.setattr(throttle.time, "monotonic", lambda: self.now)
+
+        def wait(seconds: float, counted: bool) -> None:
+            self.waits.append(round(seconds, 2))
+            self.now += seconds
+
+        monkeypatch.setattr(limiter, "_wait", wait)
+
+
+def _sliding(status: int = 200, remaining: int = 0, **headers: str) -> Response:
+    """A response of a server that never says when its window resets."""
+    return _response(status, X_RateLimit_Limit="5", X_RateLimit_Remaining=str(remaining), **headers)
+
+
+def _send(limiter: RateLimiter, clock: _FakeClock, response: Response) -> float:
+    """One request: returns (relative to the start) when it was sent."""
+    epoch = limiter.acquire()
+    sent = clock.now
+    limiter.release(response, epoch)
+    return round(sent - 1000.0, 2)
+
+
+def test_no_reset_waits_until_our_oldest_request_leaves_the_window(monkeypatch):
+    limiter = _limiter()
+    clock = _FakeClock(monkeypatch, limiter)
+    sent = []
+    for remaining in (4, 3, 2, 1, 0):
+        sent.append(_send(limiter, clock, _sliding(remaining=remaining)))
+        clock.now += 1
+    assert sent == [0, 1, 2, 3, 4]
+    # exhausted at t = 5: the slot of the request of t = 0 opens at 10 (+ the safety margin)
+    assert _send(limiter, clock, _sliding(remaining=0)) == 10 + RESET_SAFETY_SECONDS
+    # and the next one when the request of t = 1 is 10 s old: one wait each, never a probe
+    assert _send(limiter, clock, _sliding(remaining=0)) == 11 + RESET_SAFETY_SECONDS
+    assert len(clock.waits) == 2
+
+
+def test_no_reset_and_a_budget_spent_by_others_waits_a_window(monkeypatch):
+    limiter = _limiter()
+    clock = _FakeClock(monkeypatch, limiter)
+    _send(limiter, clock, _sliding(remaining=0))  # our first request took the last slot
+    clock.now += 2
+    # our own single request cannot explain the exhaustion: a whole window after the server said so
+    assert _send(limiter, clock, _sliding(remaining=0)) == 10 + RESET_SAFETY_SECONDS
+
+
+def test_retry_after_without_reset_opens_one_slot(monkeypatch):
+    limiter = _limiter()
+    clock = _FakeClock(monkeypatch, limiter)
+    _send(limiter, clock, _sliding(remaining=1))
+    _send(limiter, clock, _sliding(429, remaining=0, Retry_After="3"))
+    assert _send(limiter, clock, _sliding(remaining=0)) == 3 + RESET_SAFETY_SECONDS

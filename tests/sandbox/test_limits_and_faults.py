@@ -73,6 +73,65 @@ def test_window_resets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert allowed and headers["X-RateLimit-Remaining"] == "1"
 
 
+def test_sliding_window_counts_the_last_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sliding: a slot opens when the oldest counted request is `window` old (a fake clock)."""
+    from sandbox.server import limits
+
+    clock = [1000.0]
+    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    limiter = limits.RateLimiter(limit=2, window=10, mode="sliding")
+    allowed, headers = limiter.take()
+    assert allowed and headers == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1"}
+    clock[0] += 4
+    assert limiter.take() == (True, {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "0"})
+    clock[0] += 1.5  # t = 5.5: refused until the first request (t = 0) is 10 s old
+    allowed, headers = limiter.take()
+    assert not allowed and headers["Retry-After"] == "5"
+    assert "X-RateLimit-Reset" not in headers
+    clock[0] += 4.5  # t = 10: one slot (the refused request did not count)
+    allowed, headers = limiter.take()
+    assert allowed and headers["X-RateLimit-Remaining"] == "0"
+    clock[0] += 1  # t = 11: the next slot opens when the request of t = 4 leaves, at 14
+    allowed, headers = limiter.take()
+    assert not allowed and headers["Retry-After"] == "3"
+    clock[0] += 3
+    assert limiter.take()[0]
+
+
+def test_sliding_mode_over_http_and_admin(sandbox_factory) -> None:
+    sb = sandbox_factory(candidates=10, rate_limit=2, rate_window=60, rate_mode="sliding")
+    headers = bearer(sb)
+    ok = [v3_get(sb, "jobs", headers=headers), v1_get(sb, "jobs")]
+    assert [r.status_code for r in ok] == [200, 200]
+    assert [r.headers["X-RateLimit-Remaining"] for r in ok] == ["1", "0"]
+    assert all(r.headers["X-RateLimit-Limit"] == "2" for r in ok)
+    assert all("X-RateLimit-Reset" not in r.headers for r in ok)
+    refused = v3_get(sb, "jobs", headers=headers)
+    assert refused.status_code == 429
+    assert 59 <= int(refused.headers["Retry-After"]) <= 60
+    assert "X-RateLimit-Reset" not in refused.headers
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert _admin(sb, "rate-limit").json() == {"limit": 2, "window": 60, "mode": "sliding"}
+    # back to fixed windows through the admin endpoint (the window keeps its length)
+    assert _admin(sb, "rate-limit", {"limit": 2, "mode": "fixed"}).json()["mode"] == "fixed"
+    r = v3_get(sb, "jobs", headers=headers)
+    assert r.status_code == 200 and "X-RateLimit-Reset" in r.headers
+    bad = _admin(sb, "rate-limit", {"limit": 2, "mode": "leaky"})
+    assert bad.status_code == 400 and "fixed, sliding" in bad.json()["message"]
+    assert _admin(sb, "rate-limit").json()["mode"] == "fixed"
+
+
+def test_rate_mode_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from sandbox.cli import serve
+
+    monkeypatch.setenv("SANDBOX_RATE_MODE", "leaky")
+    result = CliRunner().invoke(serve, ["--candidates", "1"])
+    assert result.exit_code == 2 and "--rate-mode" in result.output
+    assert "SANDBOX_RATE_MODE" in CliRunner().invoke(serve, ["--help"]).output
+
+
 def test_error_every_is_deterministic(sandbox_factory) -> None:
     sb = sandbox_factory(candidates=10, error_every=3)
     codes = [v1_get(sb, "jobs").status_code for _ in range(7)]
