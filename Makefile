@@ -18,7 +18,7 @@ ARGS ?=
 
 export DEST SANDBOX_PORT
 
-.PHONY: help run check demo extract transform test lint bench sandbox docs docker-build up down clean venv
+.PHONY: help run check report demo extract transform test lint bench sandbox docs docker-build up down clean venv
 
 help: ## List the targets
 	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=...] [ARGS=...]"
@@ -55,6 +55,7 @@ sandbox: $(STAMP) ## Serve the Harvest-compatible sandbox on SANDBOX_PORT (defau
 
 test: $(STAMP) ## Full test suite (starts the sandbox and uses PostgreSQL)
 	@bin/ensure-postgres
+	@bin/ensure-chromium
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy, sqlfluff, hadolint, shellcheck, compose/workflow/Kubernetes schema checks
@@ -62,6 +63,9 @@ lint: $(STAMP) ## ruff, mypy, sqlfluff, hadolint, shellcheck, compose/workflow/K
 
 bench: $(STAMP) ## Benchmarks (SIZE=default|enterprise); writes bench/results/
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) bench --size $(SIZE) $(ARGS)
+
+report: $(STAMP) ## HTML report with charts from the marts of DEST (data/report.html)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) report $(ARGS)
 
 docs: $(STAMP) ## dbt docs generate
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) docs $(ARGS)

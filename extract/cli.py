@@ -3,6 +3,8 @@
     elt run        extract (incremental) then ``dbt build`` in DEST          (the default)
     elt extract    the extract stage only (dlt -> raw dataset)
     elt transform  the dbt stage only (extra arguments go to ``dbt build``)
+    elt check      credentials, every endpoint, the destination and dbt, before any data moves
+    elt report     an HTML page of charts from the marts of DEST
     elt demo       sandbox -> DuckDB -> dbt build -> a readable summary; no credentials needed
     elt docs       dbt docs generate
     elt sandbox    serve the Harvest-compatible sandbox
@@ -366,14 +368,6 @@ def demo(candidates: int, duckdb_path: Path) -> None:
     sys.exit(run_demo(candidates=candidates, duckdb_path=duckdb_path))
 
 
-def _not_built(name: str, what: str) -> click.Command:
-    def command() -> None:
-        print(f"error: 'elt {name}' ({what}) is not built yet", file=sys.stderr)
-        sys.exit(2)
-
-    return click.Command(name, callback=command, help=f"{what} (not built yet)")
-
-
 @cli.command()
 @click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
 @click.option("--resources", envvar="GREENHOUSE_RESOURCES", help="endpoints to probe")
@@ -392,7 +386,44 @@ def check(resources: str | None, skip_forbidden: bool) -> None:
     sys.exit(run_check(settings))
 
 
-cli.add_command(_not_built("report", "an HTML report of the marts"))
+@cli.command()
+@click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), envvar="ELT_REPORT_PATH",
+    default=ROOT / "data" / "report.html", show_default=True, help="the HTML file to write",
+)  # fmt: skip
+def report(out: Path) -> None:
+    """An HTML page of charts from the marts of DEST (opens offline)."""
+    sys.exit(report_stage(out))
+
+
+def report_stage(out: Path) -> int:
+    from extract.destinations import plan_for
+    from extract.handoff import missing_raw_data
+    from extract.report import write_report
+    from extract.settings import raw_dataset, resolve_source_config, schema_prefix
+
+    dest = checked_dest()
+    if dest is None:
+        return 2
+    try:
+        if dest == "filesystem":
+            raise ConfigError("DEST=filesystem has no marts to report on")
+        config = resolve_source_config()
+        plan = plan_for(dest, os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+        raw = raw_dataset(config)
+        prefix = schema_prefix()
+        marts = f"{prefix}_greenhouse_marts" if prefix else "greenhouse_marts"
+        if missing_raw_data(plan, dest, raw, str(config.api_version).lower()):
+            raise ConfigError(f"no marts in {marts}: run `make run` (elt run) first")
+        write_report(plan, dest, marts, raw, out)
+    except ExtractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - an unreachable warehouse is one line too
+        print(f"error: cannot read DEST={dest}: {describe_failure(exc, [])[0]}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

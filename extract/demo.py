@@ -190,4 +190,9 @@ def run_demo(candidates: int, duckdb_path: Path) -> int:
         code = run_pipeline()
     if code:
         return code
-    return print_summary(duckdb_path)
+    code = print_summary(duckdb_path)
+    if code:
+        return code
+    from extract.cli import report_stage
+
+    return report_stage(data_dir / "report.html")

@@ -1,0 +1,208 @@
+"""``elt report``: one self-contained HTML page of charts built from the marts of DEST.
+
+Plotly draws the charts; its JavaScript is inlined once, so the file opens offline (no CDN). The
+page reads the warehouse through dlt's SQL client of the resolved destination (the same place the
+pipeline wrote), so it works for every DEST with a SQL client.
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from extract.destinations import DestinationPlan
+from extract.errors import ConfigError
+
+BUSIEST_JOBS = 4
+
+
+class Warehouse:
+    """Queries against the destination, rows as dicts."""
+
+    def __init__(self, client: Any, marts: str, raw: str) -> None:
+        self.client = client
+        self.marts = marts
+        self.raw = raw
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        with self.client.execute_query(sql) as cursor:
+            columns = [d[0] for d in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def tables(self, schema: str) -> set[str]:
+        found = self.rows(
+            "select table_name from information_schema.tables"
+            f" where lower(table_schema) = '{schema.lower()}'"
+        )
+        return {str(r["table_name"]).lower() for r in found}
+
+
+@contextmanager
+def open_warehouse(plan: DestinationPlan, marts: str, raw: str) -> Iterator[Warehouse]:
+    import dlt
+
+    with tempfile.TemporaryDirectory(prefix="elt-report-") as scratch:
+        pipeline = dlt.pipeline(
+            pipeline_name="elt_report",
+            destination=plan.destination,
+            dataset_name=raw,
+            pipelines_dir=scratch,
+        )
+        with pipeline.sql_client() as client:
+            yield Warehouse(client, marts, raw)
+
+
+def _figure_html(figure: go.Figure, first: bool) -> str:
+    figure.update_layout(template="plotly_white", margin={"l": 60, "r": 30, "t": 60, "b": 60})
+    return str(figure.to_html(full_html=False, include_plotlyjs=first, config={"responsive": True}))
+
+
+def funnel_chart(db: Warehouse) -> go.Figure | None:
+    stages = db.rows(
+        "select job_id, job_name, stage_order, stage_name, applications_reached,"
+        f" reach_rate_from_previous from {db.marts}.applications_by_stage"
+        " order by job_id, stage_order"
+    )
+    if not stages:
+        return None
+    first_stage: dict[Any, int] = {}
+    for row in stages:
+        first_stage.setdefault(row["job_id"], int(row["applications_reached"] or 0))
+    busiest = sorted(first_stage, key=lambda job: (-first_stage[job], job))[:BUSIEST_JOBS]
+    figure = go.Figure()
+    for job in busiest:
+        rows = [r for r in stages if r["job_id"] == job]
+        figure.add_bar(
+            name=str(rows[0]["job_name"]),
+            x=[int(r["stage_order"]) for r in rows],
+            y=[int(r["applications_reached"] or 0) for r in rows],
+            hovertext=[str(r["stage_name"]) for r in rows],
+            text=[
+                ""
+                if r["reach_rate_from_previous"] is None
+                else f"{float(r['reach_rate_from_previous']):.0%}"
+                for r in rows
+            ],  # fmt: skip
+            textposition="outside",
+        )
+    figure.update_layout(
+        title=f"Funnel of the {len(busiest)} busiest jobs (applications reaching each stage; "
+        "label: reach rate from the previous stage)",
+        barmode="group",
+        xaxis={"title": "stage order (hover: stage name)", "dtick": 1},
+        yaxis_title="applications",
+    )
+    return figure
+
+
+def acceptance_chart(db: Warehouse) -> go.Figure | None:
+    months = db.rows(
+        "select cohort_month, sum(offers_total) as offers, sum(offers_accepted) as accepted,"
+        f" sum(offers_rejected) as rejected from {db.marts}.offer_acceptance"
+        " group by cohort_month order by cohort_month"
+    )
+    if not months:
+        return None
+    labels = [f"{m['cohort_month']:%Y-%m}" for m in months]
+    rates = [
+        None if not (m["accepted"] or m["rejected"])
+        else float(m["accepted"]) / float(m["accepted"] + m["rejected"])
+        for m in months
+    ]  # fmt: skip
+    figure = go.Figure()
+    figure.add_bar(x=labels, y=[int(m["offers"]) for m in months], name="offers", yaxis="y2",
+                   opacity=0.35)  # fmt: skip
+    figure.add_scatter(x=labels, y=rates, name="acceptance rate", mode="lines+markers")
+    figure.update_layout(
+        title="Offer acceptance rate by cohort month (bars: offers made)",
+        yaxis={"title": "accepted / (accepted + rejected)", "tickformat": ".0%", "range": [0, 1]},
+        yaxis2={"title": "offers", "overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return figure
+
+
+def raw_rows_chart(db: Warehouse) -> go.Figure | None:
+    tables = sorted(t for t in db.tables(db.raw) if not t.startswith("_dlt"))
+    if not tables:
+        return None
+    counts = db.rows(
+        " union all ".join(f"select '{t}' as t, count(*) as n from {db.raw}.{t}" for t in tables)
+    )
+    counts.sort(key=lambda r: int(r["n"]))
+    figure = go.Figure(
+        go.Bar(x=[int(r["n"]) for r in counts], y=[r["t"] for r in counts], orientation="h")
+    )
+    figure.update_layout(
+        title=f"Rows per raw table ({db.raw})", height=max(400, 22 * len(counts)),
+        xaxis_title="rows",
+    )  # fmt: skip
+    return figure
+
+
+def freshness(db: Warehouse) -> list[tuple[str, str]]:
+    """Last load time per raw table (from dlt's load ids and its ``_dlt_loads`` table)."""
+    tables = sorted(t for t in db.tables(db.raw) if not t.startswith("_dlt") and "__" not in t)
+    if not tables or "_dlt_loads" not in db.tables(db.raw):
+        return []
+    latest = " union all ".join(
+        f"select '{t}' as t, max(_dlt_load_id) as load_id from {db.raw}.{t}" for t in tables
+    )
+    rows = db.rows(
+        f"select l.t, max(d.inserted_at) as loaded_at from ({latest}) as l"
+        f" left join {db.raw}._dlt_loads as d on d.load_id = l.load_id group by l.t order by l.t"
+    )
+    return [(str(r["t"]), "" if r["loaded_at"] is None else str(r["loaded_at"])[:19]) for r in rows]
+
+
+def _table_html(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<h2>{html.escape(title)}</h2><table><tr>{head}</tr>{body}</table>"
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Greenhouse ELT report</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
+table{{border-collapse:collapse}}td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;
+text-align:left}}.chart{{margin:1.5rem 0}}</style></head>
+<body><h1>Greenhouse ELT report</h1><p>{subtitle}</p>{body}</body></html>
+"""
+
+
+def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
+    """The page and the number of charts on it."""
+    marts = db.tables(db.marts)
+    if not {"applications_by_stage", "offer_acceptance"} <= marts:
+        raise ConfigError(
+            f"no marts in {db.marts}: run `make run` (elt run) first, then `make report`"
+        )
+    figures = [f for f in (funnel_chart(db), acceptance_chart(db), raw_rows_chart(db)) if f]
+    parts = [
+        f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>'
+        for i, figure in enumerate(figures)
+    ]
+    loaded = freshness(db)
+    if loaded:
+        parts.append(_table_html("Last load per raw table", ("table", "loaded at (UTC)"), loaded))
+    return PAGE.format(subtitle=html.escape(subtitle), body="\n".join(parts)), len(figures)
+
+
+def write_report(plan: DestinationPlan, dest: str, marts: str, raw: str, out: Path) -> int:
+    started = time.monotonic()
+    with open_warehouse(plan, marts, raw) as db:
+        page, charts = build_report(
+            db, f"DEST={dest} ({plan.identity}); generated {time.strftime('%Y-%m-%d %H:%M UTC')}"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    print(f"report: {out} ({charts} charts, {time.monotonic() - started:.1f}s)")
+    return charts
