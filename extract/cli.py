@@ -196,10 +196,17 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
                 raise ConfigError(problem)
         with dbt_environment(plan, dest, config.raw_schema) as profile_env:
             executable = Path(sys.executable).with_name("dbt")
-            argv = [str(executable) if executable.exists() else "dbt", command]
-            argv += ["--target", dest, *args]
+            argv = [str(executable) if executable.exists() else "dbt"]
+            quiet = command == "build" and not verbose()
+            if quiet:  # warnings, errors and failures on screen; everything in the log file
+                argv += ["--log-level", "warn", "--log-level-file", "info"]
+            argv += [command, "--target", dest, *args]
             env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
-            return subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
+            started = time.monotonic()
+            code = subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
+            if quiet:
+                log(dbt_summary(time.monotonic() - started))
+            return code
     except KeyboardInterrupt:
         return 130
     except ExtractError as exc:
@@ -209,6 +216,33 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         message, code = describe_failure(exc, [])
         print(f"error: cannot reach DEST={dest}: {message}", file=sys.stderr)
         return code
+
+
+def verbose() -> bool:
+    """``ELT_VERBOSE=1``: dbt's whole stream on screen instead of warnings and a summary."""
+    return os.environ.get("ELT_VERBOSE", "").lower() in ("1", "true", "yes")
+
+
+def dbt_summary(seconds: float) -> str:
+    """One line from dbt's run_results.json, and where the full log is."""
+    project = Path(os.environ["DBT_PROJECT_DIR"])
+    target = Path(os.environ.get("DBT_TARGET_PATH") or project / "target")
+    log_file = Path(os.environ.get("DBT_LOG_PATH") or project / "logs") / "dbt.log"
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return f"dbt finished in {seconds:.1f}s (no run_results.json); full log: {log_file}"
+    counts: dict[str, int] = {}
+    for result in results:
+        status = str(result.get("status"))
+        status = "passed" if status in ("pass", "success") else status  # models / tests
+        counts[status] = counts.get(status, 0) + 1
+    models = sum(1 for r in results if str(r.get("unique_id", "")).startswith("model."))
+    shown = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return (
+        f"dbt build: {len(results)} nodes ({models} models): {shown} in {seconds:.1f}s; "
+        f"full log: {log_file} (ELT_VERBOSE=1 shows it all)"
+    )
 
 
 def transform_stage(args: Sequence[str] = ()) -> int:
