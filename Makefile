@@ -18,7 +18,7 @@ ARGS ?=
 
 export DEST SANDBOX_PORT
 
-.PHONY: help run check report demo extract transform test lint bench sandbox docs docker-build up down clean venv
+.PHONY: help run check report docs-serve demo extract transform test lint bench sandbox docs docker-build up down clean venv
 
 help: ## List the targets
 	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=...] [ARGS=...]"
@@ -69,6 +69,9 @@ report: $(STAMP) ## HTML report with charts from the marts of DEST (data/report.
 
 docs: $(STAMP) ## dbt docs generate
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) docs $(ARGS)
+
+docs-serve: $(STAMP) ## dbt docs generate + serve on 127.0.0.1 (DBT_DOCS_PORT, default 8080)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) docs-serve $(ARGS)
 
 docker-build: ## Build the container image (needs a Docker engine)
 	docker build -t greenhouse-elt:local .

@@ -200,7 +200,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
             quiet = command == "build" and not verbose()
             if quiet:  # warnings, errors and failures on screen; everything in the log file
                 argv += ["--log-level", "warn", "--log-level-file", "info"]
-            argv += [command, "--target", dest, *args]
+            argv += [*command.split(), "--target", dest, *args]
             env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
             started = time.monotonic()
             code = subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
@@ -382,7 +382,20 @@ def transform(dbt_args: tuple[str, ...]) -> None:
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def docs(dbt_args: tuple[str, ...]) -> None:
     """dbt docs generate for DEST."""
-    sys.exit(dbt("docs", ("generate", *dbt_args)))
+    sys.exit(dbt("docs generate", dbt_args))
+
+
+@cli.command("docs-serve")
+@click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, envvar="DBT_DOCS_PORT",
+              show_default=True)  # fmt: skip
+def docs_serve(port: int) -> None:
+    """dbt docs generate, then serve the catalog on 127.0.0.1 (the address is printed)."""
+    code = dbt("docs generate")
+    if code:
+        sys.exit(code)
+    log(f"dbt docs: http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    sys.exit(dbt("docs serve", ("--host", "127.0.0.1", "--port", str(port), "--no-browser")))
 
 
 @cli.command()
