@@ -119,7 +119,23 @@ def extract_stage(
     skip_forbidden: bool = False,
     summary_json: Path | None = None,
 ) -> int:
-    """The extract stage: load, print the summary; every failure is one line + exit code."""
+    """The extract stage: load, print the summary; every failure is one line + exit code.
+    Its outcome is appended to the run history (extract/history.py)."""
+    from extract import history
+
+    started = time.time()
+    code, error, summary = _extract(resources, full_refresh, skip_forbidden, summary_json)
+    if code != 130:
+        history.record(history.stage_row("extract", started, code, error, summary))
+    return code
+
+
+def _extract(
+    resources: str | None,
+    full_refresh: bool,
+    skip_forbidden: bool,
+    summary_json: Path | None,
+) -> tuple[int, str | None, dict[str, Any] | None]:
     secrets: list[str] = []
     try:
         from extract.pipeline import run_extract
@@ -133,24 +149,25 @@ def extract_stage(
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
         summary = run_extract(settings).as_dict()
     except KeyboardInterrupt:
-        return _interrupted()
+        return _interrupted(), "interrupted", None
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code
         cause = _find_cause(exc)
         if (
             isinstance(cause, KeyboardInterrupt)
             or type(cause).__name__ == "SignalReceivedException"
         ):
-            return _interrupted()  # dlt wraps the interrupt of a running step
+            return _interrupted(), "interrupted", None  # dlt wraps the interrupt of a step
         message, code = describe_failure(exc, secrets)
         print(f"error: {message}", file=sys.stderr)
         partial = getattr(cause, "summary", None)  # some endpoints failed, the others loaded
-        if summary_json and isinstance(partial, dict):
+        partial = partial if isinstance(partial, dict) else None
+        if summary_json and partial:
             _write_json(summary_json, partial)
-        return code
+        return code, message, partial
     print_summary(summary)
     if summary_json:
         _write_json(summary_json, summary)
-    return 0
+    return 0, None, summary
 
 
 def _write_json(path: Path, summary: dict[str, Any]) -> None:
@@ -223,22 +240,34 @@ def verbose() -> bool:
     return os.environ.get("ELT_VERBOSE", "").lower() in ("1", "true", "yes")
 
 
-def dbt_summary(seconds: float) -> str:
-    """One line from dbt's run_results.json, and where the full log is."""
+def _dbt_paths() -> tuple[Path, Path]:
     project = Path(os.environ["DBT_PROJECT_DIR"])
     target = Path(os.environ.get("DBT_TARGET_PATH") or project / "target")
     log_file = Path(os.environ.get("DBT_LOG_PATH") or project / "logs") / "dbt.log"
+    return target, log_file
+
+
+def run_results(since: float = 0.0) -> list[dict[str, Any]] | None:
+    """The results of the last dbt command (its run_results.json), if written after ``since``."""
+    path = _dbt_paths()[0] / "run_results.json"
     try:
-        results = json.loads((target / "run_results.json").read_text())["results"]
+        if path.stat().st_mtime < since:
+            return None
+        return list(json.loads(path.read_text())["results"])
     except (OSError, ValueError, KeyError):
+        return None
+
+
+def dbt_summary(seconds: float) -> str:
+    """One line from dbt's run_results.json, and where the full log is."""
+    from extract.history import dbt_counts
+
+    log_file = _dbt_paths()[1]
+    results = run_results()
+    if results is None:
         return f"dbt finished in {seconds:.1f}s (no run_results.json); full log: {log_file}"
-    counts: dict[str, int] = {}
-    for result in results:
-        status = str(result.get("status"))
-        status = "passed" if status in ("pass", "success") else status  # models / tests
-        counts[status] = counts.get(status, 0) + 1
     models = sum(1 for r in results if str(r.get("unique_id", "")).startswith("model."))
-    shown = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    shown = ", ".join(f"{n} {status}" for status, n in sorted(dbt_counts(results).items()))
     return (
         f"dbt build: {len(results)} nodes ({models} models): {shown} in {seconds:.1f}s; "
         f"full log: {log_file} (ELT_VERBOSE=1 shows it all)"
@@ -246,10 +275,19 @@ def dbt_summary(seconds: float) -> str:
 
 
 def transform_stage(args: Sequence[str] = ()) -> int:
+    from extract import history
+
     if checked_dest() is None:
         return 2
     log(f"transform: dbt build (target {os.environ['DEST']})")
-    return dbt("build", args, need_raw_data=True)
+    started = time.time()
+    code = dbt("build", args, need_raw_data=True)
+    if code != 130:
+        results = run_results(since=started)
+        error = None if code == 0 else f"dbt build exited {code}"
+        counts = history.dbt_counts(results) if results is not None else None
+        history.record(history.stage_row("transform", started, code, error, dbt_results=counts))
+    return code
 
 
 def run_pipeline(**extract_options: Any) -> int:

@@ -161,11 +161,13 @@ def freshness(db: Warehouse) -> list[tuple[str, str]]:
     return [(str(r["t"]), "" if r["loaded_at"] is None else str(r["loaded_at"])[:19]) for r in rows]
 
 
+def _cell(value: Any) -> str:
+    return "" if value is None else html.escape(str(value))
+
+
 def _table_html(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<h2>{html.escape(title)}</h2><table><tr>{head}</tr>{body}</table>"
 
 
@@ -190,6 +192,17 @@ def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
         f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>'
         for i, figure in enumerate(figures)
     ]
+    if "pipeline_runs" in marts:
+        runs = db.rows(
+            "select started_at, stage, exit_code, records_read, requests, duration_seconds,"
+            f" error_message from {db.marts}.pipeline_runs order by started_at desc limit 10"
+        )
+        if runs:
+            header = ("started (UTC)", "stage", "exit", "records", "requests", "seconds", "error")
+            cells = [[str(r["started_at"])[:19], r["stage"], r["exit_code"], r["records_read"],
+                      r["requests"], r["duration_seconds"], r["error_message"] or ""]
+                     for r in runs]  # fmt: skip
+            parts.append(_table_html("Last runs", header, cells))
     loaded = freshness(db)
     if loaded:
         parts.append(_table_html("Last load per raw table", ("table", "loaded at (UTC)"), loaded))

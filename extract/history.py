@@ -1,0 +1,108 @@
+"""Run history in the warehouse: one row per stage of every run, success or failure.
+
+Rows land in ``<raw dataset>.elt_runs`` (appended, through a small dlt pipeline of its own, so
+every DEST works and dlt creates the table); the dbt project reads them into the
+``pipeline_runs`` mart. A row holds counts, times, the exit code and the one-line error the user
+saw (already free of secrets) - never a credential or a record's content. Writing history never
+fails a run: if the destination cannot take the row (it may be what failed), one line says so.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+TABLE = "elt_runs"
+RUN_ID = uuid.uuid4().hex  # one id for the stages of one `elt` invocation
+
+COLUMNS: dict[str, Any] = {
+    "run_id": {"data_type": "text", "nullable": False},
+    "stage": {"data_type": "text", "nullable": False},
+    "started_at": {"data_type": "timestamp", "nullable": False},
+    "finished_at": {"data_type": "timestamp", "nullable": False},
+    "exit_code": {"data_type": "bigint", "nullable": False},
+    "error": {"data_type": "text"},
+    "api_version": {"data_type": "text"},
+    "dest": {"data_type": "text"},
+    "pipeline_name": {"data_type": "text"},
+    "records_read": {"data_type": "bigint"},
+    "records_by_endpoint": {"data_type": "json"},
+    "requests": {"data_type": "bigint"},
+    "rate_limited_429": {"data_type": "bigint"},
+    "failed_endpoints": {"data_type": "json"},
+    "dbt_results": {"data_type": "json"},
+}
+
+
+def enabled() -> bool:
+    return os.environ.get("ELT_RUN_HISTORY", "true").lower() not in ("0", "false", "no")
+
+
+def stage_row(
+    stage: str,
+    started: float,
+    exit_code: int,
+    error: str | None = None,
+    summary: dict[str, Any] | None = None,
+    dbt_results: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    summary = summary or {}
+    return {
+        "run_id": RUN_ID,
+        "stage": stage,
+        "started_at": datetime.fromtimestamp(started, UTC),
+        "finished_at": datetime.now(UTC),
+        "exit_code": exit_code,
+        "error": error,
+        "api_version": summary.get("api_version") or os.environ.get("GREENHOUSE_API_VERSION"),
+        "dest": os.environ.get("DEST"),
+        "pipeline_name": summary.get("pipeline_name"),
+        "records_read": summary.get("total_records_extracted"),
+        "records_by_endpoint": summary.get("records_extracted"),
+        "requests": summary.get("requests"),
+        "rate_limited_429": summary.get("rate_limited_429"),
+        "failed_endpoints": summary.get("failed_endpoints") or None,
+        "dbt_results": dbt_results,
+    }
+
+
+def record(row: dict[str, Any]) -> None:
+    """Append one stage row to ``elt_runs`` in the raw dataset of DEST; never raises."""
+    if not enabled() or os.environ.get("DEST") == "filesystem":
+        return
+    try:
+        import dlt
+
+        from extract.destinations import plan_for
+        from extract.settings import DEFAULT_DUCKDB_PATH, raw_dataset, resolve_source_config
+
+        plan = plan_for(os.environ["DEST"], os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+        with tempfile.TemporaryDirectory(prefix="elt-history-") as workdir:
+            pipeline = dlt.pipeline(
+                pipeline_name="elt_run_history",
+                destination=plan.destination,
+                dataset_name=raw_dataset(resolve_source_config()),
+                pipelines_dir=workdir,
+            )
+            pipeline.run(
+                [row],
+                table_name=TABLE,
+                write_disposition="append",
+                columns=[{"name": name, **hints} for name, hints in COLUMNS.items()],
+            )
+    except Exception as exc:  # noqa: BLE001 - history is a by-product: report, never fail
+        text = " ".join(str(exc).split())[:200]
+        print(f"warning: run history not recorded ({type(exc).__name__}: {text})", file=sys.stderr)
+
+
+def dbt_counts(results: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results:
+        status = str(result.get("status"))
+        status = "passed" if status in ("pass", "success") else status
+        counts[status] = counts.get(status, 0) + 1
+    return counts

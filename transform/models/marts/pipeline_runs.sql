@@ -1,0 +1,30 @@
+with
+
+runs as (
+
+    select * from {{ ref('stg_greenhouse__elt_runs') }}
+
+),
+
+final as (
+
+    select
+        run_id,
+        stage,
+        api_version,
+        dest,
+        pipeline_name,
+        error_message,
+        exit_code,
+        records_read,
+        requests,
+        rate_limited_429,
+        {{ dbt.datediff('started_at', 'finished_at', 'second') }} as duration_seconds,
+        exit_code = 0 as is_success,
+        started_at,
+        finished_at
+    from runs
+
+)
+
+select * from final
