@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -72,8 +73,23 @@ def _find_cause(exc: BaseException) -> BaseException:
     return innermost
 
 
+# The parts of a database error that quote data: PostgreSQL's CONTEXT (``COPY t, line 9955:
+# "30002520,..."``, a row of the file being loaded), DETAIL (``Failing row contains (...)``,
+# ``Key (id)=(...)``), the echoed statement. A message is cut at the first of them: candidate
+# data must never reach a log.
+_DATA_SECTIONS = re.compile(
+    r"(?:^|\s)(?:CONTEXT|DETAIL|HINT|QUERY|WHERE|LINE \d+):|Failing row contains", re.MULTILINE
+)
+
+
+def scrub_database_text(text: str) -> str:
+    """A database error message without the sections that can quote row content."""
+    match = _DATA_SECTIONS.search(text)
+    return text[: match.start()].rstrip() + " (row data left out)" if match else text
+
+
 def _one_line(exc: BaseException, secrets: Sequence[str]) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(scrub_database_text(str(exc)).split()) or type(exc).__name__
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
@@ -84,9 +100,14 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
     from requests import HTTPError
     from requests.exceptions import ConnectionError, Timeout
 
+    from extract.settings import toml_problem
+
     cause = _find_cause(exc)
     if isinstance(cause, ExtractError):
         return _one_line(cause, secrets), cause.exit_code
+    problem = toml_problem(exc)
+    if problem:
+        return problem, 2
     if isinstance(cause, HTTPError) and cause.response is not None:
         response = cause.response
         code = response.status_code
@@ -96,7 +117,18 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
             "persisted after all retries; try again later or raise GREENHOUSE_MAX_ATTEMPTS",
             1,
         )
-    if isinstance(cause, ConnectionError | Timeout):
+    if isinstance(cause, Timeout):
+        limit = os.environ.get("GREENHOUSE_REQUEST_TIMEOUT") or os.environ.get(
+            "RUNTIME__REQUEST_TIMEOUT"
+        )
+        return (
+            f"the API did not answer in time ({type(cause).__name__}"
+            + (f", limit {limit}s" if limit else "")
+            + ") after all retries; raise GREENHOUSE_REQUEST_TIMEOUT (seconds per request) "
+            "or check GREENHOUSE_BASE_URL and the network",
+            1,
+        )
+    if isinstance(cause, ConnectionError):
         return (
             f"could not reach the API ({type(cause).__name__}) after all retries; "
             "check GREENHOUSE_BASE_URL and the network",
