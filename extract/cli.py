@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -148,11 +149,27 @@ def extract_stage(
     full_refresh: bool = False,
     skip_forbidden: bool = False,
     summary_json: Path | None = None,
+    locks: ExitStack | None = None,
 ) -> int:
-    """The extract stage: load, print the summary; every failure is one line + exit code."""
+    """The extract stage: load, print the summary; every failure is one line + exit code.
+    The run's lock is released at the end, or kept in ``locks`` (``elt run``: until the
+    transform is done too)."""
+    with ExitStack() as own_locks:
+        held = own_locks if locks is None else locks
+        return _extract(resources, full_refresh, skip_forbidden, summary_json, held)
+
+
+def _extract(
+    resources: str | None,
+    full_refresh: bool,
+    skip_forbidden: bool,
+    summary_json: Path | None,
+    locks: ExitStack,
+) -> int:
     secrets: list[str] = []
     try:
-        from extract.pipeline import run_extract
+        from extract.destinations import plan_destination
+        from extract.pipeline import lock_for, run_extract
         from extract.settings import load_settings
         from extract.summary import print_summary
 
@@ -160,6 +177,10 @@ def extract_stage(
             resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )
         secrets = settings.secrets
+        plan = plan_destination(settings)
+        locks.enter_context(
+            lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)
+        )
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
         summary = run_extract(settings).as_dict()
     except KeyboardInterrupt:
@@ -204,6 +225,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
     extract resolved (``extract/handoff.py``); its output goes to the terminal."""
     from extract.destinations import plan_for
     from extract.handoff import dbt_environment, missing_raw_data
+    from extract.pipeline import lock_for
     from extract.settings import raw_dataset, resolve_source_config
 
     dest = checked_dest()
@@ -220,11 +242,14 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         config = resolve_source_config()
         plan = plan_for(dest, os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
         version = str(config.api_version).lower()
+        locks = ExitStack()
         if need_raw_data:
+            # the transform reads what an extract writes: not while one is running
+            locks.enter_context(lock_for(version, dest, plan, raw_dataset(config)))
             problem = missing_raw_data(plan, dest, raw_dataset(config), version)
             if problem:
                 raise ConfigError(problem)
-        with dbt_environment(plan, dest, config.raw_schema) as profile_env:
+        with locks, dbt_environment(plan, dest, config.raw_schema) as profile_env:
             executable = Path(sys.executable).with_name("dbt")
             argv = [str(executable) if executable.exists() else "dbt", command]
             argv += ["--target", dest, *args]
@@ -251,14 +276,15 @@ def transform_stage(args: Sequence[str] = ()) -> int:
 def run_pipeline(**extract_options: Any) -> int:
     if checked_dest() is None:
         return 2
-    code = extract_stage(**extract_options)
-    if code:
-        log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")
-        return code
-    if os.environ["DEST"] == "filesystem":
-        log("DEST=filesystem: extract only, done")
-        return 0
-    code = transform_stage()
+    with ExitStack() as locks:  # one lock from the extract to the end of the transform
+        code = extract_stage(**extract_options, locks=locks)
+        if code:
+            log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")
+            return code
+        if os.environ["DEST"] == "filesystem":
+            log("DEST=filesystem: extract only, done")
+            return 0
+        code = transform_stage()
     if code:
         log(f"FAILED in stage 'transform' (exit {code}); raw data is loaded, rerun 'transform'")
         return code

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from dlt.pipeline.pipeline import Pipeline
 from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
 from extract.errors import EndpointsFailedError
+from extract.lock import run_lock
 from extract.probe import probe
 from extract.settings import Settings
 from extract.source import HttpContext, greenhouse
@@ -64,7 +66,24 @@ def pipeline_name(settings: Settings, plan: DestinationPlan) -> str:
     """``greenhouse_<version>_<dest>_<database>``, e.g. ``greenhouse_v3_postgres_analytics``:
     what ``dlt pipeline <name> info`` takes. The cursors themselves always come from the
     destination (see ``run_extract``), so two places never share state through a name."""
-    return f"greenhouse_{settings.api_version}_{settings.dest}_{plan.label}"
+    return name_of(settings.api_version, settings.dest, plan)
+
+
+def name_of(api_version: str, dest: str, plan: DestinationPlan) -> str:
+    return f"greenhouse_{api_version}_{dest}_{plan.label}"
+
+
+def lock_for(
+    api_version: str, dest: str, plan: DestinationPlan, dataset: str
+) -> AbstractContextManager[None]:
+    """The lock a run holds for its whole length (``extract/lock.py``): this pipeline's
+    working dir and this dataset of this destination."""
+    return run_lock(
+        os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
+        name_of(api_version, dest, plan),
+        plan.identity,
+        dataset,
+    )
 
 
 def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
