@@ -9,7 +9,8 @@
     elt bench      the benchmarks (make bench)
 
 Exit codes: 0 success · 1 the run failed (API, destination or dbt error) · 2 bad configuration
-(unknown DEST, missing credentials, unknown resource names, bad options) · 130 interrupted.
+(unknown DEST, missing credentials, unknown resource names, bad options, another run of the same
+pipeline in progress) · 130 interrupted (SIGINT) · 143 stopped (SIGTERM).
 A ``.env`` file in the working directory is read first; a variable already set wins.
 """
 
@@ -21,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -138,10 +140,57 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
     return f"{type(cause).__name__}: {_one_line(cause, secrets)}", 1
 
 
-def _interrupted() -> int:
-    print("error: interrupted; rerun to finish (loaded data and cursors stay consistent)",
+# SIGTERM (docker stop, Kubernetes, the scheduler, ``timeout``) ends a run like Ctrl-C does:
+# Python raises KeyboardInterrupt for SIGINT only, so the handler below does the same for
+# SIGTERM and remembers which signal it was, for the exit code (128 + signal) and the message.
+# Inside dlt's normalize and load steps dlt's own handler takes over and stops at a safe point
+# (SignalReceivedException carries the signal's number).
+_stopped_by: list[int] = []
+CHILD_GRACE_SECONDS = 30  # how long a dbt child may take to stop after the signal
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    _stopped_by.append(signum)
+    raise KeyboardInterrupt
+
+
+def install_signal_handlers() -> None:
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _interrupted(cause: BaseException | None = None) -> int:
+    """The one line of a run stopped by a signal; its exit code (130 SIGINT, 143 SIGTERM)."""
+    import signal
+
+    number = getattr(cause, "signal_code", None) or (_stopped_by[0] if _stopped_by else None)
+    number = number or signal.SIGINT
+    name = signal.Signals(number).name
+    what = "interrupted" if number == signal.SIGINT else f"stopped by {name}"
+    print(f"error: {what}; rerun to finish (loaded data and cursors stay consistent)",
           file=sys.stderr)  # fmt: skip
-    return 130
+    return 128 + int(number)
+
+
+def _call_child(argv: Sequence[str], cwd: str, env: dict[str, str]) -> int:
+    """Run a child (dbt) to its end; when this process is told to stop, pass the signal on
+    and wait for the child to go (killing it after a grace period): nothing is left behind."""
+    import signal
+
+    process = subprocess.Popen(list(argv), cwd=cwd, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        if process.poll() is None:
+            process.send_signal(_stopped_by[0] if _stopped_by else signal.SIGINT)
+            try:
+                process.wait(CHILD_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
 
 
 def extract_stage(
@@ -183,15 +232,15 @@ def _extract(
         )
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
         summary = run_extract(settings).as_dict()
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code
         cause = _find_cause(exc)
         if (
             isinstance(cause, KeyboardInterrupt)
             or type(cause).__name__ == "SignalReceivedException"
         ):
-            return _interrupted()  # dlt wraps the interrupt of a running step
+            return _interrupted(cause)  # dlt wraps the interrupt of a running step
         message, code = describe_failure(exc, secrets)
         print(f"error: {message}", file=sys.stderr)
         partial = getattr(cause, "summary", None)  # some endpoints failed, the others loaded
@@ -254,9 +303,9 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
             argv = [str(executable) if executable.exists() else "dbt", command]
             argv += ["--target", dest, *args]
             env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
-            return subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
-    except KeyboardInterrupt:
-        return 130
+            return _call_child(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except ExtractError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -370,7 +419,8 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context) -> None:
     """Greenhouse ELT: dlt extract + dbt transform. Without a command: elt run.
 
-    Exit codes: 0 success, 1 the run failed, 2 bad configuration, 130 interrupted.
+    Exit codes: 0 success, 1 the run failed, 2 bad configuration or another run in progress,
+    130 interrupted, 143 stopped by SIGTERM.
     """
     prepare_environment()
     if ctx.invoked_subcommand is None:
@@ -455,6 +505,7 @@ cli.add_command(_not_built("report", "an HTML report of the marts"))
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``elt``; usage errors become one ``error:`` line and exit code 2."""
+    install_signal_handlers()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="elt",
                  standalone_mode=False)  # fmt: skip
@@ -467,8 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Abort:
-        return 130
+    except click.exceptions.Abort as exc:  # an interrupt between stages
+        return _interrupted(exc.__cause__)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
