@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -16,7 +17,7 @@ from dlt.pipeline.pipeline import Pipeline
 
 from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
-from extract.errors import EndpointsFailedError
+from extract.errors import ConfigError, EndpointsFailedError
 from extract.lock import run_lock
 from extract.probe import probe
 from extract.settings import Settings
@@ -95,6 +96,48 @@ def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
         destination=plan.destination,
         dataset_name=settings.raw_schema,
         **kwargs,
+    )
+
+
+VERSION_IN_PIPELINE_NAME = re.compile(r"^greenhouse_(v\d+)_")
+
+
+def versions_in_dataset(pipeline: Pipeline) -> dict[str, str]:
+    """API version -> pipeline name, of the greenhouse pipelines whose state the dataset holds
+    (dlt commits each pipeline's state to ``_dlt_pipeline_state`` together with its data; the
+    version is part of the name, see ``pipeline_name``). Empty for a new dataset."""
+    from dlt.common.schema import Schema
+
+    try:
+        with pipeline.sql_client() as client:
+            state_table = Schema(pipeline.pipeline_name).state_table_name
+            table = client.make_qualified_table_name(state_table)
+            rows = client.execute_sql(f"select distinct pipeline_name from {table}") or []
+    except Exception:  # noqa: BLE001 - no state table yet (a new dataset): nothing to compare
+        return {}
+    found: dict[str, str] = {}
+    for (name,) in rows:
+        match = VERSION_IN_PIPELINE_NAME.match(str(name))
+        if match:
+            found.setdefault(match.group(1), str(name))
+    return found
+
+
+def check_dataset_version(pipeline: Pipeline, settings: Settings) -> None:
+    """Refuse to load one API version into a dataset that holds the other: v1 and v3 records
+    have different shapes (and partly different tables), so the raw tables would mix both and
+    dbt would read one of them wrong. ``--full-refresh`` is no way out: it reloads only this
+    version's tables and leaves the other version's tables and state in the dataset."""
+    others = {v: n for v, n in versions_in_dataset(pipeline).items() if v != settings.api_version}
+    if not others:
+        return
+    held = ", ".join(sorted(others))
+    raise ConfigError(
+        f"dataset {settings.raw_schema} in DEST={settings.dest} holds Harvest {held} data "
+        f"(pipeline {', '.join(sorted(others.values()))}); a {settings.api_version} run would mix "
+        f"both record shapes. Either keep GREENHOUSE_API_VERSION={sorted(others)[0]}, or load "
+        f"{settings.api_version} into another dataset with GREENHOUSE_SCHEMA_PREFIX (raw, staging "
+        "and marts move together) or GREENHOUSE_RAW_SCHEMA; --full-refresh does not separate them"
     )
 
 
@@ -194,6 +237,7 @@ def run_extract(
     plan = plan_destination(settings)
     ctx = HttpContext.create(settings)
     pipeline = make_pipeline(settings, plan)
+    check_dataset_version(pipeline, settings)
     summary = RunSummary(
         api_version=settings.api_version,
         dest=settings.dest,

@@ -117,3 +117,33 @@ def test_malformed_secrets_toml_names_the_file_and_line(tmp_path: Path) -> None:
     assert len(errors) == 1, proc.stderr
     assert str(secrets) in errors[0] and "line 2" in errors[0]
     assert "missing" not in errors[0]
+
+
+def test_switching_api_version_on_a_dataset_is_refused(
+    sandbox, run_extract, extract_env, target
+) -> None:
+    """A v1 run, then a v3 run into the same raw dataset: refused before anything is written;
+    the v1 data stays; another prefix (a separate dataset) is the way out."""
+    extract_env = {**extract_env, **target.env}
+    resources = ["--resources", "departments,offices"]
+    run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()
+    before = target.counts()
+    assert before["departments"] > 0
+
+    refused = run_extract({**extract_env, **sandbox.env("v3")}, *resources)
+    assert refused.returncode == 2, refused.stderr
+    assert len(refused.error_lines) == 1, refused.stderr
+    line = refused.error_lines[0]
+    assert "holds Harvest v1 data" in line and "a v3 run would mix" in line
+    assert "GREENHOUSE_API_VERSION=v1" in line and "GREENHOUSE_SCHEMA_PREFIX" in line
+    assert target.counts() == before
+    also_refused = run_extract({**extract_env, **sandbox.env("v3")}, *resources, "--full-refresh")
+    assert also_refused.returncode == 2, also_refused.stderr
+    assert target.counts() == before
+
+    elsewhere = {**extract_env, **sandbox.env("v3"), "GREENHOUSE_SCHEMA_PREFIX": "v3test"}
+    run_extract(elsewhere, *resources).check()
+    assert target.counts() == before
+    rows = target.query("select count(*) from v3test_greenhouse_raw.departments")
+    assert rows[0][0] > 0
+    run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()  # v1 carries on
