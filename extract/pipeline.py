@@ -41,6 +41,7 @@ class RunSummary:
     duration_seconds: float = 0.0
     load_ids: list[str] = field(default_factory=list)
     pipeline_name: str = ""
+    duplicates_dropped: dict[str, int] = field(default_factory=dict)  # replace loads only
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class RunSummary:
             **self.http,
             "duration_seconds": round(self.duration_seconds, 2),
             "load_ids": self.load_ids,
+            "duplicates_dropped": self.duplicates_dropped,
         }
 
 
@@ -178,6 +180,42 @@ def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> li
     return initial
 
 
+class KeepLastCopy:
+    """A step of a "replace" resource: one row per primary key in this run. The API can list a
+    record twice (an insert between two page reads shifts the offsets); a merge dedupes on the
+    key, a replace would write both copies. Within a page the last copy wins; a copy of a key
+    already written from an earlier page of this run is dropped (that page is already in the
+    load package; the next incremental run's lookback window re-reads a record changed since).
+    Only the keys are kept in memory."""
+
+    def __init__(self, resource: str, key: str, dropped: dict[str, int]) -> None:
+        self.resource = resource
+        self.key = key
+        self.dropped = dropped
+        self.seen: set[Any] = set()
+
+    def __call__(self, items: Any, meta: Any = None) -> Any:
+        page = items if isinstance(items, list) else [items]
+        keys = [item.get(self.key) if isinstance(item, dict) else None for item in page]
+        last = {key: index for index, key in enumerate(keys) if key is not None}
+        kept = []
+        for index, (item, key) in enumerate(zip(page, keys, strict=True)):
+            if key is None:
+                kept.append(item)
+            elif last[key] == index and key not in self.seen:
+                self.seen.add(key)
+                kept.append(item)
+        if len(kept) < len(page):
+            self.dropped[self.resource] = self.dropped.get(self.resource, 0) + len(page) - len(kept)
+        return kept if kept else None
+
+
+def dedupe_replaced(source: Any, keys: dict[str, str], dropped: dict[str, int]) -> None:
+    """Add ``KeepLastCopy`` to the resources written with "replace" this run (name -> key)."""
+    for name, key in keys.items():
+        source.resources[name].add_step(KeepLastCopy(name, key, dropped))
+
+
 class ProgressPrinter:
     """Prints a progress line to stderr every few seconds while the run is going."""
 
@@ -275,6 +313,13 @@ def run_extract(
         initial = _load_all_at_once(pipeline, source, settings.full_refresh)
         if initial:
             log(f"[extract] first load of {', '.join(initial)}: written directly (no merge)")
+        endpoints = catalogue(settings.api_version)
+        replaced = {
+            name: endpoints[name].primary_key
+            for name in source.resources
+            if name in initial or endpoints[name].kind == "reference"
+        }
+        dedupe_replaced(source, replaced, summary.duplicates_dropped)
         progress.phase = "extract/normalize/load"
         if settings.full_refresh:
             info = pipeline.run(
@@ -291,6 +336,8 @@ def run_extract(
     summary.windows = dict(sorted(ctx.progress.windows.items()))
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
+    for name, count in sorted(summary.duplicates_dropped.items()):
+        log(f"[extract] {name}: {count} duplicate id(s) in the API's pages written once")
     if summary.failed:
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).

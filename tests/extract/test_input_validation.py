@@ -147,3 +147,54 @@ def test_switching_api_version_on_a_dataset_is_refused(
     rows = target.query("select count(*) from v3test_greenhouse_raw.departments")
     assert rows[0][0] > 0
     run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()  # v1 carries on
+
+
+def test_duplicate_ids_in_a_page_are_written_once_on_a_replace_load(tmp_path: Path) -> None:
+    """The API lists a record twice: a first ("replace") load writes it once, the last copy of
+    a page winning, and says how many copies it dropped."""
+    import dlt
+    import duckdb
+
+    from extract.pipeline import dedupe_replaced
+
+    pages = [
+        [{"id": 1, "name": "old"}, {"id": 2, "name": "b"}, {"id": 1, "name": "new"}],
+        [{"id": 2, "name": "b again"}, {"id": 3, "name": "c"}],
+    ]
+
+    @dlt.source(name="dupes")
+    def source():
+        @dlt.resource(name="jobs", primary_key="id", write_disposition="replace")
+        def jobs():
+            yield from pages
+
+        return jobs
+
+    dropped: dict[str, int] = {}
+    src = source()
+    dedupe_replaced(src, {"jobs": "id"}, dropped)
+    path = tmp_path / "dupes.duckdb"
+    pipeline = dlt.pipeline(
+        "dupes", destination=dlt.destinations.duckdb(str(path)), dataset_name="raw",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )  # fmt: skip
+    pipeline.run(src)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        rows = conn.execute("select id, name from raw.jobs order by id").fetchall()
+    assert rows == [(1, "new"), (2, "b"), (3, "c")]
+    assert dropped == {"jobs": 2}
+
+
+def test_the_summary_says_how_many_duplicates_were_dropped() -> None:
+    from rich.console import Console
+
+    from extract.pipeline import RunSummary
+    from extract.summary import print_summary
+
+    summary = RunSummary("v3", "duckdb", "greenhouse_raw", ["jobs"], False, rows={"jobs": 2})
+    summary.duplicates_dropped = {"jobs": 2}
+    summary.http = {"requests": 1, "rate_limited_429": 0, "rate_limit_wait_seconds": 0}
+    console = Console(record=True, width=200)
+    print_summary(summary.as_dict(), console=console)
+    assert "DEDUPLICATED jobs: 2 duplicate id(s)" in console.export_text()
+    assert summary.as_dict()["duplicates_dropped"] == {"jobs": 2}
