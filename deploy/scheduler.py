@@ -6,7 +6,9 @@
 The schedule comes from `SCHEDULE` (standard 5-field crontab, `@hourly`-style macros, or 6 fields
 whose last one is seconds). Each run executes `elt run` (or the given command) as a child
 process; its exit status is logged. Runs never overlap: a firing that comes while the previous run
-is still going is skipped and logged, and firings missed while busy are coalesced into one.
+is still going is skipped and logged, and firings missed while busy are coalesced into one. A run
+that finds another one (not started by this scheduler) holding the pipeline's lock exits 2 with
+"error: another run (PID ...) is in progress since ..."; it is logged as skipped, not failed.
 
 Established parts only, no hand-written loop: APScheduler's BackgroundScheduler does the timing,
 the no-overlap rule (max_instances=1) and coalescing; croniter parses the cron expression. croniter
@@ -35,6 +37,8 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from croniter import croniter  # type: ignore[import-untyped]  # types-croniter is not locked
+
+from extract.lock import LOCK_BUSY_PREFIX
 
 DEFAULT_COMMAND = [str(Path(sys.executable).with_name("elt")), "run"]
 DEFAULT_SCHEDULE = "0 * * * *"
@@ -85,6 +89,21 @@ def parse_timezone(name: str) -> tzinfo:
         ) from None
 
 
+EXIT_CONFIG = 2  # elt's exit code for configuration problems, a run already in progress included
+LOCK_BUSY_LINE = b"error: " + LOCK_BUSY_PREFIX.encode()
+
+
+def _copy_stderr(process: subprocess.Popen[bytes], busy: list[str]) -> None:
+    """Copy the child's stderr to ours; note a line saying another run holds the lock."""
+    assert process.stderr is not None
+    out = sys.stderr.buffer
+    for line in process.stderr:
+        out.write(line)
+        out.flush()
+        if line.startswith(LOCK_BUSY_LINE):
+            busy.append(line.decode(errors="replace").strip())
+
+
 class PipelineRunner:
     """Runs the command once per firing and logs how each run ended."""
 
@@ -106,19 +125,27 @@ class PipelineRunner:
             self.runs += 1
             number = self.runs
             try:
-                # The child inherits stdout/stderr: the pipeline's own log lines stay in the log.
-                process = self._process = subprocess.Popen(self.command)
+                # stdout is inherited; stderr is copied through line by line (the pipeline's
+                # own log lines stay in the log) and watched for the "another run" line.
+                process = self._process = subprocess.Popen(self.command, stderr=subprocess.PIPE)
             except OSError as exc:
                 self.failures += 1
                 log.error("run %d FAILED: cannot start %s: %s", number, self.command[0], exc)
                 self._finish(number)
                 return 127
         log.info("run %d started (pid %d): %s", number, process.pid, shlex.join(self.command))
+        busy: list[str] = []
+        copier = threading.Thread(target=_copy_stderr, args=(process, busy), daemon=True)
+        copier.start()
         code = process.wait()
+        copier.join(timeout=5)
         with self._lock:
             self._process = None
         took = time.monotonic() - began
-        if code == 0:
+        if code == EXIT_CONFIG and busy:
+            # Another run (started by hand, or by a second scheduler) holds the pipeline's lock.
+            log.warning("run %d skipped: %s", number, busy[0].removeprefix("error: "))
+        elif code == 0:
             log.info("run %d finished: exit 0 (succeeded) after %.1fs", number, took)
         elif code < 0:
             self.failures += 1

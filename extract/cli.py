@@ -11,7 +11,8 @@
     elt bench      the benchmarks (make bench)
 
 Exit codes: 0 success · 1 the run failed (API, destination or dbt error) · 2 bad configuration
-(unknown DEST, missing credentials, unknown resource names, bad options) · 130 interrupted.
+(unknown DEST, missing credentials, unknown resource names, bad options, another run of the same
+pipeline in progress) · 130 interrupted (SIGINT) · 143 stopped (SIGTERM).
 A ``.env`` file in the working directory is read first; a variable already set wins.
 """
 
@@ -20,10 +21,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +78,23 @@ def _find_cause(exc: BaseException) -> BaseException:
     return innermost
 
 
+# The parts of a database error that quote data: PostgreSQL's CONTEXT (``COPY t, line 9955:
+# "30002520,..."``, a row of the file being loaded), DETAIL (``Failing row contains (...)``,
+# ``Key (id)=(...)``), the echoed statement. A message is cut at the first of them: candidate
+# data must never reach a log.
+_DATA_SECTIONS = re.compile(
+    r"(?:^|\s)(?:CONTEXT|DETAIL|HINT|QUERY|WHERE|LINE \d+):|Failing row contains", re.MULTILINE
+)
+
+
+def scrub_database_text(text: str) -> str:
+    """A database error message without the sections that can quote row content."""
+    match = _DATA_SECTIONS.search(text)
+    return text[: match.start()].rstrip() + " (row data left out)" if match else text
+
+
 def _one_line(exc: BaseException, secrets: Sequence[str]) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(scrub_database_text(str(exc)).split()) or type(exc).__name__
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
@@ -86,9 +105,14 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
     from requests import HTTPError
     from requests.exceptions import ConnectionError, Timeout
 
+    from extract.settings import toml_problem
+
     cause = _find_cause(exc)
     if isinstance(cause, ExtractError):
         return _one_line(cause, secrets), cause.exit_code
+    problem = toml_problem(exc)
+    if problem:
+        return problem, 2
     if isinstance(cause, HTTPError) and cause.response is not None:
         response = cause.response
         code = response.status_code
@@ -98,7 +122,18 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
             "persisted after all retries; try again later or raise GREENHOUSE_MAX_ATTEMPTS",
             1,
         )
-    if isinstance(cause, ConnectionError | Timeout):
+    if isinstance(cause, Timeout):
+        limit = os.environ.get("GREENHOUSE_REQUEST_TIMEOUT") or os.environ.get(
+            "RUNTIME__REQUEST_TIMEOUT"
+        )
+        return (
+            f"the API did not answer in time ({type(cause).__name__}"
+            + (f", limit {limit}s" if limit else "")
+            + ") after all retries; raise GREENHOUSE_REQUEST_TIMEOUT (seconds per request) "
+            "or check GREENHOUSE_BASE_URL and the network",
+            1,
+        )
+    if isinstance(cause, ConnectionError):
         return (
             f"could not reach the API ({type(cause).__name__}) after all retries; "
             "check GREENHOUSE_BASE_URL and the network",
@@ -107,10 +142,57 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
     return f"{type(cause).__name__}: {_one_line(cause, secrets)}", 1
 
 
-def _interrupted() -> int:
-    print("error: interrupted; rerun to finish (loaded data and cursors stay consistent)",
+# SIGTERM (docker stop, Kubernetes, the scheduler, ``timeout``) ends a run like Ctrl-C does:
+# Python raises KeyboardInterrupt for SIGINT only, so the handler below does the same for
+# SIGTERM and remembers which signal it was, for the exit code (128 + signal) and the message.
+# Inside dlt's normalize and load steps dlt's own handler takes over and stops at a safe point
+# (SignalReceivedException carries the signal's number).
+_stopped_by: list[int] = []
+CHILD_GRACE_SECONDS = 30  # how long a dbt child may take to stop after the signal
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    _stopped_by.append(signum)
+    raise KeyboardInterrupt
+
+
+def install_signal_handlers() -> None:
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _interrupted(cause: BaseException | None = None) -> int:
+    """The one line of a run stopped by a signal; its exit code (130 SIGINT, 143 SIGTERM)."""
+    import signal
+
+    number = getattr(cause, "signal_code", None) or (_stopped_by[0] if _stopped_by else None)
+    number = number or signal.SIGINT
+    name = signal.Signals(number).name
+    what = "interrupted" if number == signal.SIGINT else f"stopped by {name}"
+    print(f"error: {what}; rerun to finish (loaded data and cursors stay consistent)",
           file=sys.stderr)  # fmt: skip
-    return 130
+    return 128 + int(number)
+
+
+def _call_child(argv: Sequence[str], cwd: str, env: dict[str, str]) -> int:
+    """Run a child (dbt) to its end; when this process is told to stop, pass the signal on
+    and wait for the child to go (killing it after a grace period): nothing is left behind."""
+    import signal
+
+    process = subprocess.Popen(list(argv), cwd=cwd, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        if process.poll() is None:
+            process.send_signal(_stopped_by[0] if _stopped_by else signal.SIGINT)
+            try:
+                process.wait(CHILD_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
 
 
 def extract_stage(
@@ -118,14 +200,18 @@ def extract_stage(
     full_refresh: bool = False,
     skip_forbidden: bool = False,
     summary_json: Path | None = None,
+    locks: ExitStack | None = None,
 ) -> int:
     """The extract stage: load, print the summary; every failure is one line + exit code.
-    Its outcome is appended to the run history (extract/history.py)."""
+    The run's lock is released at the end, or kept in ``locks`` (``elt run``: until the
+    transform is done too)."""
     from extract import history
 
     started = time.time()
-    code, error, summary = _extract(resources, full_refresh, skip_forbidden, summary_json)
-    if code != 130:
+    with ExitStack() as own_locks:
+        held = own_locks if locks is None else locks
+        code, error, summary = _extract(resources, full_refresh, skip_forbidden, summary_json, held)
+    if code not in (130, 143):  # after a signal: out at once, nothing more written
         history.record(history.stage_row("extract", started, code, error, summary))
     return code
 
@@ -135,10 +221,13 @@ def _extract(
     full_refresh: bool,
     skip_forbidden: bool,
     summary_json: Path | None,
+    locks: ExitStack,
 ) -> tuple[int, str | None, dict[str, Any] | None]:
+    """The stage's exit code, its error line and its summary (as far as it got)."""
     secrets: list[str] = []
     try:
-        from extract.pipeline import run_extract
+        from extract.destinations import plan_destination
+        from extract.pipeline import lock_for, run_extract
         from extract.settings import load_settings
         from extract.summary import print_summary
 
@@ -146,17 +235,21 @@ def _extract(
             resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )
         secrets = settings.secrets
+        plan = plan_destination(settings)
+        locks.enter_context(
+            lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)
+        )
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
         summary = run_extract(settings).as_dict()
-    except KeyboardInterrupt:
-        return _interrupted(), "interrupted", None
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc), "interrupted", None
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code
         cause = _find_cause(exc)
         if (
             isinstance(cause, KeyboardInterrupt)
             or type(cause).__name__ == "SignalReceivedException"
         ):
-            return _interrupted(), "interrupted", None  # dlt wraps the interrupt of a step
+            return _interrupted(cause), "interrupted", None  # dlt wraps a step's interrupt
         message, code = describe_failure(exc, secrets)
         print(f"error: {message}", file=sys.stderr)
         partial = getattr(cause, "summary", None)  # some endpoints failed, the others loaded
@@ -191,6 +284,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
     extract resolved (``extract/handoff.py``); its output goes to the terminal."""
     from extract.destinations import plan_for
     from extract.handoff import dbt_environment, missing_raw_data
+    from extract.pipeline import lock_for
     from extract.settings import raw_dataset, resolve_source_config
 
     dest = checked_dest()
@@ -207,11 +301,14 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         config = resolve_source_config()
         plan = plan_for(dest, os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
         version = str(config.api_version).lower()
+        locks = ExitStack()
         if need_raw_data:
+            # the transform reads what an extract writes: not while one is running
+            locks.enter_context(lock_for(version, dest, plan, raw_dataset(config)))
             problem = missing_raw_data(plan, dest, raw_dataset(config), version)
             if problem:
                 raise ConfigError(problem)
-        with dbt_environment(plan, dest, config.raw_schema) as profile_env:
+        with locks, dbt_environment(plan, dest, config.raw_schema) as profile_env:
             executable = Path(sys.executable).with_name("dbt")
             argv = [str(executable) if executable.exists() else "dbt"]
             quiet = command == "build" and not verbose()
@@ -220,12 +317,12 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
             argv += [*command.split(), "--target", dest, *args]
             env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
             started = time.monotonic()
-            code = subprocess.call(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
-            if quiet:
+            code = _call_child(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
+            if quiet and code not in (130, 143):
                 log(dbt_summary(time.monotonic() - started))
             return code
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except ExtractError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -282,7 +379,7 @@ def transform_stage(args: Sequence[str] = ()) -> int:
     log(f"transform: dbt build (target {os.environ['DEST']})")
     started = time.time()
     code = dbt("build", args, need_raw_data=True)
-    if code != 130:
+    if code not in (130, 143):
         results = run_results(since=started)
         error = None if code == 0 else f"dbt build exited {code}"
         counts = history.dbt_counts(results) if results is not None else None
@@ -293,14 +390,15 @@ def transform_stage(args: Sequence[str] = ()) -> int:
 def run_pipeline(**extract_options: Any) -> int:
     if checked_dest() is None:
         return 2
-    code = extract_stage(**extract_options)
-    if code:
-        log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")
-        return code
-    if os.environ["DEST"] == "filesystem":
-        log("DEST=filesystem: extract only, done")
-        return 0
-    code = transform_stage()
+    with ExitStack() as locks:  # one lock from the extract to the end of the transform
+        code = extract_stage(**extract_options, locks=locks)
+        if code:
+            log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")
+            return code
+        if os.environ["DEST"] == "filesystem":
+            log("DEST=filesystem: extract only, done")
+            return 0
+        code = transform_stage()
     if code:
         log(f"FAILED in stage 'transform' (exit {code}); raw data is loaded, rerun 'transform'")
         return code
@@ -386,7 +484,8 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context) -> None:
     """Greenhouse ELT: dlt extract + dbt transform. Without a command: elt run.
 
-    Exit codes: 0 success, 1 the run failed, 2 bad configuration, 130 interrupted.
+    Exit codes: 0 success, 1 the run failed, 2 bad configuration or another run in progress,
+    130 interrupted, 143 stopped by SIGTERM.
     """
     prepare_environment()
     if ctx.invoked_subcommand is None:
@@ -513,6 +612,7 @@ def report_stage(out: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``elt``; usage errors become one ``error:`` line and exit code 2."""
+    install_signal_handlers()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="elt",
                  standalone_mode=False)  # fmt: skip
@@ -525,8 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Abort:
-        return 130
+    except click.exceptions.Abort as exc:  # an interrupt between stages
+        return _interrupted(exc.__cause__)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +17,8 @@ from dlt.pipeline.pipeline import Pipeline
 
 from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
-from extract.errors import EndpointsFailedError
+from extract.errors import ConfigError, EndpointsFailedError
+from extract.lock import run_lock
 from extract.probe import probe
 from extract.settings import Settings
 from extract.source import HttpContext, greenhouse
@@ -38,6 +41,7 @@ class RunSummary:
     duration_seconds: float = 0.0
     load_ids: list[str] = field(default_factory=list)
     pipeline_name: str = ""
+    duplicates_dropped: dict[str, int] = field(default_factory=dict)  # replace loads only
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +61,7 @@ class RunSummary:
             **self.http,
             "duration_seconds": round(self.duration_seconds, 2),
             "load_ids": self.load_ids,
+            "duplicates_dropped": self.duplicates_dropped,
         }
 
 
@@ -64,7 +69,24 @@ def pipeline_name(settings: Settings, plan: DestinationPlan) -> str:
     """``greenhouse_<version>_<dest>_<database>``, e.g. ``greenhouse_v3_postgres_analytics``:
     what ``dlt pipeline <name> info`` takes. The cursors themselves always come from the
     destination (see ``run_extract``), so two places never share state through a name."""
-    return f"greenhouse_{settings.api_version}_{settings.dest}_{plan.label}"
+    return name_of(settings.api_version, settings.dest, plan)
+
+
+def name_of(api_version: str, dest: str, plan: DestinationPlan) -> str:
+    return f"greenhouse_{api_version}_{dest}_{plan.label}"
+
+
+def lock_for(
+    api_version: str, dest: str, plan: DestinationPlan, dataset: str
+) -> AbstractContextManager[None]:
+    """The lock a run holds for its whole length (``extract/lock.py``): this pipeline's
+    working dir and this dataset of this destination."""
+    return run_lock(
+        os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
+        name_of(api_version, dest, plan),
+        plan.identity,
+        dataset,
+    )
 
 
 def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
@@ -76,6 +98,48 @@ def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
         destination=plan.destination,
         dataset_name=settings.raw_schema,
         **kwargs,
+    )
+
+
+VERSION_IN_PIPELINE_NAME = re.compile(r"^greenhouse_(v\d+)_")
+
+
+def versions_in_dataset(pipeline: Pipeline) -> dict[str, str]:
+    """API version -> pipeline name, of the greenhouse pipelines whose state the dataset holds
+    (dlt commits each pipeline's state to ``_dlt_pipeline_state`` together with its data; the
+    version is part of the name, see ``pipeline_name``). Empty for a new dataset."""
+    from dlt.common.schema import Schema
+
+    try:
+        with pipeline.sql_client() as client:
+            state_table = Schema(pipeline.pipeline_name).state_table_name
+            table = client.make_qualified_table_name(state_table)
+            rows = client.execute_sql(f"select distinct pipeline_name from {table}") or []
+    except Exception:  # noqa: BLE001 - no state table yet (a new dataset): nothing to compare
+        return {}
+    found: dict[str, str] = {}
+    for (name,) in rows:
+        match = VERSION_IN_PIPELINE_NAME.match(str(name))
+        if match:
+            found.setdefault(match.group(1), str(name))
+    return found
+
+
+def check_dataset_version(pipeline: Pipeline, settings: Settings) -> None:
+    """Refuse to load one API version into a dataset that holds the other: v1 and v3 records
+    have different shapes (and partly different tables), so the raw tables would mix both and
+    dbt would read one of them wrong. ``--full-refresh`` is no way out: it reloads only this
+    version's tables and leaves the other version's tables and state in the dataset."""
+    others = {v: n for v, n in versions_in_dataset(pipeline).items() if v != settings.api_version}
+    if not others:
+        return
+    held = ", ".join(sorted(others))
+    raise ConfigError(
+        f"dataset {settings.raw_schema} in DEST={settings.dest} holds Harvest {held} data "
+        f"(pipeline {', '.join(sorted(others.values()))}); a {settings.api_version} run would mix "
+        f"both record shapes. Either keep GREENHOUSE_API_VERSION={sorted(others)[0]}, or load "
+        f"{settings.api_version} into another dataset with GREENHOUSE_SCHEMA_PREFIX (raw, staging "
+        "and marts move together) or GREENHOUSE_RAW_SCHEMA; --full-refresh does not separate them"
     )
 
 
@@ -114,6 +178,42 @@ def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> li
             resource.apply_hints(write_disposition="replace")
             initial.append(name)
     return initial
+
+
+class KeepLastCopy:
+    """A step of a "replace" resource: one row per primary key in this run. The API can list a
+    record twice (an insert between two page reads shifts the offsets); a merge dedupes on the
+    key, a replace would write both copies. Within a page the last copy wins; a copy of a key
+    already written from an earlier page of this run is dropped (that page is already in the
+    load package; the next incremental run's lookback window re-reads a record changed since).
+    Only the keys are kept in memory."""
+
+    def __init__(self, resource: str, key: str, dropped: dict[str, int]) -> None:
+        self.resource = resource
+        self.key = key
+        self.dropped = dropped
+        self.seen: set[Any] = set()
+
+    def __call__(self, items: Any, meta: Any = None) -> Any:
+        page = items if isinstance(items, list) else [items]
+        keys = [item.get(self.key) if isinstance(item, dict) else None for item in page]
+        last = {key: index for index, key in enumerate(keys) if key is not None}
+        kept = []
+        for index, (item, key) in enumerate(zip(page, keys, strict=True)):
+            if key is None:
+                kept.append(item)
+            elif last[key] == index and key not in self.seen:
+                self.seen.add(key)
+                kept.append(item)
+        if len(kept) < len(page):
+            self.dropped[self.resource] = self.dropped.get(self.resource, 0) + len(page) - len(kept)
+        return kept if kept else None
+
+
+def dedupe_replaced(source: Any, keys: dict[str, str], dropped: dict[str, int]) -> None:
+    """Add ``KeepLastCopy`` to the resources written with "replace" this run (name -> key)."""
+    for name, key in keys.items():
+        source.resources[name].add_step(KeepLastCopy(name, key, dropped))
 
 
 class ProgressPrinter:
@@ -175,6 +275,7 @@ def run_extract(
     plan = plan_destination(settings)
     ctx = HttpContext.create(settings)
     pipeline = make_pipeline(settings, plan)
+    check_dataset_version(pipeline, settings)
     summary = RunSummary(
         api_version=settings.api_version,
         dest=settings.dest,
@@ -212,6 +313,13 @@ def run_extract(
         initial = _load_all_at_once(pipeline, source, settings.full_refresh)
         if initial:
             log(f"[extract] first load of {', '.join(initial)}: written directly (no merge)")
+        endpoints = catalogue(settings.api_version)
+        replaced = {
+            name: endpoints[name].primary_key
+            for name in source.resources
+            if name in initial or endpoints[name].kind == "reference"
+        }
+        dedupe_replaced(source, replaced, summary.duplicates_dropped)
         progress.phase = "extract/normalize/load"
         if settings.full_refresh:
             info = pipeline.run(
@@ -228,6 +336,8 @@ def run_extract(
     summary.windows = dict(sorted(ctx.progress.windows.items()))
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
+    for name, count in sorted(summary.duplicates_dropped.items()):
+        log(f"[extract] {name}: {count} duplicate id(s) in the API's pages written once")
     if summary.failed:
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).

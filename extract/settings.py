@@ -153,11 +153,19 @@ def raw_dataset(config: GreenhouseConfig, environ: Mapping[str, str] | None = No
 
 
 def parse_resource_list(raw: Any) -> list[str] | None:
-    if raw is None:
+    """Endpoint names from a comma-separated string or a list; None (unset or blank) means
+    the default selection. A value made only of separators (``' , ,'``) is a mistake, not
+    "all": it is refused rather than silently loading every endpoint."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     items = raw.split(",") if isinstance(raw, str) else [str(item) for item in raw]
     names = [name.strip() for name in items if name.strip()]
-    return names or None
+    if not names:
+        raise ConfigError(
+            f"GREENHOUSE_RESOURCES / --resources lists no endpoint name (got {str(raw)!r}); "
+            "give comma-separated names, or leave it unset for the default selection"
+        )
+    return names
 
 
 @dataclass(frozen=True)
@@ -205,9 +213,13 @@ class Settings:
 
 
 def resolve_dest() -> str:
-    dest = (os.environ.get("DEST") or DEFAULT_DEST).strip().lower()
+    """DEST, case-insensitively (``DuckDB`` is ``duckdb``): the one rule for every stage. The
+    normalized name is written back so dbt's target, the profile and the logs all see it."""
+    raw = os.environ.get("DEST") or DEFAULT_DEST
+    dest = raw.strip().lower()
     if dest not in DESTINATIONS:
-        raise ConfigError(f"unknown DEST {dest!r}; valid values: {', '.join(DESTINATIONS)}")
+        raise ConfigError(f"unknown DEST {raw!r}; valid values: {', '.join(DESTINATIONS)}")
+    os.environ["DEST"] = dest
     return dest
 
 
@@ -233,12 +245,44 @@ def resolve_source_config(**explicit: Any) -> GreenhouseConfig:
         if field_name:
             kind = "a whole number" if hint is int else f"of type {getattr(hint, '__name__', hint)}"
             raise ConfigError(f"{_variable(field_name)} must be {kind}") from None
-        raise ConfigError(f"invalid configuration: {' '.join(str(exc).split())[:300]}") from None
+        raise ConfigError(
+            toml_problem(exc) or f"invalid configuration: {' '.join(str(exc).split())[:300]}"
+        ) from None
+
+
+def toml_problem(exc: BaseException) -> str | None:
+    """A dlt toml file that does not parse, as one line naming the file and the line. dlt's
+    own message lists every candidate path of that file (project and global dir) and is easy
+    to read as a missing value; the file is re-read here to say which one is broken."""
+    from dlt.common.configuration.providers.toml import TomlProviderReadException
+
+    current: BaseException | None = exc
+    while current is not None and not isinstance(current, TomlProviderReadException):
+        current = current.__cause__ or current.__context__
+    if current is None:
+        return None
+    import tomllib
+
+    for path in current.full_paths:
+        try:
+            with open(path, "rb") as handle:
+                tomllib.load(handle)
+        except OSError:
+            continue
+        except tomllib.TOMLDecodeError as err:
+            return f"{path} is not valid TOML: {err}; fix that line (or move the file away)"
+    return f"{current.file_name} is not valid TOML ({', '.join(current.full_paths)})"
 
 
 def _non_negative(name: str, value: int) -> int:
     if value < 0:
         raise ConfigError(f"{_variable(name)} must not be negative (got {value})")
+    return value
+
+
+def _at_least_one(name: str, value: int) -> int:
+    if value < 1:
+        raise ConfigError(f"{_variable(name)} must be >= 1 (got {value})")
     return value
 
 
@@ -263,7 +307,7 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
         "raw_schema": raw_dataset(config),
         "settle_seconds": _non_negative("settle_seconds", config.settle_seconds),
         "lookback_seconds": _non_negative("lookback_seconds", config.lookback_seconds),
-        "extract_workers": max(1, _non_negative("workers", config.workers)),
+        "extract_workers": _at_least_one("workers", config.workers),
         "skip_forbidden": bool(config.skip_forbidden),
     }
     if version == "v3":

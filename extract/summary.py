@@ -34,5 +34,11 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
         f"duration: {summary['duration_seconds']}s",
         highlight=False,
     )
+    for endpoint, count in summary.get("duplicates_dropped", {}).items():
+        console.print(
+            f"DEDUPLICATED {endpoint}: {count} duplicate id(s) in the API's pages written once",
+            highlight=False,
+            markup=False,
+        )
     for endpoint, reason in summary["skipped_forbidden"].items():
         console.print(f"SKIPPED {endpoint}: {reason}", highlight=False, markup=False)

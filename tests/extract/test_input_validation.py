@@ -1,0 +1,200 @@
+"""Inputs that used to be accepted silently or failed noisily: each is one clear line now."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from extract import cli
+from extract.errors import ConfigError
+from tests.extract.conftest import REPO, clean_environ
+from tests.extract.test_config import load_settings_with
+
+V3 = {"GREENHOUSE_CLIENT_ID": "id", "GREENHOUSE_CLIENT_SECRET": "secret"}
+
+
+@pytest.mark.parametrize("value", [" , ,", ",", " ,"])
+def test_resources_made_only_of_separators_is_an_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="lists no endpoint name"):
+        load_settings_with({**V3, "GREENHOUSE_RESOURCES": value})
+    with pytest.raises(ConfigError, match="lists no endpoint name"):
+        load_settings_with(V3, resources=value)
+
+
+def test_unset_or_blank_resources_mean_the_default_selection() -> None:
+    default = load_settings_with(V3).resources
+    assert load_settings_with({**V3, "GREENHOUSE_RESOURCES": "  "}).resources == default
+    assert "jobs" in default
+
+
+def test_zero_workers_is_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"GREENHOUSE_WORKERS must be >= 1 \(got 0\)"):
+        load_settings_with({**V3, "GREENHOUSE_WORKERS": "0"})
+    assert load_settings_with({**V3, "GREENHOUSE_WORKERS": "1"}).extract_workers == 1
+
+
+def test_dest_is_case_insensitive_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule: DEST is read case-insensitively and normalized once, so the extract, dbt's
+    target and the filesystem shortcut of `elt run` all see the same lower-case name."""
+    assert load_settings_with({**V3, "DEST": " DuckDB "}).dest == "duckdb"
+    seen: list[str] = []
+
+    def extract_stage(**_: Any) -> int:
+        import os
+
+        seen.append(os.environ["DEST"])
+        return 0
+
+    monkeypatch.setattr(cli, "extract_stage", extract_stage)
+    monkeypatch.setattr(cli, "transform_stage", lambda *_: pytest.fail("transform ran"))
+    from tests.extract.test_config import environ
+
+    with environ({"DEST": "FileSystem"}):
+        assert cli.main([]) == 0  # `elt` alone: the filesystem has no dbt step
+    assert seen == ["filesystem"]
+    with environ({"DEST": "Oracle"}), pytest.raises(ConfigError, match="unknown DEST 'Oracle'"):
+        load_settings_with({**V3, "DEST": "Oracle"})
+
+
+def test_timeout_names_the_variable() -> None:
+    message, code = cli.describe_failure(requests.ReadTimeout("read timed out"), [])
+    assert code == 1 and "GREENHOUSE_REQUEST_TIMEOUT" in message
+
+
+def test_database_errors_never_quote_row_content() -> None:
+    """PostgreSQL stopped mid-load: the error's CONTEXT quotes a row of the COPY file."""
+    import psycopg2
+    from dlt.destinations.exceptions import DatabaseTransientException
+
+    row = '"30002520,4000123,Jane Candidate,jane@example.com"'
+    pg_text = (
+        "terminating connection due to administrator command\n"
+        "SSL connection has been closed unexpectedly\n"
+        f"CONTEXT:  COPY application_stages, line 9955: {row}\n"
+    )
+    try:
+        try:
+            try:
+                raise psycopg2.OperationalError(pg_text)
+            except psycopg2.OperationalError as db_error:
+                raise DatabaseTransientException(db_error) from db_error
+        except DatabaseTransientException as wrapped:
+            raise RuntimeError(f"Job for application_stages failed: {wrapped}") from wrapped
+    except RuntimeError as exc:
+        message, code = cli.describe_failure(exc, [])
+    assert code == 1
+    assert "\n" not in message
+    assert "30002520" not in message and "jane" not in message and "COPY" not in message
+    assert "terminating connection" in message
+
+    detail = "duplicate key\nDETAIL:  Key (id)=(42) already exists.\nFailing row contains (42, x)"
+    assert "42" not in cli.scrub_database_text(detail)
+
+
+def test_malformed_secrets_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    (project / ".dlt" / "config.toml").write_text((REPO / ".dlt" / "config.toml").read_text())
+    secrets = project / ".dlt" / "secrets.toml"
+    secrets.write_text('[sources.greenhouse]\nclient_id = abc\nclient_secret = "x"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "extract", "extract"],
+        cwd=REPO,
+        env={**clean_environ(), "DLT_PROJECT_DIR": str(project),
+             "GREENHOUSE_PIPELINES_DIR": str(tmp_path / "pipelines"),
+             "DUCKDB_PATH": str(tmp_path / "raw.duckdb")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    assert str(secrets) in errors[0] and "line 2" in errors[0]
+    assert "missing" not in errors[0]
+
+
+def test_switching_api_version_on_a_dataset_is_refused(
+    sandbox, run_extract, extract_env, target
+) -> None:
+    """A v1 run, then a v3 run into the same raw dataset: refused before anything is written;
+    the v1 data stays; another prefix (a separate dataset) is the way out."""
+    extract_env = {**extract_env, **target.env}
+    resources = ["--resources", "departments,offices"]
+    run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()
+    before = target.counts()
+    assert before["departments"] > 0
+
+    refused = run_extract({**extract_env, **sandbox.env("v3")}, *resources)
+    assert refused.returncode == 2, refused.stderr
+    assert len(refused.error_lines) == 1, refused.stderr
+    line = refused.error_lines[0]
+    assert "holds Harvest v1 data" in line and "a v3 run would mix" in line
+    assert "GREENHOUSE_API_VERSION=v1" in line and "GREENHOUSE_SCHEMA_PREFIX" in line
+    assert target.counts() == before
+    also_refused = run_extract({**extract_env, **sandbox.env("v3")}, *resources, "--full-refresh")
+    assert also_refused.returncode == 2, also_refused.stderr
+    assert target.counts() == before
+
+    elsewhere = {**extract_env, **sandbox.env("v3"), "GREENHOUSE_SCHEMA_PREFIX": "v3test"}
+    run_extract(elsewhere, *resources).check()
+    assert target.counts() == before
+    rows = target.query("select count(*) from v3test_greenhouse_raw.departments")
+    assert rows[0][0] > 0
+    run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()  # v1 carries on
+
+
+def test_duplicate_ids_in_a_page_are_written_once_on_a_replace_load(tmp_path: Path) -> None:
+    """The API lists a record twice: a first ("replace") load writes it once, the last copy of
+    a page winning, and says how many copies it dropped."""
+    import dlt
+    import duckdb
+
+    from extract.pipeline import dedupe_replaced
+
+    pages = [
+        [{"id": 1, "name": "old"}, {"id": 2, "name": "b"}, {"id": 1, "name": "new"}],
+        [{"id": 2, "name": "b again"}, {"id": 3, "name": "c"}],
+    ]
+
+    @dlt.source(name="dupes")
+    def source():
+        @dlt.resource(name="jobs", primary_key="id", write_disposition="replace")
+        def jobs():
+            yield from pages
+
+        return jobs
+
+    dropped: dict[str, int] = {}
+    src = source()
+    dedupe_replaced(src, {"jobs": "id"}, dropped)
+    path = tmp_path / "dupes.duckdb"
+    pipeline = dlt.pipeline(
+        "dupes", destination=dlt.destinations.duckdb(str(path)), dataset_name="raw",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )  # fmt: skip
+    pipeline.run(src)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        rows = conn.execute("select id, name from raw.jobs order by id").fetchall()
+    assert rows == [(1, "new"), (2, "b"), (3, "c")]
+    assert dropped == {"jobs": 2}
+
+
+def test_the_summary_says_how_many_duplicates_were_dropped() -> None:
+    from rich.console import Console
+
+    from extract.pipeline import RunSummary
+    from extract.summary import print_summary
+
+    summary = RunSummary("v3", "duckdb", "greenhouse_raw", ["jobs"], False, rows={"jobs": 2})
+    summary.duplicates_dropped = {"jobs": 2}
+    summary.http = {"requests": 1, "rate_limited_429": 0, "rate_limit_wait_seconds": 0}
+    console = Console(record=True, width=200)
+    print_summary(summary.as_dict(), console=console)
+    assert "DEDUPLICATED jobs: 2 duplicate id(s)" in console.export_text()
+    assert summary.as_dict()["duplicates_dropped"] == {"jobs": 2}
