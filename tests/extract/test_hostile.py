@@ -158,27 +158,29 @@ def test_a_bad_cursor_value_never_becomes_the_cursor(
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v3")
     first = run_extract(env, timeout=TIMEOUT).check()
-    cursor = _cursor(extract_env, first.summary["pipeline_name"], "offers", "updated_at")
+    cursor = _cursor(extract_env, first.summary["pipeline_name"], "candidates", "updated_at")
     target = duckdb_target(extract_env)
-    before = set(target.ids("offers"))
+    before = set(target.ids("candidates"))
 
     changed = sandbox.advance(0.05)
-    assert changed["new_offers"] + changed["offer_versions"] > 0
-    newest = max(org_ids(sandbox.org, "offers"))  # v3 serves ids descending: the first record
-    sandbox.set_faults(**{fault: ["v3/offers"]})
+    assert changed["new_candidates"] > 0
+    newest = max(org_ids(sandbox.org, "candidates"))  # v3 serves ids descending: the first record
+    sandbox.set_faults(**{fault: ["v3/candidates"]})
     failed = run_extract(env, timeout=TIMEOUT)
-    _failed_once(failed, "offers", f"record id {newest}", repr(value), problem)
-    assert _cursor(extract_env, first.summary["pipeline_name"], "offers", "updated_at") == cursor
-    landed = set(target.ids("offers"))
+    _failed_once(failed, "candidates", f"record id {newest}", repr(value), problem)
+    assert (
+        _cursor(extract_env, first.summary["pipeline_name"], "candidates", "updated_at") == cursor
+    )
+    landed = set(target.ids("candidates"))
     assert before <= landed and newest not in landed
     assert not target.query(
-        f"select id from {DATASET}.offers where cast(updated_at as varchar) like '2036%'"
+        f"select id from {DATASET}.candidates where cast(updated_at as varchar) like '2036%'"
     )
 
     sandbox.set_faults()
     run_extract(env, timeout=TIMEOUT).check()
     assert_every_record_landed(target, sandbox, "v3")
-    assert_updated_at_current(target, sandbox, "v3", "offers")
+    assert_updated_at_current(target, sandbox, "v3", "candidates")
 
 
 def _poison_stored_cursor(duckdb_path: str, resource: str, value: str) -> None:
