@@ -204,7 +204,9 @@ def _api_message(response: Response) -> str:
     return ""
 
 
-def response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., None]:
+def response_checker(
+    settings: Settings, endpoint: Endpoint, stats: RequestStats | None = None
+) -> Callable[..., None]:
     """Turn the errors a user can fix into one-line exceptions; let dlt retry the rest."""
     version = settings.api_version
 
@@ -226,6 +228,8 @@ def response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., No
         if code == 200:
             problem = _not_a_list(response)
             if problem:
+                if stats is not None:
+                    stats.add(retried_errors=1)  # dlt's Client retries it, as a truncated body
                 raise UnexpectedBodyError(f"{request} answered 200 with {problem}")
             return
         if code < 400:
@@ -327,7 +331,7 @@ def _pages(
         paginator=SameOriginLinkPaginator(settings.base_url),
         data_selector="$",
     )
-    check = response_checker(settings, endpoint)
+    check = response_checker(settings, endpoint, ctx.stats)
     yielded = False
     try:
         for page in rest.paginate(
@@ -376,7 +380,7 @@ def cursor_problem(value: Any, limit: datetime, bound: str = "the window end") -
 
 
 def _checked_page(
-    endpoint: Endpoint, page: list[dict[str, Any]], limit: datetime
+    endpoint: Endpoint, page: list[dict[str, Any]], limit: datetime, bound: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The records of a page whose cursor values may move the cursor, and why the others
     may not (a bad value stored as the cursor would break or silently empty every later run)."""
@@ -385,7 +389,7 @@ def _checked_page(
     good, bad = [], []
     for record in page:
         value = record.get(field_name)
-        problem = None if value is None else cursor_problem(value, limit)
+        problem = None if value is None else cursor_problem(value, limit, bound)
         if problem is None:
             good.append(record)
         else:
@@ -494,8 +498,11 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
             ctx.progress.windows[endpoint.name] = {"from": start, "to": end}
             try:
                 for page in _pages(ctx, endpoint, _window_params(settings, endpoint, start, end)):
-                    limit = window_end if bounded else datetime.now(UTC) + CLOCK_SKEW
-                    good, problem = _checked_page(endpoint, page, limit)
+                    if bounded:
+                        good, problem = _checked_page(endpoint, page, window_end, "the window end")
+                    else:
+                        limit = datetime.now(UTC) + CLOCK_SKEW
+                        good, problem = _checked_page(endpoint, page, limit, "an hour from now,")
                     if good:
                         yield good
                     if problem:

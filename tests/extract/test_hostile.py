@@ -106,8 +106,9 @@ def test_a_200_that_is_no_json_array_never_replaces_a_reference_table(
 
 def test_an_occasional_bad_body_is_retried(sandbox_factory, run_extract, extract_env):
     sandbox = sandbox_factory(candidates=SIZE, bad_body="html", bad_body_every=4)
-    run_extract({**extract_env, **sandbox.env("v1")}, timeout=TIMEOUT).check()
+    run = run_extract({**extract_env, **sandbox.env("v1")}, timeout=TIMEOUT).check()
     assert sandbox.stats()["faults"]["bad_body"] >= 3
+    assert run.summary["retried_errors"] >= sandbox.stats()["faults"]["bad_body"]
     assert_every_record_landed(duckdb_target(extract_env), sandbox, "v1")
 
 
@@ -183,6 +184,25 @@ def test_a_bad_cursor_value_never_becomes_the_cursor(
     assert_updated_at_current(target, sandbox, "v3", "candidates")
 
 
+def test_a_future_cursor_value_on_an_endpoint_without_an_upper_bound(
+    sandbox_factory, run_extract, extract_env
+):
+    """v1 applications take no last_activity_before: the clock bounds their cursor instead."""
+    sandbox = sandbox_factory(candidates=SIZE)
+    env = _env(extract_env, sandbox, "v1")
+    first = run_extract(env, timeout=TIMEOUT).check()
+    name = first.summary["pipeline_name"]
+    cursor = _cursor(extract_env, name, "applications", "last_activity_at")
+    sandbox.advance(0.05)
+    sandbox.set_faults(future_cursor=["v1/applications"])
+    failed = run_extract(env, timeout=TIMEOUT)
+    _failed_once(failed, "applications", "last_activity_at '2036-01-01T00:00:00.000Z'", "hour")
+    assert _cursor(extract_env, name, "applications", "last_activity_at") == cursor
+    sandbox.set_faults()
+    run_extract(env, timeout=TIMEOUT).check()
+    assert_every_record_landed(duckdb_target(extract_env), sandbox, "v1")
+
+
 def _poison_stored_cursor(duckdb_path: str, resource: str, value: str) -> None:
     """Write a bad cursor into the state dlt stores in the dataset (as an older version of this
     pipeline, without the cursor checks, stored it): every run restores its state from there."""
@@ -205,15 +225,22 @@ def _poison_stored_cursor(duckdb_path: str, resource: str, value: str) -> None:
         conn.close()
 
 
-@pytest.mark.parametrize("value", ["garbage-timestamp", "2036-01-01T00:00:00.000Z"])
-def test_a_stored_bad_cursor_is_repaired(sandbox_factory, run_extract, extract_env, value):
+@pytest.mark.parametrize(
+    ("value", "args"),
+    [
+        ("garbage-timestamp", ()),
+        ("garbage-timestamp", ("--full-refresh",)),
+        ("2036-01-01T00:00:00.000Z", ()),
+    ],
+)
+def test_a_stored_bad_cursor_is_repaired(sandbox_factory, run_extract, extract_env, value, args):
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v3")
     first = run_extract(env, timeout=TIMEOUT).check()
     _poison_stored_cursor(extract_env["DUCKDB_PATH"], "offers", value)
     sandbox.advance(0.05)
 
-    repaired = run_extract(env, timeout=TIMEOUT).check()
+    repaired = run_extract(env, *args, timeout=TIMEOUT).check()
     assert "offers: the stored cursor updated_at" in repaired.stderr
     assert repaired.summary["windows"]["offers"]["from"] is None  # read completely
     target = duckdb_target(extract_env)
