@@ -12,6 +12,11 @@
   sink the run: the resource records the failure in ``Progress.failed`` and ends; its table keeps
   its earlier rows and its cursor stays where it was (see ``_make_resource``); the other
   endpoints load, and the pipeline reports the failed ones afterwards.
+- Hostile responses (a proxy, a captive portal, a broken gateway) fail their endpoint the same
+  way: a 200 that is no JSON array (retried first), a redirect or next link to another origin, a
+  next link to a page already read, and a cursor value that is no timestamp or lies past the
+  window end (that record is not loaded). A stored cursor of that kind is dropped before the
+  run (``repair_stored_cursors``) and its endpoint read completely.
 - Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
   resources are extracted in parallel (``parallelized=True``) within that budget.
 

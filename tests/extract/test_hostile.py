@@ -13,7 +13,11 @@ import dlt
 import duckdb
 import pytest
 from dlt.common.versioned_state import compress_state, decompress_state
+from dlt.sources.helpers.rest_client import RESTClient
+from requests.auth import HTTPBasicAuth
 
+from extract.errors import PaginationLoopError
+from extract.pagination import MAX_PAGES, SameOriginLinkPaginator
 from tests.extract.conftest import DATASET, Run, duckdb_target, entity_of, org_ids
 from tests.extract.test_load import assert_every_record_landed, assert_updated_at_current
 
@@ -128,6 +132,23 @@ def test_a_next_link_back_to_a_page_already_read_stops_the_endpoint(
         {"repeat_next": [f"{version}/{table}"]},
         "repeats a page already read",
     )
+
+
+def test_pages_per_endpoint_are_capped(sandbox):
+    """A chain of distinct next links that never ends (a generous cap in production)."""
+    rest = RESTClient(
+        base_url=f"{sandbox.base_url}/v1",
+        auth=HTTPBasicAuth(sandbox.api_token, ""),
+        paginator=SameOriginLinkPaginator(sandbox.base_url, max_pages=3),
+        data_selector="$",
+    )
+    pages = []
+    with pytest.raises(PaginationLoopError, match="still had a next page after 3 pages"):
+        for page in rest.paginate("candidates", params={"per_page": 10}):
+            pages.append([r["id"] for r in page])
+    # the third page was read; its next link is refused before dlt hands the page on
+    assert sum(pages, []) == sorted(org_ids(sandbox.org, "candidates"))[:20]
+    assert MAX_PAGES * 500 >= 10_000_000  # production: ten million records per endpoint
 
 
 @pytest.mark.parametrize("version", ["v1", "v3"])
