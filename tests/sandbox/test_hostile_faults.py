@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -111,3 +113,16 @@ def test_hostile_fault_switches_are_validated(sandbox: SandboxHandle) -> None:
     with pytest.raises(ValueError, match="repeat_next"):
         sandbox.set_faults(repeat_next=3)
     assert sandbox.set_faults(repeat_next="offers,jobs")["repeat_next"] == ["offers", "jobs"]
+
+
+def test_hostile_faults_through_the_admin_endpoint(sandbox: SandboxHandle) -> None:
+    body = {"bad_body": "object", "bad_body_endpoints": ["jobs"], "repeat_next": ["v3/offices"]}
+    r = requests.post(f"{sandbox.base_url}/_admin/faults", data=json.dumps(body), timeout=TIMEOUT)
+    assert r.status_code == 200
+    shown = requests.get(f"{sandbox.base_url}/_admin/faults", timeout=TIMEOUT).json()
+    assert {k: shown[k] for k in body} == body
+    assert isinstance(v1_get(sandbox, "jobs").json(), dict)
+    offices = v3_get(sandbox, "offices")
+    assert offices.links["next"]["url"] == offices.url
+    requests.post(f"{sandbox.base_url}/_admin/reset", timeout=TIMEOUT)
+    assert isinstance(v1_get(sandbox, "jobs").json(), list)
