@@ -45,6 +45,28 @@ class TruncatedResponseError(ApiError):
     """A 200 response whose JSON body did not parse (cut off in transit)."""
 
 
+class HostileResponseError(ApiError):
+    """A response no Harvest API sends, as proxies, captive portals and broken gateways do (a body
+    that is not a list, a next link that loops, a redirect elsewhere, an unusable cursor value).
+    The endpoint fails on its own: its table keeps its rows and its cursor does not move."""
+
+
+class UnexpectedBodyError(HostileResponseError):
+    """A 200 whose body is no JSON array (empty, HTML, an object). Retried like a truncated body."""
+
+
+class PaginationLoopError(HostileResponseError):
+    """The next-page links repeat a page already read, or never end."""
+
+
+class ForeignLocationError(HostileResponseError):
+    """A next link or a redirect pointing at another origin: refused before anything is sent."""
+
+
+class BadCursorValueError(HostileResponseError):
+    """A record whose cursor value is no timestamp, or lies beyond the run's window end."""
+
+
 class UnreachableHostError(ApiError):
     """The first connection to a host failed (refused, unknown name, TLS): nothing answers there,
     so retrying for minutes would only delay the same answer. Deliberately not a

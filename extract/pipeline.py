@@ -21,7 +21,7 @@ from extract.errors import ConfigError, EndpointsFailedError
 from extract.lock import run_lock
 from extract.probe import probe
 from extract.settings import Settings
-from extract.source import HttpContext, greenhouse
+from extract.source import HttpContext, greenhouse, repair_stored_cursors
 from extract.summary import print_summary
 
 
@@ -309,6 +309,7 @@ def run_extract(
         # leave local state ahead of the data; it is never used.
         pipeline = pipeline.drop()
         pipeline.sync_destination()
+        repair_stored_cursors(pipeline, settings.resources, log)
         source = greenhouse(**source_args(settings, ctx), http=ctx)
         initial = _load_all_at_once(pipeline, source, settings.full_refresh)
         if initial:

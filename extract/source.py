@@ -12,6 +12,11 @@
   sink the run: the resource records the failure in ``Progress.failed`` and ends; its table keeps
   its earlier rows and its cursor stays where it was (see ``_make_resource``); the other
   endpoints load, and the pipeline reports the failed ones afterwards.
+- Hostile responses (a proxy, a captive portal, a broken gateway) fail their endpoint the same
+  way: a 200 that is no JSON array (retried first), a redirect or next link to another origin, a
+  next link to a page already read, and a cursor value that is no timestamp or lies past the
+  window end (that record is not loaded). A stored cursor of that kind is dropped before the
+  run (``repair_stored_cursors``) and its endpoint read completely.
 - Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
   resources are extracted in parallel (``parallelized=True``) within that budget.
 
@@ -35,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources as package_files
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import dlt
 from dlt.common.data_types import TDataType
@@ -57,10 +62,14 @@ from extract.auth import build_auth
 from extract.endpoints import Endpoint, catalogue
 from extract.errors import (
     AuthenticationError,
+    BadCursorValueError,
     ExtractError,
     ForbiddenEndpointError,
+    ForeignLocationError,
+    HostileResponseError,
     RequestRejectedError,
     TruncatedResponseError,
+    UnexpectedBodyError,
 )
 from extract.pagination import SameOriginLinkPaginator
 from extract.settings import PER_PAGE, GreenhouseConfig, Settings, validate
@@ -92,7 +101,12 @@ class Progress:
 
 # What one endpoint can fail with on its own once dlt's retries are spent: the run carries on
 # without it. Everything else (401, 403, a host that never answered) ends the run.
-ENDPOINT_FAILURES = (RequestException, RequestRejectedError, TruncatedResponseError)
+ENDPOINT_FAILURES = (
+    RequestException,
+    RequestRejectedError,
+    TruncatedResponseError,
+    HostileResponseError,
+)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -127,7 +141,13 @@ class HttpContext:
         limiter = RateLimiter(stats)
         client = Client(
             raise_for_status=False,
-            exceptions=(ConnectionError, Timeout, ChunkedEncodingError, TruncatedResponseError),
+            exceptions=(
+                ConnectionError,
+                Timeout,
+                ChunkedEncodingError,
+                TruncatedResponseError,
+                UnexpectedBodyError,  # an empty or HTML 200 is as transient as a cut-off one
+            ),
         )
         client.configure()  # timeout and retry policy: dlt's runtime.request_* settings
         adapter = ThrottledAdapter(
@@ -189,15 +209,36 @@ def _api_message(response: Response) -> str:
     return ""
 
 
-def response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., None]:
+def response_checker(
+    settings: Settings, endpoint: Endpoint, stats: RequestStats | None = None
+) -> Callable[..., None]:
     """Turn the errors a user can fix into one-line exceptions; let dlt retry the rest."""
     version = settings.api_version
 
+    origin = _origin(settings.base_url)
+
     def check(response: Response, *args: Any, **kwargs: Any) -> None:
         code = response.status_code
+        request = f"GET /{version}/{endpoint.path}"
+        if response.is_redirect:
+            # requests follows redirects inside Session.send, after this hook: refuse one to
+            # another origin here, like a foreign next link (it would load a foreign body).
+            location = urljoin(response.url, response.headers.get("Location", ""))
+            if _origin(location) != origin:
+                raise ForeignLocationError(
+                    f"{request} was redirected (HTTP {code}) to another host "
+                    f"({urlsplit(location).netloc or '?'}); refusing to follow"
+                )
+            return
+        if code == 200:
+            problem = _not_a_list(response)
+            if problem:
+                if stats is not None:
+                    stats.add(retried_errors=1)  # dlt's Client retries it, as a truncated body
+                raise UnexpectedBodyError(f"{request} answered 200 with {problem}")
+            return
         if code < 400:
             return
-        request = f"GET /{version}/{endpoint.path}"
         if code == 401:
             variables = (
                 "GREENHOUSE_CLIENT_ID / GREENHOUSE_CLIENT_SECRET"
@@ -226,6 +267,41 @@ def response_checker(settings: Settings, endpoint: Endpoint) -> Callable[..., No
         )
 
     return check
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+# What an error message may quote of a body it could not use: enough to recognise a portal's
+# login page or a gateway's JSON, never a record.
+BODY_EXCERPT_BYTES = 60
+_JSON_TYPES = {dict: "object", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _not_a_list(response: Response) -> str | None:
+    """Why a 200 body is no JSON array (every Harvest list is one), or None if it is one.
+
+    An empty body, a proxy's HTML page or a JSON object would otherwise read as "no records",
+    and a reference table replaced with that is emptied."""
+    try:
+        body = response.json()  # parsed once by ThrottledAdapter when the type says JSON
+    except ValueError:
+        body = ValueError
+    if isinstance(body, list):
+        return None
+    content = response.content or b""
+    if not content.strip():
+        return "an empty body, not a JSON array"
+    content_type = response.headers.get("Content-Type", "?").split(";")[0].strip()
+    if body is ValueError:
+        what = f"a {content_type} body"
+    else:
+        what = f"a JSON {_JSON_TYPES.get(type(body), 'value')}"
+    excerpt = " ".join(content[:BODY_EXCERPT_BYTES].decode("utf-8", "replace").split())
+    more = "..." if len(content) > BODY_EXCERPT_BYTES else ""
+    return f"{what}, not a JSON array ({len(content)} bytes: {excerpt!r}{more})"
 
 
 def _utc(dt: datetime) -> str:
@@ -260,7 +336,7 @@ def _pages(
         paginator=SameOriginLinkPaginator(settings.base_url),
         data_selector="$",
     )
-    check = response_checker(settings, endpoint)
+    check = response_checker(settings, endpoint, ctx.stats)
     yielded = False
     try:
         for page in rest.paginate(
@@ -277,6 +353,91 @@ def _pages(
             ctx.progress.skipped[endpoint.name] = str(exc).split(", or rerun")[0]
             return
         raise
+
+
+# How far past the local clock a cursor value may lie on an endpoint the window does not bound
+# from above (v1 applications: no last_activity_before), for a server clock a little ahead.
+CLOCK_SKEW = timedelta(hours=1)
+
+
+def parse_cursor(value: Any) -> datetime | None:
+    """A cursor value as an aware datetime (naive ones are UTC), or None if it is no timestamp."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def cursor_problem(value: Any, limit: datetime, bound: str = "the window end") -> str | None:
+    """Why a cursor value must not be used (not a timestamp, after ``limit``), or None."""
+    parsed = parse_cursor(value)
+    if parsed is None:
+        return "is not a timestamp"
+    if parsed > limit:
+        return f"lies after {bound} {_utc(limit)}"
+    return None
+
+
+def _checked_page(
+    endpoint: Endpoint, page: list[dict[str, Any]], limit: datetime, bound: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The records of a page whose cursor values may move the cursor, and why the others
+    may not (a bad value stored as the cursor would break or silently empty every later run)."""
+    field_name = endpoint.cursor
+    assert field_name is not None
+    good, bad = [], []
+    for record in page:
+        value = record.get(field_name)
+        problem = None if value is None else cursor_problem(value, limit, bound)
+        if problem is None:
+            good.append(record)
+        else:
+            bad.append((record.get(endpoint.primary_key), value, problem))
+    if not bad:
+        return good, None
+    record_id, value, problem = bad[0]
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    others = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    return good, (
+        f"record id {record_id} has {field_name} {shown}, which {problem}{others}; "
+        "not loaded, cursor not moved"
+    )
+
+
+def repair_stored_cursors(
+    pipeline: Any, resources: Sequence[str], log: Callable[[str], None]
+) -> list[str]:
+    """Drop stored cursors that are no timestamp or lie in the future (a run of an older
+    version, a hostile proxy): dlt would fail on every run (``could not convert string to
+    float``) or read an empty, inverted window forever. Such an endpoint is read completely
+    this run, which is also what repairs it. Returns the repaired resources."""
+    limit = datetime.now(UTC) + CLOCK_SKEW
+    repaired = []
+    with pipeline.managed_state() as state:
+        stored = state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+        for name in resources:
+            for cursor_path, incremental in (stored.get(name, {}).get("incremental") or {}).items():
+                value = incremental.get("last_value") if isinstance(incremental, dict) else None
+                problem = (
+                    None if value is None else cursor_problem(value, limit, "an hour from now,")
+                )
+                if problem is None:
+                    continue
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+                log(
+                    f"[extract] {name}: the stored cursor {cursor_path} {shown} {problem}; "
+                    f"it is dropped and {name} is read completely this run"
+                )
+                del stored[name]["incremental"]
+                repaired.append(name)
+                break
+    return repaired
 
 
 def _replace_when_read(item: Any) -> str:
@@ -331,12 +492,26 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
             state = cast(dict[str, Any], cursor.get_state())  # the live dict dlt will store
             cursor_state["live"], cursor_state["saved"] = state, copy.deepcopy(dict(state))
             end = _utc(datetime.now(UTC) - timedelta(seconds=settings.settle_seconds))
+            # Cursor values past the window end (as sent: milliseconds) cannot come from the
+            # API when it filters by it; v1 applications have no upper bound: the clock, then.
+            window_end = datetime.fromisoformat(end)
+            bounded = settings.api_version == "v3" or endpoint.before_param is not None
+            request = f"GET /{settings.api_version}/{endpoint.path}"
             start = cursor.start_value
             if isinstance(start, datetime):
                 start = _utc(start)
             ctx.progress.windows[endpoint.name] = {"from": start, "to": end}
             try:
-                yield from _pages(ctx, endpoint, _window_params(settings, endpoint, start, end))
+                for page in _pages(ctx, endpoint, _window_params(settings, endpoint, start, end)):
+                    if bounded:
+                        good, problem = _checked_page(endpoint, page, window_end, "the window end")
+                    else:
+                        limit = datetime.now(UTC) + CLOCK_SKEW
+                        good, problem = _checked_page(endpoint, page, limit, "an hour from now,")
+                    if good:
+                        yield good
+                    if problem:
+                        raise BadCursorValueError(f"{request}: {problem}")
             except ENDPOINT_FAILURES as exc:
                 # Stopped half-way: the pages read so far are merged (they are current), but
                 # the cursor must not move: v3 pages come in id order, not updated_at order, so

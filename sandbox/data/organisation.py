@@ -51,6 +51,9 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
         rng = np.random.default_rng([seed, candidates])
         self._build_small(random.Random(f"{seed}:small"))
         self._build_structure(rng, candidates)
+        # advance() moves app_la (the filters follow it); generated children keep the built one
+        self.app_la_built = self.app_la.copy()
+        self._plan_cache = {}
         self._build_openings(random.Random(f"{seed}:openings"))
         self._build_tables()
         _release_free_memory()

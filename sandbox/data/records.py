@@ -8,7 +8,6 @@ the group's records in canonical (v3) form.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from sandbox import pools
@@ -17,6 +16,8 @@ from sandbox.data.ids import FIRST_ID, SALT, SALT_PLAN
 from sandbox.data.structure import Structure
 from sandbox.data.timestamps import DAY, END_MS, HOUR, iso, iso_date
 from sandbox.store import Record
+
+PLAN_CACHE_SIZE = 8192  # stage timelines kept per organisation (a few hundred bytes each)
 
 
 class Records(Structure, CustomFields):
@@ -66,12 +67,25 @@ class Records(Structure, CustomFields):
             }
         ]
 
-    @lru_cache(maxsize=8192)  # noqa: B019 - the organisation lives as long as its cache
     def _plan(self, k: int) -> dict[str, Any]:
-        """Stage timeline of application k: {position: (entered_ms, exited_ms or None)}."""
+        """Stage timeline of application k: {position: (entered_ms, exited_ms or None)}.
+
+        Cached per organisation. It is a function of the *built* structure only (``app_la_built``,
+        not ``app_la``, which ``advance()`` moves): the generated children of an application
+        (stages, offers, interviews, ...) must not change when the application is touched, or
+        the same id would be served with different dates depending on what the cache held."""
+        cache: dict[int, dict[str, Any]] = self._plan_cache
+        plan = cache.get(k)
+        if plan is None:
+            if len(cache) >= PLAN_CACHE_SIZE:
+                cache.clear()
+            plan = cache[k] = self._build_plan(k)
+        return plan
+
+    def _build_plan(self, k: int) -> dict[str, Any]:
         aid = FIRST_ID["applications"] + k
         r = self._rng(SALT_PLAN, aid)
-        created, la = int(self.app_created[k]), int(self.app_la[k])
+        created, la = int(self.app_created[k]), int(self.app_la_built[k])
         cur = int(self.app_cur[k])
         timeline: dict[int, tuple[int, int | None]] = {}
         if cur >= 0:

@@ -52,6 +52,7 @@ class OrganisationState:
     app_entered: np.ndarray
     app_created: np.ndarray
     app_la: np.ndarray
+    app_la_built: np.ndarray  # app_la as built, before any advance() (see Records._plan)
     app_updated: np.ndarray
     app_prospect: np.ndarray
     child_counts: dict[str, np.ndarray]
@@ -66,6 +67,7 @@ class OrganisationState:
     tables: dict[str, Table]
     _added_apps_of_cand: dict[int, list[int]]
     _added_children: dict[tuple[str, int], list[int]]
+    _plan_cache: dict[int, dict[str, Any]]
 
     def _rng(self, salt: int, id_: int) -> random.Random:
         return record_rng(self.seed, salt, id_)

@@ -6,6 +6,19 @@ import random
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+LIST_FAULTS = (
+    "forbidden",
+    "fail_endpoints",
+    "bad_cursor",
+    "future_cursor",
+    "bad_body_endpoints",
+    "repeat_next",
+    "redirect_endpoints",
+)
+BAD_BODIES = ("empty", "html", "object")
+BAD_CURSOR = "garbage-timestamp"
+FUTURE_TIMESTAMP = "2036-01-01T00:00:00.000Z"
+
 
 @dataclass
 class Faults:
@@ -29,18 +42,38 @@ class Faults:
     seed: int = 0  # seed of the error_rate RNG
     bare_429: int = 0  # 1: 429 responses carry Retry-After but no X-RateLimit-* headers
     header_case_quirk: int = 0  # 1: rate-limit headers spelled X-Ratelimit-* (as seen in v1)
+    # Hostile responses (as a mutating proxy or a broken gateway serves them); endpoint lists
+    # take bare names (both versions) or "v1/<name>" / "v3/<name>".
+    bad_cursor: list[str] = field(default_factory=list)  # first record of each page: cursor
+    # field(s) (updated_at, last_activity_at) = "garbage-timestamp"
+    future_cursor: list[str] = field(default_factory=list)  # ... = FUTURE_TIMESTAMP
+    bad_body: str = ""  # a 200 whose body is no JSON array: "empty" | "html" | "object"
+    bad_body_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
+    bad_body_every: int = 1  # ... on every Nth request of the matching endpoints
+    repeat_next: list[str] = field(default_factory=list)  # Link rel=next = the URL just served
+    redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
+    redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
         for key, value in values.items():
             if key not in known:
                 raise ValueError(f"unknown fault {key!r}; known: {', '.join(sorted(known))}")
-            if key in ("forbidden", "fail_endpoints"):
+            if key in LIST_FAULTS:
                 if isinstance(value, str):
                     value = [v for v in value.split(",") if v]
                 if not isinstance(value, list):
                     raise ValueError(f"{key} must be a list of endpoint names")
                 setattr(self, key, [str(v) for v in value])
+            elif key == "bad_body":
+                if value not in ("", *BAD_BODIES):
+                    raise ValueError(f"bad_body must be one of {', '.join(BAD_BODIES)} (or empty)")
+                setattr(self, key, str(value))
+            elif key == "redirect_to":
+                value = str(value).rstrip("/")
+                if value and not value.startswith(("http://", "https://")):
+                    raise ValueError("redirect_to must be an http(s) origin, e.g. http://host:port")
+                setattr(self, key, value)
             elif key == "error_rate":
                 value = float(value)
                 if not 0 <= value <= 1:
@@ -62,6 +95,7 @@ class FaultSchedule:
         self.counter = 0
         self.rng = random.Random(faults.seed)
         self.per_endpoint: dict[str, int] = {}  # requests seen per failing endpoint
+        self.bad_body_seen = 0  # requests of the bad_body endpoints
 
     def next(self, endpoint: str) -> dict[str, Any]:
         f = self.faults
@@ -87,4 +121,20 @@ class FaultSchedule:
             out["error"] = True
         if f.truncate_every and n % f.truncate_every == 0:
             out["truncate"] = True
+
+        def listed(names: list[str]) -> bool:
+            return endpoint in names or name in names
+
+        if listed(f.bad_cursor):
+            out["bad_cursor"] = BAD_CURSOR
+        if listed(f.future_cursor):
+            out["future_cursor"] = FUTURE_TIMESTAMP
+        if f.bad_body and (not f.bad_body_endpoints or listed(f.bad_body_endpoints)):
+            self.bad_body_seen += 1
+            if self.bad_body_seen % max(f.bad_body_every, 1) == 0:
+                out["bad_body"] = f.bad_body
+        if listed(f.repeat_next):
+            out["repeat_next"] = True
+        if f.redirect_to and (not f.redirect_endpoints or listed(f.redirect_endpoints)):
+            out["redirect"] = f.redirect_to
         return out

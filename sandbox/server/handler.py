@@ -63,6 +63,15 @@ class Handler(BaseHTTPRequestHandler):
         payload = _dumps(body)
         if truncate:
             payload = payload[: max(1, len(payload) // 2)]
+        self._send_raw(status, payload, headers)
+
+    def _send_raw(
+        self,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
         headers = dict(headers or {})
         faults = self.sandbox.faults
         if status == 429 and faults.bare_429:  # seen in the wild: 429 without X-RateLimit-*
@@ -70,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
         if faults.header_case_quirk:  # seen in the wild: X-Ratelimit-Limit
             headers = {k.replace("X-RateLimit-", "X-Ratelimit-"): v for k, v in headers.items()}
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         for k, v in headers.items():
             self.send_header(k, v)
@@ -160,6 +169,11 @@ class Handler(BaseHTTPRequestHandler):
             sb.record(label, 429)
             self._send(429, {"message": "Too Many Requests"}, rl_headers)  # with Retry-After
             return
+        if "redirect" in fault:  # a proxy sending the client elsewhere, before any auth
+            sb.record(label, 302)
+            location = f"{fault['redirect']}{self.path}"
+            self._send(302, {"message": "Found"}, rl_headers | {"Location": location})
+            return
         try:
             if version == "v3":
                 sb.check_v3_auth(self.headers.get("Authorization"))
@@ -181,11 +195,40 @@ class Handler(BaseHTTPRequestHandler):
                 link = v1_link(self._base(), path, params, info)
                 if link:
                     headers["Link"] = link
+            records = _hostile_records(records, fault)
+            if fault.get("repeat_next"):  # a next link back to the page just served
+                headers["Link"] = f'<{self._base()}{self.path}>; rel="next"'
             sb.record(label, 200)
+            if "bad_body" in fault:
+                payload, content_type = _bad_body(fault["bad_body"], records)
+                self._send_raw(200, payload, headers, content_type)
+                return
             self._send(200, records, headers, truncate=bool(fault.get("truncate")))
         except ApiError as exc:
             sb.record(label, exc.status)
             self._send(exc.status, exc.body, rl_headers | exc.headers)
+
+
+def _hostile_records(records: list[dict], fault: dict[str, Any]) -> list[dict]:
+    """The page with its first record's cursor fields replaced (bad_cursor / future_cursor)."""
+    value = fault.get("bad_cursor") or fault.get("future_cursor")
+    if value is None or not records:
+        return records
+    first = dict(records[0])  # a copy: the organisation's own record stays as it is
+    for name in ("updated_at", "last_activity_at"):
+        if name in first:
+            first[name] = value
+    return [first, *records[1:]]
+
+
+def _bad_body(kind: str, records: list[dict]) -> tuple[bytes, str]:
+    """A 200 body that is not a JSON array: what captive portals, proxies and gateways send."""
+    if kind == "empty":
+        return b"", "application/json; charset=utf-8"
+    if kind == "html":
+        page = b"<!DOCTYPE html><html><head><title>Sign in to the network</title></head>"
+        return page + b"<body><form>...</form></body></html>", "text/html; charset=utf-8"
+    return _dumps({"status": "ok", "data": records}), "application/json; charset=utf-8"
 
 
 Route = Callable[[Handler, re.Match[str], Params], None]

@@ -1,0 +1,128 @@
+"""Hostile responses the sandbox can serve on request, and the sandbox's own consistency."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from sandbox.data import Organisation
+from sandbox.server.faults import FUTURE_TIMESTAMP
+from tests.extract.conftest import org_ids
+from tests.fixtures.sandbox import SandboxHandle
+from tests.sandbox.helpers import TIMEOUT, bearer, v1_get, v3_get
+
+
+def test_offers_keep_their_dates_after_advance_whatever_the_cache_holds() -> None:
+    """A record is a function of its id and the changes made to it, never of what was read before:
+    the stage timeline behind an application's offers is cached, and advance() moves the
+    application's last activity. Reading a large second organisation in between (which evicts
+    any shared cache) must not change a single offer."""
+    org = Organisation(seed=42, candidates=3000)
+    org.advance(0.05)
+    first = {r["id"]: r for r in org.records("offers")}
+    other = Organisation(seed=7, candidates=10000)
+    assert sum(1 for _ in other.records("application_stages")) > 8192
+    second = {r["id"]: r for r in org.records("offers")}
+    changed = sorted(i for i in first if first[i] != second[i])
+    assert changed == [], f"{len(changed)} of {len(first)} offers changed between two reads"
+
+
+def test_bad_and_future_cursor_values_on_the_first_record_of_a_page(
+    sandbox: SandboxHandle,
+) -> None:
+    sandbox.set_faults(bad_cursor=["v3/offers"], future_cursor=["v1/applications"])
+    served = v3_get(sandbox, "offers", per_page=5).json()
+    own = sorted(org_ids(sandbox.org, "offers"), reverse=True)[:5]
+    assert [r["id"] for r in served] == own
+    assert served[0]["updated_at"] == "garbage-timestamp"
+    assert all(r["updated_at"] == sandbox.org.require("offers", r["id"])["updated_at"]
+               for r in served[1:])  # fmt: skip
+    assert sandbox.org.require("offers", own[0])["updated_at"] != "garbage-timestamp"
+    apps = v1_get(sandbox, "applications", per_page=3).json()
+    assert apps[0]["last_activity_at"] == FUTURE_TIMESTAMP
+    assert apps[1]["last_activity_at"] != FUTURE_TIMESTAMP
+    # other endpoints (and the other version) are untouched
+    jobs = v3_get(sandbox, "jobs", per_page=1).json()
+    assert jobs[0]["updated_at"] == sandbox.org.require("jobs", jobs[0]["id"])["updated_at"]
+    assert v1_get(sandbox, "offers", per_page=1).json()[0]["updated_at"] != "garbage-timestamp"
+
+
+@pytest.mark.parametrize("kind", ["empty", "html", "object"])
+def test_bad_body_is_a_200_that_is_no_json_array(sandbox: SandboxHandle, kind: str) -> None:
+    sandbox.set_faults(bad_body=kind, bad_body_endpoints=["departments"])
+    r = v3_get(sandbox, "departments")
+    assert r.status_code == 200
+    if kind == "empty":
+        assert r.content == b""
+    elif kind == "html":
+        assert r.headers["Content-Type"].startswith("text/html")
+        assert r.text.startswith("<!DOCTYPE html>")
+    else:
+        body = r.json()
+        assert isinstance(body, dict)
+        assert [d["id"] for d in body["data"]] == sorted(
+            org_ids(sandbox.org, "departments"), reverse=True
+        )
+    assert isinstance(v3_get(sandbox, "offices").json(), list)
+    assert isinstance(v1_get(sandbox, "offices").json(), list)
+    assert sandbox.stats()["faults"] == {"bad_body": 1}
+
+
+def test_bad_body_every_nth_request(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults(bad_body="empty", bad_body_every=3)
+    sizes = [len(v1_get(sandbox, "offices").content) for _ in range(6)]
+    assert [s == 0 for s in sizes] == [False, False, True, False, False, True]
+
+
+def test_repeat_next_links_back_to_the_page_just_served(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults(repeat_next=["offers", "v1/departments"])
+    headers = bearer(sandbox)
+    r = v3_get(sandbox, "offers", headers=headers, per_page=10)
+    again = requests.get(r.links["next"]["url"], headers=headers, timeout=TIMEOUT)
+    assert r.links["next"]["url"] == r.url == again.url
+    assert again.json() == r.json()
+    # a single-page endpoint gets a next link too
+    d = v1_get(sandbox, "departments")
+    assert d.links["next"]["url"] == d.url
+    assert "next" not in v1_get(sandbox, "offices").links
+
+
+def test_redirect_to_another_origin(sandbox_factory) -> None:
+    other = sandbox_factory(candidates=10)
+    sb = sandbox_factory(candidates=10, redirect_to=other.base_url, redirect_endpoints=["jobs"])
+    r = requests.get(
+        f"{sb.base_url}/v1/jobs?per_page=2",
+        auth=(sb.api_token, ""),
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    assert r.status_code == 302
+    assert r.headers["Location"] == f"{other.base_url}/v1/jobs?per_page=2"
+    assert v1_get(sb, "offices").status_code == 200
+    assert other.stats()["total"] == 0
+    assert sb.stats()["by_status"] == {"302": 1, "200": 1}
+
+
+def test_hostile_fault_switches_are_validated(sandbox: SandboxHandle) -> None:
+    with pytest.raises(ValueError, match="bad_body"):
+        sandbox.set_faults(bad_body="xml")
+    with pytest.raises(ValueError, match="redirect_to"):
+        sandbox.set_faults(redirect_to="127.0.0.1:1")
+    with pytest.raises(ValueError, match="repeat_next"):
+        sandbox.set_faults(repeat_next=3)
+    assert sandbox.set_faults(repeat_next="offers,jobs")["repeat_next"] == ["offers", "jobs"]
+
+
+def test_hostile_faults_through_the_admin_endpoint(sandbox: SandboxHandle) -> None:
+    body = {"bad_body": "object", "bad_body_endpoints": ["jobs"], "repeat_next": ["v3/offices"]}
+    r = requests.post(f"{sandbox.base_url}/_admin/faults", data=json.dumps(body), timeout=TIMEOUT)
+    assert r.status_code == 200
+    shown = requests.get(f"{sandbox.base_url}/_admin/faults", timeout=TIMEOUT).json()
+    assert {k: shown[k] for k in body} == body
+    assert isinstance(v1_get(sandbox, "jobs").json(), dict)
+    offices = v3_get(sandbox, "offices")
+    assert offices.links["next"]["url"] == offices.url
+    requests.post(f"{sandbox.base_url}/_admin/reset", timeout=TIMEOUT)
+    assert isinstance(v1_get(sandbox, "jobs").json(), list)
