@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -53,7 +55,9 @@ def prepare_environment() -> None:
         load_dotenv(env_file, override=False)
     # dlt reads .dlt/config.toml from the project dir: make that this repository, whatever the cwd
     os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    # dlt logs every failed load job with its traceback at ERROR (hundreds of lines when the
+    # database goes away mid-load); the run's own one-line error says what happened.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DBT_PROFILES_DIR", str(ROOT / "profiles"))
     os.environ.setdefault("DBT_PROJECT_DIR", str(ROOT / "transform"))
@@ -99,6 +103,35 @@ def _one_line(exc: BaseException, secrets: Sequence[str]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text[:600]
+
+
+class OneLineLogRecords(logging.Filter):
+    """dlt's log records as one line each, without tracebacks and without the parts of a
+    database error that quote row content (whatever RUNTIME__LOG_LEVEL a user chooses)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = scrub_database_text(record.getMessage())
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text = f"{text}: {type(error).__name__}: {_one_line(error, [])}"
+        record.msg, record.args = " ".join(text.split()), None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_dlt_logs() -> None:
+    logger = logging.getLogger("dlt")
+    if not any(isinstance(f, OneLineLogRecords) for f in logger.filters):
+        logger.addFilter(OneLineLogRecords())
+    # psycopg2 prints an error raised inside its C code (COPY cut off by a server going away)
+    # through sys.excepthook, CONTEXT line with row data included: one scrubbed line instead.
+    sys.excepthook = _one_line_excepthook
+
+
+def _one_line_excepthook(
+    kind: type[BaseException], error: BaseException, _tb: types.TracebackType | None
+) -> None:
+    log(f"{kind.__name__}: {_one_line(error, [])}")
 
 
 def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, int]:
@@ -231,6 +264,7 @@ def _extract(
         from extract.settings import load_settings
         from extract.summary import print_summary
 
+        quiet_dlt_logs()
         settings = load_settings(
             resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )

@@ -198,3 +198,33 @@ def test_the_summary_says_how_many_duplicates_were_dropped() -> None:
     print_summary(summary.as_dict(), console=console)
     assert "DEDUPLICATED jobs: 2 duplicate id(s)" in console.export_text()
     assert summary.as_dict()["duplicates_dropped"] == {"jobs": 2}
+
+
+def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
+    """A load job failing as the database goes away: dlt logs it with a traceback; the CLI's
+    filter leaves one line per record and never the COPY row that PostgreSQL quotes."""
+    import logging
+
+    import psycopg2
+
+    row = '"30002520,4000123,Jane Candidate"'
+    try:
+        raise psycopg2.OperationalError(
+            "terminating connection due to administrator command\n"
+            f"CONTEXT:  COPY application_stages, line 9955: {row}\n"
+        )
+    except psycopg2.OperationalError:
+        record = logging.LogRecord(
+            "dlt", logging.ERROR, "load.py", 293, "Transient exception in job %s", ("a.csv",),
+            sys.exc_info(),
+        )  # fmt: skip
+        error = sys.exc_info()[1]
+    assert cli.OneLineLogRecords().filter(record)
+    text = logging.Formatter().format(record)
+    assert "\n" not in text and "30002520" not in text and "Traceback" not in text
+    assert "Transient exception in job a.csv" in text and "terminating connection" in text
+
+    assert error is not None
+    cli._one_line_excepthook(type(error), error, None)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "30002520" not in err and "OperationalError" in err
