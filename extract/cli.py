@@ -39,6 +39,8 @@ from extract.errors import ConfigError, ExtractError
 from extract.settings import DEFAULT_DEST, DEFAULT_DUCKDB_PATH, DESTINATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
+# exit codes whose stage leaves no run-history row: configuration errors, interrupts
+NOT_RECORDED = (2, 130, 143)
 
 
 def log(message: str) -> None:
@@ -244,7 +246,8 @@ def extract_stage(
     with ExitStack() as own_locks:
         held = own_locks if locks is None else locks
         code, error, summary = _extract(resources, full_refresh, skip_forbidden, summary_json, held)
-    if code not in (130, 143):  # after a signal: out at once, nothing more written
+    # a configuration error (2) writes nothing anywhere; after a signal: out at once
+    if code not in NOT_RECORDED:
         history.record(history.stage_row("extract", started, code, error, summary))
     return code
 
@@ -413,7 +416,7 @@ def transform_stage(args: Sequence[str] = ()) -> int:
     log(f"transform: dbt build (target {os.environ['DEST']})")
     started = time.time()
     code = dbt("build", args, need_raw_data=True)
-    if code not in (130, 143):
+    if code not in NOT_RECORDED:
         results = run_results(since=started)
         error = None if code == 0 else f"dbt build exited {code}"
         counts = history.dbt_counts(results) if results is not None else None

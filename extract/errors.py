@@ -88,7 +88,7 @@ class EndpointsFailedError(ApiError):
         listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
         noun = "endpoint" if len(failures) == 1 else "endpoints"
         super().__init__(
-            f"{len(failures)} {noun} failed after all retries and kept the rows and cursor of "
-            f"the previous load (the other endpoints were loaded; rerun to catch up): {listed}"
+            f"{len(failures)} {noun} failed and kept the rows and cursor of the previous load "
+            f"(the other endpoints were loaded; rerun to catch up): {listed}"
         )
         self.failures = dict(failures)

@@ -1,4 +1,5 @@
-"""Run history in the warehouse: one row per stage of every run, success or failure.
+"""Run history in the warehouse: one row per stage of every run that got going, whether it
+succeeded or failed (a configuration error writes nothing anywhere, so it leaves no row).
 
 Rows land in ``<raw dataset>.elt_runs`` (appended, through a small dlt pipeline of its own, so
 every DEST works and dlt creates the table); the dbt project reads them into the
@@ -88,6 +89,9 @@ def record(row: dict[str, Any]) -> None:
                 dataset_name=raw_dataset(resolve_source_config()),
                 pipelines_dir=workdir,
             )
+            # a throwaway pipeline: keep its (empty) state out of the dataset's
+            # _dlt_pipeline_state, which holds the extract's cursors
+            pipeline.config.restore_from_destination = False
             pipeline.run(
                 [row],
                 table_name=TABLE,
