@@ -109,3 +109,18 @@ def test_the_transform_is_refused_while_a_run_holds_the_lock(extract_env, monkey
     assert proc.returncode == 2, proc.stderr
     assert len(errors) == 1 and errors[0].startswith("error: another run (PID "), proc.stderr
     assert f"(PID {os.getpid()})" in errors[0]
+
+
+def test_an_unwritable_lock_dir_is_one_clear_line(tmp_path) -> None:
+    import pytest
+
+    from extract.errors import ConfigError
+    from extract.lock import run_lock
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with (
+        pytest.raises(ConfigError, match="GREENHOUSE_PIPELINES_DIR to a writable directory"),
+        run_lock(str(blocker / "pipelines"), "p", "duckdb:/x", "raw"),
+    ):
+        pass
