@@ -147,9 +147,10 @@ class PipelineRunner:
             log.warning("run %d skipped: %s", number, busy[0].removeprefix("error: "))
         elif code == 0:
             log.info("run %d finished: exit 0 (succeeded) after %.1fs", number, took)
-        elif code < 0:
+        elif code < 0 or code - 128 in (signal.SIGTERM, signal.SIGINT):
+            # killed by a signal, or elt stopped cleanly on one (exit 128 + signal number)
             self.failures += 1
-            name = signal.Signals(-code).name
+            name = signal.Signals(-code if code < 0 else code - 128).name
             log.error("run %d FAILED: stopped by %s after %.1fs", number, name, took)
         else:
             self.failures += 1

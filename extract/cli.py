@@ -115,10 +115,16 @@ class OneLineLogRecords(logging.Filter):
         text = scrub_database_text(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            text = f"{text}: {type(error).__name__}: {_one_line(error, [])}"
+            text = f"{text}: {type(error).__name__}: {_one_line(error, _LOG_SECRETS)}"
+        for secret in _LOG_SECRETS:
+            text = text.replace(secret, "***")
         record.msg, record.args = " ".join(text.split()), None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
+
+
+# The secrets of the running extract (and the destination password), kept out of log lines.
+_LOG_SECRETS: list[str] = []
 
 
 def quiet_dlt_logs() -> None:
@@ -133,7 +139,7 @@ def quiet_dlt_logs() -> None:
 def _one_line_excepthook(
     kind: type[BaseException], error: BaseException, _tb: types.TracebackType | None
 ) -> None:
-    log(f"{kind.__name__}: {_one_line(error, [])}")
+    log(f"{kind.__name__}: {_one_line(error, _LOG_SECRETS)}")
 
 
 def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, int]:
@@ -272,6 +278,7 @@ def _extract(
             resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )
         secrets = settings.secrets
+        _LOG_SECRETS[:] = [s for s in (*secrets, os.environ.get("POSTGRES_PASSWORD")) if s]
         plan = plan_destination(settings)
         locks.enter_context(
             lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from extract.errors import ExtractError
+from extract.errors import ConfigError, ExtractError
 
 LOCK_BUSY_PREFIX = "another run (PID"  # the scheduler recognises a skipped run by this text
 
@@ -65,8 +65,14 @@ def _one(path: Path, what: str) -> Iterator[None]:
     if key in _HELD:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the run's lock file {path} ({exc.strerror}); set "
+            "GREENHOUSE_PIPELINES_DIR to a writable directory"
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -3,6 +3,7 @@ the first lands everything; a holder killed with -9 leaves no stale lock."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -86,3 +87,40 @@ def test_the_scheduler_logs_a_locked_out_run_as_skipped() -> None:
     assert "run 1 skipped: another run (PID 4242) is in progress since" in log, log
     assert line in log  # the child's own line is still in the log
     assert "FAILED" not in log and "stopped after 1 run(s), 0 failed" in log
+
+
+def test_the_transform_is_refused_while_a_run_holds_the_lock(extract_env, monkeypatch) -> None:
+    """`elt transform` reads what an extract writes: refused while a run holds the lock."""
+    from extract.destinations import plan_for
+    from extract.pipeline import lock_for
+
+    monkeypatch.setenv("GREENHOUSE_PIPELINES_DIR", extract_env["GREENHOUSE_PIPELINES_DIR"])
+    plan = plan_for("duckdb", extract_env["DUCKDB_PATH"])
+    with lock_for("v3", "duckdb", plan, "greenhouse_raw"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "extract", "transform"],
+            cwd=REPO,
+            env={**clean_environ(), **extract_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 2, proc.stderr
+    assert len(errors) == 1 and errors[0].startswith("error: another run (PID "), proc.stderr
+    assert f"(PID {os.getpid()})" in errors[0]
+
+
+def test_an_unwritable_lock_dir_is_one_clear_line(tmp_path) -> None:
+    import pytest
+
+    from extract.errors import ConfigError
+    from extract.lock import run_lock
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with (
+        pytest.raises(ConfigError, match="GREENHOUSE_PIPELINES_DIR to a writable directory"),
+        run_lock(str(blocker / "pipelines"), "p", "duckdb:/x", "raw"),
+    ):
+        pass

@@ -228,3 +228,14 @@ def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
     cli._one_line_excepthook(type(error), error, None)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "30002520" not in err and "OperationalError" in err
+
+
+def test_dlt_log_records_never_show_a_secret_of_the_run(monkeypatch) -> None:
+    import logging
+
+    monkeypatch.setattr(cli, "_LOG_SECRETS", ["s3cr3t-value"])
+    record = logging.LogRecord(
+        "dlt", logging.ERROR, "x.py", 1, "connecting with %s", ("s3cr3t-value",), None
+    )
+    assert cli.OneLineLogRecords().filter(record)
+    assert "s3cr3t-value" not in logging.Formatter().format(record)
