@@ -166,19 +166,32 @@ def destination_row_counts(pipeline: Pipeline) -> dict[str, int]:
 
 
 def variant_columns(pipeline: Pipeline) -> dict[str, list[str]]:
-    """Table -> the variant columns dlt made in it (``<column>__v_<type>``): a value whose type
-    did not fit the declared one is kept there and its typed column is NULL for that row. Read
-    from the schema (a variant column stays once made, like any column)."""
+    """Table -> the variant columns dlt made in it (``<column>__v_<type>``) that hold values: a
+    value whose type did not fit the declared one is kept there and its typed column is NULL for
+    that row. Found in the schema; a variant column stays there once made, so the destination
+    is asked (only then) whether any row still holds a value in it."""
     schema = pipeline.default_schema if pipeline.default_schema_name else None
     if schema is None:
         return {}
+    made = [
+        (table, name)
+        for table in sorted(schema.data_table_names(seen_data_only=True))
+        for name, column in schema.get_table_columns(table).items()
+        if column.get("variant")
+    ]
+    if not made:
+        return {}
     found: dict[str, list[str]] = {}
-    for table in sorted(schema.data_table_names()):
-        columns = schema.get_table_columns(table)
-        names = sorted(name for name, column in columns.items() if column.get("variant"))
-        if names:
-            found[table] = names
-    return found
+    with pipeline.sql_client() as client:
+        selects = [
+            f"select '{table}' as t, '{name}' as c, count({client.escape_column_name(name)}) "
+            f"as n from {client.make_qualified_table_name(table)}"
+            for table, name in made
+        ]
+        for table, name, count in client.execute_sql(" union all ".join(selects)) or []:
+            if int(count):
+                found.setdefault(str(table), []).append(str(name))
+    return {table: sorted(names) for table, names in sorted(found.items())}
 
 
 def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> list[str]:
