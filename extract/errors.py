@@ -67,6 +67,11 @@ class BadCursorValueError(HostileResponseError):
     """A record whose cursor value is no timestamp, or lies beyond the run's window end."""
 
 
+class BadKeyValueError(HostileResponseError):
+    """A record whose primary key or a declared id column holds no integer (type drift): loaded,
+    it would land in a variant column and leave the key NULL in raw and in every mart."""
+
+
 class UnreachableHostError(ApiError):
     """The first connection to a host failed (refused, unknown name, TLS): nothing answers there,
     so retrying for minutes would only delay the same answer. Deliberately not a

@@ -42,6 +42,7 @@ class RunSummary:
     load_ids: list[str] = field(default_factory=list)
     pipeline_name: str = ""
     duplicates_dropped: dict[str, int] = field(default_factory=dict)  # replace loads only
+    variant_columns: dict[str, list[str]] = field(default_factory=dict)  # table -> columns
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,7 @@ class RunSummary:
             "duration_seconds": round(self.duration_seconds, 2),
             "load_ids": self.load_ids,
             "duplicates_dropped": self.duplicates_dropped,
+            "variant_columns": self.variant_columns,
         }
 
 
@@ -161,6 +163,35 @@ def destination_row_counts(pipeline: Pipeline) -> dict[str, int]:
         for name, count in client.execute_sql(" union all ".join(selects)) or []:
             counts[str(name)] = int(count)
     return {table: counts.get(table, 0) for table in tables}
+
+
+def variant_columns(pipeline: Pipeline) -> dict[str, list[str]]:
+    """Table -> the variant columns dlt made in it (``<column>__v_<type>``) that hold values: a
+    value whose type did not fit the declared one is kept there and its typed column is NULL for
+    that row. Found in the schema; a variant column stays there once made, so the destination
+    is asked (only then) whether any row still holds a value in it."""
+    schema = pipeline.default_schema if pipeline.default_schema_name else None
+    if schema is None:
+        return {}
+    made = [
+        (table, name)
+        for table in sorted(schema.data_table_names(seen_data_only=True))
+        for name, column in schema.get_table_columns(table).items()
+        if column.get("variant")
+    ]
+    if not made:
+        return {}
+    found: dict[str, list[str]] = {}
+    with pipeline.sql_client() as client:
+        selects = [
+            f"select '{table}' as t, '{name}' as c, count({client.escape_column_name(name)}) "
+            f"as n from {client.make_qualified_table_name(table)}"
+            for table, name in made
+        ]
+        for table, name, count in client.execute_sql(" union all ".join(selects)) or []:
+            if int(count):
+                found.setdefault(str(table), []).append(str(name))
+    return {table: sorted(names) for table, names in sorted(found.items())}
 
 
 def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> list[str]:
@@ -331,6 +362,7 @@ def run_extract(
         summary.load_ids.extend(info.loads_ids)
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
+        summary.variant_columns = variant_columns(pipeline)
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
     summary.failed = dict(sorted(ctx.progress.failed.items()))
@@ -339,6 +371,11 @@ def run_extract(
     summary.duration_seconds = time.monotonic() - started
     for name, count in sorted(summary.duplicates_dropped.items()):
         log(f"[extract] {name}: {count} duplicate id(s) in the API's pages written once")
+    for table, columns in summary.variant_columns.items():
+        log(
+            f"warning: {', '.join(f'{table}.{c}' for c in columns)}: values of an unexpected type "
+            "kept in a variant column; the typed column is NULL for those rows"
+        )
     if summary.failed:
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).

@@ -16,7 +16,10 @@
   way: a 200 that is no JSON array (retried first), a redirect or next link to another origin, a
   next link to a page already read, and a cursor value that is no timestamp or lies past the
   window end (that record is not loaded). A stored cursor of that kind is dropped before the
-  run (``repair_stored_cursors``) and its endpoint read completely.
+  run (``repair_stored_cursors``) and its endpoint read completely. A primary key or declared
+  id column that holds no integer fails its endpoint too (``check_keys``): dlt would keep the
+  value in a variant column and leave the key NULL; other columns of an unexpected type are
+  kept in dlt's variant columns and reported after the load (extract/pipeline.py).
 - Every request goes through one shared, thread-safe ``RateLimiter`` (see ``throttle.py``);
   resources are extracted in parallel (``parallelized=True``) within that budget.
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +67,7 @@ from extract.endpoints import Endpoint, catalogue
 from extract.errors import (
     AuthenticationError,
     BadCursorValueError,
+    BadKeyValueError,
     ExtractError,
     ForbiddenEndpointError,
     ForeignLocationError,
@@ -183,6 +188,74 @@ def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
         }
         for name, data_type in types.items()
     }
+
+
+def key_columns(endpoint: Endpoint, version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The columns that must hold an integer: the primary key and every column the catalogue
+    declares as a bigint ``id`` / ``*_id``, each with its path in the record (``a__b`` is the
+    flattened ``record["a"]["b"]``)."""
+    declared = column_types(version).get(endpoint.name, {})
+    names = [endpoint.primary_key] + [
+        name
+        for name, data_type in declared.items()
+        if data_type == "bigint"
+        and (name == "id" or name.endswith("_id"))
+        and name != endpoint.primary_key
+    ]
+    return tuple((name, tuple(name.split("__"))) for name in names)
+
+
+def _key_value(record: dict[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], str] | None:
+    """The dict holding the field at ``path`` and the field's name, or None if it is absent."""
+    holder: Any = record
+    for part in path[:-1]:
+        holder = holder.get(part) if isinstance(holder, dict) else None
+    return (holder, path[-1]) if isinstance(holder, dict) and path[-1] in holder else None
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _as_key(value: Any) -> int | None:
+    """An id as an integer (an integer-valued string or float is coerced), or None if it is no
+    integer (a bool is none either, although Python counts it as one)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    return None
+
+
+def check_keys(
+    endpoint: Endpoint, keys: tuple[tuple[str, tuple[str, ...]], ...], page: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The records of a page up to the first one with a key that holds no integer (coerced
+    in place where the value is an integer-valued string), and why that record is refused."""
+    primary = endpoint.primary_key
+    for index, record in enumerate(page):
+        for name, path in keys:
+            found = _key_value(record, path)
+            if found is None:
+                if name != primary:
+                    continue  # an absent id column is NULL, as the API sends it
+                holder, field_name, value = record, primary, None
+            else:
+                holder, field_name = found
+                value = holder[field_name]
+                if value is None and name != primary:
+                    continue
+            key = _as_key(value)
+            if key is not None:
+                holder[field_name] = key
+                continue
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+            return page[:index], (
+                f"record id {record.get(primary)!r} has {name} {shown}, which is not an "
+                "integer id; not loaded, cursor not moved"
+            )
+    return page, None
 
 
 def _nested_hints(endpoint: Endpoint) -> Any:
@@ -337,6 +410,7 @@ def _pages(
         data_selector="$",
     )
     check = response_checker(settings, endpoint, ctx.stats)
+    keys = key_columns(endpoint, settings.api_version)
     yielded = False
     try:
         for page in rest.paginate(
@@ -344,7 +418,11 @@ def _pages(
         ):
             ctx.progress.add(endpoint.name, len(page))
             yielded = True
-            yield list(page)
+            good, problem = check_keys(endpoint, keys, list(page))
+            if good:
+                yield good
+            if problem:
+                raise BadKeyValueError(f"GET /{settings.api_version}/{endpoint.path}: {problem}")
     except ForbiddenEndpointError as exc:
         # Skipping is only safe before any page landed: a half-read endpoint is a failure. A
         # reference table is never skipped here: "replace" with no rows would empty its table,

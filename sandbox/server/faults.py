@@ -53,6 +53,9 @@ class Faults:
     repeat_next: list[str] = field(default_factory=list)  # Link rel=next = the URL just served
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
+    # Type drift: first record of each page of one endpoint, one field served as another JSON
+    # value, e.g. {"endpoint": "v3/applications", "column": "job_id", "value": "abc"}
+    drift: dict[str, Any] = field(default_factory=dict)
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
@@ -69,6 +72,8 @@ class Faults:
                 if value not in ("", *BAD_BODIES):
                     raise ValueError(f"bad_body must be one of {', '.join(BAD_BODIES)} (or empty)")
                 setattr(self, key, str(value))
+            elif key == "drift":
+                setattr(self, key, _drift(value))
             elif key == "redirect_to":
                 value = str(value).rstrip("/")
                 if value and not value.startswith(("http://", "https://")):
@@ -84,6 +89,19 @@ class Faults:
                 if value < 0:
                     raise ValueError(f"{key} must be >= 0")
                 setattr(self, key, value)
+
+
+DRIFT_KEYS = ("endpoint", "column", "value")
+
+
+def _drift(value: Any) -> dict[str, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, dict) or sorted(value) != sorted(DRIFT_KEYS):
+        raise ValueError('drift must be {"endpoint": ..., "column": ..., "value": ...} (or empty)')
+    if not (isinstance(value["endpoint"], str) and isinstance(value["column"], str)):
+        raise ValueError("drift endpoint and column must be strings")
+    return dict(value)
 
 
 class FaultSchedule:
@@ -133,6 +151,8 @@ class FaultSchedule:
             self.bad_body_seen += 1
             if self.bad_body_seen % max(f.bad_body_every, 1) == 0:
                 out["bad_body"] = f.bad_body
+        if f.drift and listed([f.drift["endpoint"]]):
+            out["drift"] = (f.drift["column"], f.drift["value"])
         if listed(f.repeat_next):
             out["repeat_next"] = True
         if f.redirect_to and (not f.redirect_endpoints or listed(f.redirect_endpoints)):

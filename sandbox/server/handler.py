@@ -210,14 +210,19 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _hostile_records(records: list[dict], fault: dict[str, Any]) -> list[dict]:
-    """The page with its first record's cursor fields replaced (bad_cursor / future_cursor)."""
+    """The page with its first record's cursor fields replaced (bad_cursor / future_cursor) and
+    one of its fields served as a value of another type (drift)."""
     value = fault.get("bad_cursor") or fault.get("future_cursor")
-    if value is None or not records:
+    if (value is None and "drift" not in fault) or not records:
         return records
     first = dict(records[0])  # a copy: the organisation's own record stays as it is
-    for name in ("updated_at", "last_activity_at"):
-        if name in first:
-            first[name] = value
+    if value is not None:
+        for name in ("updated_at", "last_activity_at"):
+            if name in first:
+                first[name] = value
+    if "drift" in fault:
+        column, drifted = fault["drift"]
+        first[column] = drifted
     return [first, *records[1:]]
 
 

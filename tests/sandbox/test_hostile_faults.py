@@ -126,3 +126,25 @@ def test_hostile_faults_through_the_admin_endpoint(sandbox: SandboxHandle) -> No
     assert offices.links["next"]["url"] == offices.url
     requests.post(f"{sandbox.base_url}/_admin/reset", timeout=TIMEOUT)
     assert isinstance(v1_get(sandbox, "jobs").json(), list)
+
+
+def test_type_drift_on_the_first_record_of_a_page(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults(drift={"endpoint": "v3/applications", "column": "job_id", "value": "abc"})
+    served = v3_get(sandbox, "applications", per_page=3).json()
+    own = sorted(org_ids(sandbox.org, "applications"), reverse=True)[:3]
+    assert [r["id"] for r in served] == own
+    assert served[0]["job_id"] == "abc"
+    assert all(r["job_id"] == sandbox.org.require("applications", r["id"])["job_id"]
+               for r in served[1:])  # fmt: skip
+    assert sandbox.org.require("applications", own[0])["job_id"] != "abc"
+    # the other version and other endpoints are untouched
+    assert isinstance(v1_get(sandbox, "applications", per_page=1).json()[0]["candidate_id"], int)
+    assert isinstance(v3_get(sandbox, "offers", per_page=1).json()[0]["job_id"], int)
+    assert sandbox.stats()["faults"]["drift"] == 1
+
+
+def test_type_drift_is_validated(sandbox: SandboxHandle) -> None:
+    with pytest.raises(ValueError, match="drift must be"):
+        sandbox.set_faults(drift={"endpoint": "applications", "column": "job_id"})
+    sandbox.set_faults(drift={})  # switched off
+    assert v3_get(sandbox, "applications", per_page=1).json()[0]["job_id"] != "abc"

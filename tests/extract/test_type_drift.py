@@ -1,0 +1,103 @@
+"""Type drift (a field served as a value of another type) never turns into silent NULLs.
+
+A key (the primary key, a declared ``id`` / ``*_id`` column) that holds no integer fails its
+endpoint: one ``error:`` line naming it, the earlier rows and cursor kept, the other endpoints
+loaded. Any other column keeps the value in dlt's variant column, and the run says so. Expected
+ids and values come from the sandbox's own data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.extract.conftest import DATASET, duckdb_target, entity_of, org_ids
+from tests.extract.test_hostile import SIZE, TIMEOUT, _cursor, _env, _failed_once
+from tests.extract.test_load import assert_every_record_landed
+
+WARNING = (
+    "warning: applications.created_at__v_text: values of an unexpected type kept in a variant "
+    "column; the typed column is NULL for those rows"
+)
+
+
+def _drift(endpoint: str, column: str, value: Any) -> dict[str, Any]:
+    return {"drift": {"endpoint": endpoint, "column": column, "value": value}}
+
+
+@pytest.mark.parametrize(
+    ("version", "table", "column"),
+    [("v3", "applications", "job_id"), ("v1", "departments", "parent_id")],
+)
+def test_a_key_that_is_no_integer_fails_its_endpoint(
+    sandbox_factory, run_extract, extract_env, version, table, column
+):
+    sandbox = sandbox_factory(candidates=SIZE)
+    env = _env(extract_env, sandbox, version)
+    first = run_extract(env, timeout=TIMEOUT).check()
+    name = first.summary["pipeline_name"]
+    target = duckdb_target(extract_env)
+    before = set(target.ids(table))
+    assert before == set(org_ids(sandbox.org, entity_of(version, table)))
+    cursor = _cursor(extract_env, name, table, "updated_at") if table == "applications" else None
+
+    sandbox.advance(0.05)
+    sandbox.set_faults(**_drift(f"{version}/{table}", column, "abc" * 30))
+    failed = run_extract(env, timeout=TIMEOUT)
+    needles = [table, f"{column} '{'abc' * 13}", "not an integer id"]
+    if version == "v3":  # v3 serves ids descending: the drifted record is the newest one
+        newest = max(org_ids(sandbox.org, table))
+        needles.append(f"record id {newest} ")
+    line = _failed_once(failed, *needles)
+    assert "abc" * 14 not in line  # the value is cut to its first 40 characters
+    assert list(failed.summary["failed_endpoints"]) == [table]
+    landed = set(target.ids(table))
+    assert before <= landed  # nothing of the earlier load is lost
+    if version == "v3":
+        assert newest not in landed
+        assert _cursor(extract_env, name, table, "updated_at") == cursor
+        served = {r["id"]: r[column] for r in sandbox.org.records(table) if r["id"] in landed}
+        assert dict(target.query(f"select id, {column} from {DATASET}.{table}")) == served
+    assert f"{column}__v_text" not in str(target.query(f"describe {DATASET}.{table}"))
+    for other in ("candidates", "jobs", "offers"):  # the others are current
+        assert target.ids(other) == sorted(org_ids(sandbox.org, entity_of(version, other)))
+
+    sandbox.set_faults()
+    run_extract(env, timeout=TIMEOUT).check()
+    assert_every_record_landed(target, sandbox, version)
+
+
+def test_a_key_served_as_an_integer_string_is_loaded_as_the_integer(
+    sandbox_factory, run_extract, extract_env
+):
+    sandbox = sandbox_factory(candidates=SIZE)
+    newest = max(org_ids(sandbox.org, "applications"))
+    job_id = sandbox.org.require("applications", newest)["job_id"]
+    sandbox.set_faults(**_drift("v3/applications", "job_id", str(job_id)))
+    run = run_extract(_env(extract_env, sandbox, "v3"), timeout=TIMEOUT).check()
+    assert run.summary["variant_columns"] == {}
+    assert "warning:" not in run.stderr
+    target = duckdb_target(extract_env)
+    assert target.query(f"select job_id from {DATASET}.applications where id = {newest}") == [
+        (job_id,)
+    ]
+    assert_every_record_landed(target, sandbox, "v3")
+
+
+def test_another_column_of_the_wrong_type_lands_in_a_variant_column_with_a_warning(
+    sandbox_factory, run_extract, extract_env
+):
+    sandbox = sandbox_factory(candidates=SIZE)
+    newest = max(org_ids(sandbox.org, "applications"))
+    sandbox.set_faults(**_drift("v3/applications", "created_at", "garbage"))
+    run = run_extract(_env(extract_env, sandbox, "v3"), timeout=TIMEOUT).check()
+    assert [line for line in run.stderr.splitlines() if line.startswith("warning:")] == [WARNING]
+    assert run.summary["variant_columns"] == {"applications": ["created_at__v_text"]}
+    target = duckdb_target(extract_env)
+    rows = target.query(
+        f"select id, created_at, created_at__v_text from {DATASET}.applications "
+        "where created_at is null or created_at__v_text is not null"
+    )
+    assert rows == [(newest, None, "garbage")]  # nothing lost, and only that record
+    assert_every_record_landed(target, sandbox, "v3")
