@@ -1,8 +1,9 @@
 """Jobs with their interview stages and job posts (reference data, built eagerly).
 
 Per job: the job record, its stages (Application Review, 2..5 from the pool in order, maybe one
-inactive, Offer) and one or two posts. The stage ids, names and bit masks (active stages,
-stages with interviews) are kept as arrays for the vectorised structure of the applications.
+inactive, Offer), one or two posts and its hiring manager. The stage ids, names and bit masks
+(active stages, stages with interviews) are kept as arrays for the vectorised structure of the
+applications.
 """
 
 from __future__ import annotations
@@ -74,6 +75,25 @@ class Jobs(CustomFields):
             "custom_fields": self._custom_fields("job", r, jid),
         }
         return job, c
+
+    def _build_hiring_managers(self) -> None:
+        """One hiring manager per job (v3 job_hiring_managers, v1 jobs.hiring_team): a fixed
+        user chosen by the job id, so it needs no random draw."""
+        users = self.small["users"]
+        self.small["job_hiring_managers"] = []
+        self.hiring_manager_of_job = []
+        for j, job in enumerate(self.small["jobs"]):
+            user_id = users[job["id"] % len(users)]["id"]
+            self.hiring_manager_of_job.append(user_id)
+            self.small["job_hiring_managers"].append(
+                {
+                    "id": FIRST_ID["job_hiring_managers"] + j,
+                    "created_at": job["created_at"],
+                    "updated_at": job["created_at"],
+                    "user_id": user_id,
+                    "job_id": job["id"],
+                }
+            )
 
     def _build_job_stages(self, r: random.Random, j: int, jid: int, c: int) -> None:
         """Application Review, 2..5 stages from the pool in order, maybe one inactive, Offer."""

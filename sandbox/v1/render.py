@@ -3,8 +3,9 @@ scorecards, on top of the nested pieces of `sandbox.v1.reference`."""
 
 from __future__ import annotations
 
+from sandbox.data import FIRST_ID
 from sandbox.store import Record
-from sandbox.v1.endpoints import APP_STATUS_V1, OFFER_STATUS_V1, plain_custom_fields
+from sandbox.v1.endpoints import APP_STATUS_V1, OFFER_STATUS_V1, RATING_V1, plain_custom_fields
 from sandbox.v1.reference import ReferenceRenderer
 
 
@@ -131,6 +132,7 @@ class V1Renderer(ReferenceRenderer):
         users = org.small["users"]
         n = len(users)
         k = j["id"]
+        manager = org.hiring_manager_of_job[k - FIRST_ID["jobs"]]  # v3 job_hiring_managers
         return {
             "id": j["id"],
             "name": j["name"],
@@ -149,7 +151,7 @@ class V1Renderer(ReferenceRenderer):
             "custom_fields": plain_custom_fields(j["custom_fields"]),
             "keyed_custom_fields": j["custom_fields"] or {},
             "hiring_team": {
-                "hiring_managers": [self.user_ref(users[k % n]["id"])],
+                "hiring_managers": [self.user_ref(manager)],
                 "recruiters": [self.user_ref(users[(k + 1) % n]["id"], True)],
                 "coordinators": [self.user_ref(users[(k + 2) % n]["id"], True)],
                 "sourcers": [],
@@ -240,19 +242,26 @@ class V1Renderer(ReferenceRenderer):
 
     def scheduled_interviews(self, i: Record) -> dict:
         org = self.org
-        stage_id = i["job_interview_id"] // 10
-        stage = self._small("job_interview_stages", stage_id)
-        # the scorecard of a complete interview is the one written for the same stage
-        card = next(
-            (
-                c
-                for c in org.child_rows("scorecards", i["application_id"])
-                if c["interview_kit_id"] // 10 == stage_id
-            ),
-            None,
-        )
-        interviewer_id = card["interviewer_id"] if card else i["organizer_id"]
-        interviewer = org.get("users", interviewer_id)
+        stage = self._small("job_interview_stages", i["job_interview_id"] // 10)
+        # v1 nests the panel (v3 /interviewers), each member with their scorecard id
+        panel = [
+            row
+            for row in org.child_rows("interviewers", i["application_id"])
+            if row["interview_id"] == i["id"]
+        ]
+        interviewers = []
+        for row in panel:
+            user = org.require("users", row["user_id"])
+            interviewers.append(
+                {
+                    "id": user["id"],
+                    "employee_id": user["employee_id"],
+                    "name": user["name"],
+                    "email": user["primary_email"],
+                    "response_status": row["response_status"],
+                    "scorecard_id": row["scorecard_id"],
+                }
+            )
         return {
             "id": i["id"],
             "application_id": i["application_id"],
@@ -261,32 +270,23 @@ class V1Renderer(ReferenceRenderer):
             "end": {"date_time": i["ends_at"]},
             "location": i["location"],
             "video_conferencing_url": i["video_conferencing_url"],
+            # v1 knows scheduled, awaiting_feedback and complete; a cancelled interview (v3
+            # skipped) keeps v3's word
             "status": i["status"]
-            if i["status"] in ("complete", "awaiting_feedback")
+            if i["status"] in ("complete", "awaiting_feedback", "skipped")
             else "scheduled",
             "created_at": i["created_at"],
             "updated_at": i["updated_at"],
             "interview": {"id": i["job_interview_id"], "name": stage["name"] if stage else None},
             "organizer": self.user_ref(i["organizer_id"]),
-            "interviewers": [
-                {
-                    "id": interviewer["id"],
-                    "employee_id": interviewer["employee_id"],
-                    "name": interviewer["name"],
-                    "email": interviewer["primary_email"],
-                    "response_status": "accepted",
-                    "scorecard_id": card["id"] if card else None,
-                }
-            ]
-            if interviewer
-            else [],
+            "interviewers": interviewers,
         }
 
     def scorecards(self, s: Record) -> dict:
         org = self.org
         stage = self._small("job_interview_stages", s["interview_kit_id"] // 10)
         app = org.get("applications", s["application_id"])
-        rating = s["candidate_rating"]
+        rating = RATING_V1.get(s["candidate_rating"], s["candidate_rating"])
         buckets = ("definitely_not", "no", "mixed", "yes", "strong_yes")
         return {
             "id": s["id"],
