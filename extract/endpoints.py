@@ -58,6 +58,7 @@ V3 = {
         _v3("application_stages"),
         _v3("jobs"),
         _v3("job_interview_stages"),
+        _v3("job_interviews"),
         _v3("job_posts"),
         _v3("openings"),
         _v3("offers"),

@@ -131,7 +131,7 @@ class Activity(Records):
                     "updated_at": iso(max(entered, min(ends, plan["la"]))),
                     "job_id": FIRST_ID["jobs"] + j,
                     "application_id": plan["aid"],
-                    "job_interview_id": self.job_stage_ids[j][pos] * 10 + 1,
+                    "job_interview_id": self.job_interview_ids[j][pos],
                     "starts_at": iso(starts),
                     "ends_at": iso(ends),
                     "location": r.choice(("Room Ærø, 3rd floor", "Video call", None)),

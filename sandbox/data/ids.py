@@ -30,6 +30,7 @@ FIRST_ID = {
     # added later: appended so the salts of the entities above stay as they were
     "interviewers": 75_000_001,
     "job_hiring_managers": 600_001,
+    "job_interviews": 350_001,
 }
 ENTITIES = tuple(FIRST_ID)
 

@@ -39,6 +39,7 @@ class OrganisationState:
     job_status: list[str]
     job_posts_of: list[list[int]]
     hiring_manager_of_job: list[int]
+    job_interview_ids: list[list[int | None]]
     # structure of candidates, applications and their children
     n_cand: int
     n_app: int

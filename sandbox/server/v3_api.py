@@ -25,6 +25,7 @@ V3_ENDPOINTS = (
     "application_stages",
     "jobs",
     "job_interview_stages",
+    "job_interviews",
     "offers",
     "users",
     "departments",
@@ -53,6 +54,7 @@ V3_PARENT_FILTERS = {
     "application_stages": {"application_ids": "application_id"},
     "jobs": {"department_ids": "department_id"},
     "job_interview_stages": {"job_ids": "job_id"},
+    "job_interviews": {"job_ids": "job_id"},
     "offers": {
         "application_ids": "application_id",
         "job_ids": "job_id",

@@ -12,6 +12,8 @@ from sandbox.v1.reference import ReferenceRenderer
 class V1Renderer(ReferenceRenderer):
     """Builds v1 payloads for one organisation (lookups of small entities are cached per call)."""
 
+    _slots_by_stage: dict[int, list[Record]] | None = None
+
     def applications(self, a: Record) -> dict:
         org = self.org
         job_ids = [a["job_id"]] if a["job_id"] is not None else list(a["prospective_job_ids"])
@@ -159,22 +161,24 @@ class V1Renderer(ReferenceRenderer):
             "openings": openings,
         }
 
+    def _interview_slots(self) -> dict[int, list[Record]]:
+        """Interview slots (v3 job_interviews) by stage id: v1 nests them in the stage."""
+        if self._slots_by_stage is None:
+            self._slots_by_stage = {}
+            for slot in self.org.small["job_interviews"]:
+                self._slots_by_stage.setdefault(slot["job_interview_stage_id"], []).append(slot)
+        return self._slots_by_stage
+
     def job_stages(self, s: Record) -> dict:
         users = self.org.small["users"]
-        has_iv = s["name"] not in (
-            "Application Review",
-            "Offer",
-            "Take Home Test",
-            "Hiring Manager Review",
-        )
         interviews = []
-        if has_iv:
+        for slot in self._interview_slots().get(s["id"], []):
             interviews.append(
                 {
-                    "id": s["id"] * 10 + 1,
-                    "name": s["name"],
+                    "id": slot["id"],
+                    "name": slot["name"],
                     "schedulable": True,
-                    "estimated_minutes": 45,
+                    "estimated_minutes": slot["duration"],
                     "default_interviewer_users": [self.user_ref(users[s["id"] % len(users)]["id"])],
                     "interview_kit": {
                         "id": s["id"] * 10 + 2,
@@ -242,7 +246,8 @@ class V1Renderer(ReferenceRenderer):
 
     def scheduled_interviews(self, i: Record) -> dict:
         org = self.org
-        stage = self._small("job_interview_stages", i["job_interview_id"] // 10)
+        slot = org.require("job_interviews", i["job_interview_id"])
+        stage = self._small("job_interview_stages", slot["job_interview_stage_id"])
         # v1 nests the panel (v3 /interviewers), each member with their scorecard id
         panel = [
             row
