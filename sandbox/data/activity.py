@@ -3,17 +3,41 @@ demographic survey answers (same scheme as `sandbox.data.records`)."""
 
 from __future__ import annotations
 
+import random
+from functools import lru_cache
 from typing import Any
 
 from sandbox import pools
 from sandbox.data.ids import FIRST_ID, SALT
 from sandbox.data.records import Records
-from sandbox.data.timestamps import HOUR, iso
+from sandbox.data.timestamps import DAY, END_MS, HOUR, iso
 from sandbox.store import Record
+
+# v3 candidate_rating ("Definitely Not" is strong_no; v1 calls it definitely_not)
+RATINGS = ("strong_no", "no", "yes", "strong_yes", "no_decision")
+# rating weights by application status (in_process, rejected, hired, converted)
+RATING_WEIGHTS = (
+    (0.10, 0.25, 0.35, 0.22, 0.08),
+    (0.30, 0.35, 0.20, 0.08, 0.07),
+    (0.02, 0.08, 0.47, 0.38, 0.05),
+    (0.10, 0.25, 0.35, 0.22, 0.08),
+)
+SCORECARD_MAX_LATENCY = 21 * DAY
+
+
+def _scorecard_latency(r: random.Random) -> int:
+    """Interview end to scorecard submission: minutes to hours mostly, some days, a few weeks."""
+    u = r.random()
+    if u < 0.6:
+        return r.randint(5 * 60_000, 24 * HOUR - 1)
+    if u < 0.9:
+        return r.randint(DAY, 5 * DAY)
+    return r.randint(5 * DAY, SCORECARD_MAX_LATENCY - 1)
 
 
 class Activity(Records):
-    """Interviews and scorecards follow the stage timeline of `_plan`; one survey per app."""
+    """Interviews, their panels (interviewers) and scorecards follow the stage timeline of
+    `_plan`; one survey per app."""
 
     def _interview_slots(self, k: int) -> list[tuple[int, int, int, bool]]:
         """(stage position, starts_ms, ends_ms, complete) for each interview of application k."""
@@ -35,18 +59,71 @@ class Activity(Records):
             out.append((pos, starts, starts + r.choice((30, 45, 60)) * 60_000, complete))
         return out
 
+    @lru_cache(maxsize=8192)  # noqa: B019 - the organisation lives as long as its cache
+    def _panels(self, k: int) -> list[dict[str, Any]]:
+        """Per interview of application k: its status once held (complete, awaiting_feedback,
+        skipped = cancelled; None before) and panel, each member with the id and
+        submission time of their scorecard (None: never submitted) and its rating.
+
+        The panel sizes, cancellations and submissions come from the structure
+        (`Structure._build_panels`); who sits on the panel, how long a scorecard takes and what
+        it recommends come from the interviewers' own generator. The job's hiring manager joins
+        two panels in five when active. Ratings lean on the application's outcome."""
+        slots = self._interview_slots(k)
+        if not slots:
+            return []
+        plan = self._plan(k)
+        j = int(self.app_job[k])
+        r = self._rng(SALT["interviewers"], plan["aid"])
+        sizes, cancelled = int(self.app_panel_sizes[k]), int(self.app_panel_cancelled[k])
+        submitted = int(self.app_panel_submitted[k])
+        manager = self.hiring_manager_of_job[j]
+        weights = RATING_WEIGHTS[int(self.app_status[k])]
+        card_id = self._child_first_id("scorecards", k)
+        out = []
+        for i, (_pos, _starts, ends, complete) in enumerate(slots):
+            size = ((sizes >> (2 * i)) & 3) + 1
+            users = r.sample(self.active_user_ids, size)
+            if r.random() < 0.4 and manager in self.active_user_ids and manager not in users:
+                users[0] = manager
+            is_cancelled = complete and bool((cancelled >> i) & 1)
+            members: list[tuple[int, int | None, int | None, str | None]] = []
+            for s, user in enumerate(users):
+                latency = _scorecard_latency(r)
+                rating = r.choices(RATINGS, weights)[0]
+                if not complete or is_cancelled or not (submitted >> (4 * i + s)) & 1:
+                    members.append((user, None, None, None))
+                    continue
+                at = min(ends + latency, END_MS)
+                members.append((user, card_id, at, rating))
+                card_id += 1
+            status: str | None = None  # not held yet: _gen_interviews keeps its own draw
+            if is_cancelled:
+                status = "skipped"
+            elif not complete:
+                pass
+            elif all(m[1] is not None for m in members):
+                status = "complete"
+            else:
+                status = "awaiting_feedback"
+            out.append({"status": status, "members": members})
+        return out
+
     def _gen_interviews(self, k: int) -> list[Record]:
         slots = self._interview_slots(k)
         if not slots:
             return []
         plan = self._plan(k)
         j = int(self.app_job[k])
+        panels = self._panels(k)
         first = self._child_first_id("interviews", k)
         r = self._rng(SALT["interviews"] + 100, plan["aid"])
         rows = []
         for i, (pos, starts, ends, complete) in enumerate(slots):
             entered = plan["timeline"][pos][0]
-            status = "complete" if complete else r.choice(("scheduled", "awaiting_feedback"))
+            status = panels[i]["status"]
+            if not complete:  # not held yet
+                status = r.choice(("scheduled", "awaiting_feedback"))
             rows.append(
                 {
                     "id": first + i,
@@ -54,7 +131,7 @@ class Activity(Records):
                     "updated_at": iso(max(entered, min(ends, plan["la"]))),
                     "job_id": FIRST_ID["jobs"] + j,
                     "application_id": plan["aid"],
-                    "job_interview_id": self.job_stage_ids[j][pos] * 10 + 1,
+                    "job_interview_id": self.job_interview_ids[j][pos],
                     "starts_at": iso(starts),
                     "ends_at": iso(ends),
                     "location": r.choice(("Room Ærø, 3rd floor", "Video call", None)),
@@ -72,44 +149,66 @@ class Activity(Records):
             )
         return rows
 
+    def _gen_interviewers(self, k: int) -> list[Record]:
+        """One row per interview and panel member, pointing at the member's scorecard."""
+        interviews = self._gen_interviews(k)
+        if not interviews:
+            return []
+        first = self._child_first_id("interviewers", k)
+        rows: list[Record] = []
+        for interview, panel in zip(interviews, self._panels(k), strict=True):
+            for user, card_id, _at, _rating in panel["members"]:
+                rows.append(
+                    {
+                        "id": first + len(rows),
+                        "created_at": interview["created_at"],
+                        "updated_at": interview["updated_at"],
+                        "interview_id": interview["id"],
+                        "user_id": user,
+                        "scorecard_id": card_id,
+                        "email": self.require("users", user)["primary_email"],
+                        "response_status": "accepted" if card_id else "needs_action",
+                    }
+                )
+        return rows
+
     def _gen_scorecards(self, k: int) -> list[Record]:
-        slots = [s for s in self._interview_slots(k) if s[3]]
+        """One scorecard per panel member who submitted one (ids in interview, panel order)."""
+        slots = self._interview_slots(k)
         if not slots:
             return []
         plan = self._plan(k)
         j = int(self.app_job[k])
-        first = self._child_first_id("scorecards", k)
         r = self._rng(SALT["scorecards"], plan["aid"])
         rows = []
-        for i, (pos, _starts, ends, _c) in enumerate(slots):
-            exited = plan["timeline"][pos][1]
-            bound = exited if exited is not None else plan["la"]
-            submitted = max(min(ends + r.randint(0, 20 * HOUR), bound), plan["timeline"][pos][0])
-            interviewer = r.choice(self.active_user_ids)
-            note = r.choice(("Strong SQL — très bien.", "Needs mentoring on system design.", None))
-            rows.append(
-                {
-                    "id": first + i,
-                    "created_at": iso(plan["timeline"][pos][0]),
-                    "updated_at": iso(submitted),
-                    "interview_kit_id": self.job_stage_ids[j][pos] * 10 + 2,
-                    "interviewer_id": interviewer,
-                    "interviewed_at": iso(ends),
-                    "notes": note,
-                    "notes_with_tags": note,
-                    "submitter_id": interviewer,
-                    "candidate_rating": r.choice(
-                        ("definitely_not", "no", "yes", "strong_yes", "no_decision")
-                    ),
-                    "private_notes": None,
-                    "private_notes_with_tags": None,
-                    "status": "complete",
-                    "public_notes": note,
-                    "public_notes_with_tags": note,
-                    "application_id": plan["aid"],
-                    "submitted_at": iso(submitted),
-                }
-            )
+        for (pos, starts, _ends, _c), panel in zip(slots, self._panels(k), strict=True):
+            for user, card_id, submitted, rating in panel["members"]:
+                if card_id is None:
+                    continue
+                note = r.choice(
+                    ("Strong SQL — très bien.", "Needs mentoring on system design.", None)
+                )
+                rows.append(
+                    {
+                        "id": card_id,
+                        "created_at": iso(plan["timeline"][pos][0]),
+                        "updated_at": iso(submitted),
+                        "interview_kit_id": self.job_stage_ids[j][pos] * 10 + 2,
+                        "interviewer_id": user,
+                        "interviewed_at": iso(starts),
+                        "notes": note,
+                        "notes_with_tags": note,
+                        "submitter_id": user,
+                        "candidate_rating": rating,
+                        "private_notes": None,
+                        "private_notes_with_tags": None,
+                        "status": "complete",
+                        "public_notes": note,
+                        "public_notes_with_tags": note,
+                        "application_id": plan["aid"],
+                        "submitted_at": iso(submitted),
+                    }
+                )
         return rows
 
     def _gen_eeoc(self, k: int) -> list[Record]:

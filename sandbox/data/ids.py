@@ -27,6 +27,10 @@ FIRST_ID = {
     "demographic_questions": 8_101,
     "demographic_answer_options": 8_201,
     "demographic_answers": 95_000_001,
+    # added later: appended so the salts of the entities above stay as they were
+    "interviewers": 75_000_001,
+    "job_hiring_managers": 600_001,
+    "job_interviews": 350_001,
 }
 ENTITIES = tuple(FIRST_ID)
 

@@ -1,8 +1,9 @@
 """Jobs with their interview stages and job posts (reference data, built eagerly).
 
 Per job: the job record, its stages (Application Review, 2..5 from the pool in order, maybe one
-inactive, Offer) and one or two posts. The stage ids, names and bit masks (active stages,
-stages with interviews) are kept as arrays for the vectorised structure of the applications.
+inactive, Offer), one or two posts, its hiring manager and its interview slots. The stage ids,
+names and bit masks (active stages, stages with interviews) are kept as arrays for the
+vectorised structure of the applications.
 """
 
 from __future__ import annotations
@@ -74,6 +75,59 @@ class Jobs(CustomFields):
             "custom_fields": self._custom_fields("job", r, jid),
         }
         return job, c
+
+    def _build_hiring_managers(self) -> None:
+        """One hiring manager per job (v3 job_hiring_managers, v1 jobs.hiring_team): a fixed
+        user chosen by the job id, so it needs no random draw."""
+        users = self.small["users"]
+        self.small["job_hiring_managers"] = []
+        self.hiring_manager_of_job = []
+        for j, job in enumerate(self.small["jobs"]):
+            user_id = users[job["id"] % len(users)]["id"]
+            self.hiring_manager_of_job.append(user_id)
+            self.small["job_hiring_managers"].append(
+                {
+                    "id": FIRST_ID["job_hiring_managers"] + j,
+                    "created_at": job["created_at"],
+                    "updated_at": job["created_at"],
+                    "user_id": user_id,
+                    "job_id": job["id"],
+                }
+            )
+
+    def _build_job_interviews(self) -> None:
+        """The interview plan: one interview slot (v3 job_interviews, v1 job_stages.interviews[])
+        per stage that has interviews; `job_interview_ids[j][pos]` is None for the others."""
+        self.small["job_interviews"] = []
+        self.job_interview_ids = []
+        stages = iter(self.small["job_interview_stages"])
+        for j in range(self.n_jobs):
+            ids: list[int | None] = []
+            for pos in range(int(self.job_nstages[j])):
+                stage = next(stages)
+                if not (int(self.job_iv_mask[j]) >> pos) & 1:
+                    ids.append(None)
+                    continue
+                slot_id = FIRST_ID["job_interviews"] + len(self.small["job_interviews"])
+                ids.append(slot_id)
+                self.small["job_interviews"].append(
+                    {
+                        "id": slot_id,
+                        "created_at": stage["created_at"],
+                        "updated_at": stage["updated_at"],
+                        "job_interview_stage_id": stage["id"],
+                        "job_id": stage["job_id"],
+                        "sort_order": 1,
+                        "scheduling_type": "needs_scheduling",
+                        "duration": 45,
+                        "summary": None,
+                        "instructions": None,
+                        "name": stage["name"],
+                        "active": stage["active"],
+                        "require_scorecard": True,
+                    }
+                )
+            self.job_interview_ids.append(ids)
 
     def _build_job_stages(self, r: random.Random, j: int, jid: int, c: int) -> None:
         """Application Review, 2..5 stages from the pool in order, maybe one inactive, Offer."""

@@ -27,9 +27,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sandbox.data.activity import Activity
+from sandbox.data.activity import SCORECARD_MAX_LATENCY, Activity
 from sandbox.data.advance import ChangeOverTime
-from sandbox.data.ids import FIRST_ID
+from sandbox.data.ids import FIRST_ID, SALT
 from sandbox.data.reference import ReferenceData
 from sandbox.data.timestamps import END_MS
 from sandbox.store import Filters, GroupIndex, Ids, Record, Table
@@ -54,6 +54,7 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
         # advance() moves app_la (the filters follow it); generated children keep the built one
         self.app_la_built = self.app_la.copy()
         self._plan_cache = {}
+        self._build_panels(np.random.default_rng([seed, candidates, SALT["interviewers"]]))
         self._build_openings(random.Random(f"{seed}:openings"))
         self._build_tables()
         _release_free_memory()
@@ -126,10 +127,16 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
             "application_stages": self._gen_app_stages,
             "offers": self._gen_offers,
             "interviews": self._gen_interviews,
+            "interviewers": self._gen_interviewers,
             "scorecards": self._gen_scorecards,
             "eeoc": self._gen_eeoc,
             "demographic_answers": self._gen_demographic_answers,
         }
+        # scorecards are submitted up to SCORECARD_MAX_LATENCY after the interview, which can be
+        # after the application's last activity (never after the data set's end)
+        hi_scorecards = np.maximum(
+            self.app_updated, np.minimum(self.app_la + SCORECARD_MAX_LATENCY, END_MS)
+        )
         for name, counts in self.child_counts.items():
             starts = np.zeros(m + 1, dtype=np.int32)
             np.cumsum(counts, out=starts[1:], dtype=np.int32)
@@ -139,7 +146,7 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
                 GroupIndex(
                     starts=starts,
                     lo_created=self.app_created,
-                    hi_updated=self.app_updated,
+                    hi_updated=hi_scorecards if name == "scorecards" else self.app_updated,
                     parents=app_parents,
                 ),
                 gens[name],

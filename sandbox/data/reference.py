@@ -2,7 +2,8 @@
 
 Sources, rejection and close reasons, departments and offices (trees), users, custom fields
 (`sandbox.data.custom_fields`), the demographic questions and jobs (`sandbox.data.jobs`). Every
-step draws from the same `random.Random` in turn, so the order of the steps is part of the data.
+step draws from the same `random.Random` in turn, so the order of the steps is part of the data;
+the hiring managers and interview slots of the jobs come last and draw nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class ReferenceData(Jobs):
         self._build_custom_fields(r)
         self._build_demographics(stamps(r, EARLY_MS, START_MS))
         self._build_jobs(r)
+        self._build_hiring_managers()
+        self._build_job_interviews()
 
     @property
     def _n_users(self) -> int:

@@ -38,6 +38,8 @@ class OrganisationState:
     job_nstages: np.ndarray
     job_status: list[str]
     job_posts_of: list[list[int]]
+    hiring_manager_of_job: list[int]
+    job_interview_ids: list[list[int | None]]
     # structure of candidates, applications and their children
     n_cand: int
     n_app: int
@@ -56,6 +58,10 @@ class OrganisationState:
     app_updated: np.ndarray
     app_prospect: np.ndarray
     child_counts: dict[str, np.ndarray]
+    # interview panels: per application and interview slot (see Structure._build_panels)
+    app_panel_sizes: np.ndarray
+    app_panel_cancelled: np.ndarray
+    app_panel_submitted: np.ndarray
     # openings
     hired_by_job: np.ndarray
     hire_starts: np.ndarray

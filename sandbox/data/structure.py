@@ -19,6 +19,12 @@ from sandbox.data.state import OrganisationState
 from sandbox.data.timestamps import DAY, END_MS, HOUR, START_MS, iso, iso_to_ms
 from sandbox.store import Record
 
+# interview panels (_build_panels): at most 5 interview stages per job, 1-4 interviewers each
+MAX_INTERVIEWS = 5
+PANEL_SIZE_P = [0.3, 0.35, 0.25, 0.1]
+CANCELLED_P = 0.07  # an interview cancelled (v3 status skipped): no scorecards
+SUBMITTED_P = 0.9  # an interviewer of a held interview submits a scorecard
+
 
 class Structure(OrganisationState):
     """The index arrays of candidates, applications, their children and the openings."""
@@ -126,6 +132,36 @@ class Structure(OrganisationState):
         self.child_counts["demographic_answers"] = np.where(answered, n_active + extra, 0).astype(
             np.int8
         )
+
+    def _build_panels(self, rng: np.random.Generator) -> None:
+        """Interview panels, from their own generator (every earlier draw stays as it was): per
+        application and interview slot (stage order) 1-4 interviewers, whether the interview was
+        cancelled, and which interviewers submitted a scorecard. Only the slots that could be
+        complete (all but the current stage of an application in process) get scorecards; the
+        number of scorecards replaces the one-per-interview count of `_build_structure`."""
+        m = self.n_app
+        n_iv = self.child_counts["interviews"].astype(np.int64)
+        assert int(n_iv.max(initial=0)) <= MAX_INTERVIEWS
+        can_complete = self.child_counts["scorecards"].astype(np.int64)
+        sizes = rng.choice(
+            np.array([1, 2, 3, 4], dtype=np.int64), size=(m, MAX_INTERVIEWS), p=PANEL_SIZE_P
+        )
+        cancelled = rng.random((m, MAX_INTERVIEWS)) < CANCELLED_P
+        submitted = rng.random((m, MAX_INTERVIEWS, 4)) < SUBMITTED_P
+        slot = np.arange(MAX_INTERVIEWS, dtype=np.int64)
+        held = slot[None, :] < n_iv[:, None]
+        carded = (slot[None, :] < can_complete[:, None]) & ~cancelled
+        member = np.arange(4, dtype=np.int64)[None, None, :] < sizes[:, :, None]
+        n_interviewers = np.where(held, sizes, 0).sum(axis=1)
+        n_cards = (submitted & member & carded[:, :, None]).sum(axis=(1, 2))
+        bits = 1 << np.arange(MAX_INTERVIEWS * 4, dtype=np.int64).reshape(MAX_INTERVIEWS, 4)
+        self.app_panel_sizes = ((sizes - 1) << (2 * slot)[None, :]).sum(axis=1).astype(np.int16)
+        self.app_panel_cancelled = (cancelled << slot[None, :]).sum(axis=1).astype(np.int8)
+        self.app_panel_submitted = (
+            (np.where(submitted, bits[None, :, :], 0)).sum(axis=(1, 2)).astype(np.int32)
+        )
+        self.child_counts["interviewers"] = n_interviewers.astype(np.int8)
+        self.child_counts["scorecards"] = n_cards.astype(np.int8)
 
     def _build_openings(self, r: random.Random) -> None:
         """Openings (lazy, grouped by job): one closed opening per hired application, in

@@ -20,6 +20,8 @@ OFFER_STATUS_V1 = {
     "Deprecated": "deprecated",
 }
 OFFER_STATUS_V3 = {v: k for k, v in OFFER_STATUS_V1.items()}
+# scorecard recommendation: v3 candidate_rating -> v1 overall_recommendation (others are equal)
+RATING_V1 = {"strong_no": "definitely_not"}
 
 
 def plain_custom_fields(keyed: dict[str, Any] | None) -> dict[str, Any]:

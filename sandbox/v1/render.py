@@ -3,13 +3,16 @@ scorecards, on top of the nested pieces of `sandbox.v1.reference`."""
 
 from __future__ import annotations
 
+from sandbox.data import FIRST_ID
 from sandbox.store import Record
-from sandbox.v1.endpoints import APP_STATUS_V1, OFFER_STATUS_V1, plain_custom_fields
+from sandbox.v1.endpoints import APP_STATUS_V1, OFFER_STATUS_V1, RATING_V1, plain_custom_fields
 from sandbox.v1.reference import ReferenceRenderer
 
 
 class V1Renderer(ReferenceRenderer):
     """Builds v1 payloads for one organisation (lookups of small entities are cached per call)."""
+
+    _slots_by_stage: dict[int, list[Record]] | None = None
 
     def applications(self, a: Record) -> dict:
         org = self.org
@@ -131,6 +134,7 @@ class V1Renderer(ReferenceRenderer):
         users = org.small["users"]
         n = len(users)
         k = j["id"]
+        manager = org.hiring_manager_of_job[k - FIRST_ID["jobs"]]  # v3 job_hiring_managers
         return {
             "id": j["id"],
             "name": j["name"],
@@ -149,7 +153,7 @@ class V1Renderer(ReferenceRenderer):
             "custom_fields": plain_custom_fields(j["custom_fields"]),
             "keyed_custom_fields": j["custom_fields"] or {},
             "hiring_team": {
-                "hiring_managers": [self.user_ref(users[k % n]["id"])],
+                "hiring_managers": [self.user_ref(manager)],
                 "recruiters": [self.user_ref(users[(k + 1) % n]["id"], True)],
                 "coordinators": [self.user_ref(users[(k + 2) % n]["id"], True)],
                 "sourcers": [],
@@ -157,22 +161,24 @@ class V1Renderer(ReferenceRenderer):
             "openings": openings,
         }
 
+    def _interview_slots(self) -> dict[int, list[Record]]:
+        """Interview slots (v3 job_interviews) by stage id: v1 nests them in the stage."""
+        if self._slots_by_stage is None:
+            self._slots_by_stage = {}
+            for slot in self.org.small["job_interviews"]:
+                self._slots_by_stage.setdefault(slot["job_interview_stage_id"], []).append(slot)
+        return self._slots_by_stage
+
     def job_stages(self, s: Record) -> dict:
         users = self.org.small["users"]
-        has_iv = s["name"] not in (
-            "Application Review",
-            "Offer",
-            "Take Home Test",
-            "Hiring Manager Review",
-        )
         interviews = []
-        if has_iv:
+        for slot in self._interview_slots().get(s["id"], []):
             interviews.append(
                 {
-                    "id": s["id"] * 10 + 1,
-                    "name": s["name"],
+                    "id": slot["id"],
+                    "name": slot["name"],
                     "schedulable": True,
-                    "estimated_minutes": 45,
+                    "estimated_minutes": slot["duration"],
                     "default_interviewer_users": [self.user_ref(users[s["id"] % len(users)]["id"])],
                     "interview_kit": {
                         "id": s["id"] * 10 + 2,
@@ -240,19 +246,27 @@ class V1Renderer(ReferenceRenderer):
 
     def scheduled_interviews(self, i: Record) -> dict:
         org = self.org
-        stage_id = i["job_interview_id"] // 10
-        stage = self._small("job_interview_stages", stage_id)
-        # the scorecard of a complete interview is the one written for the same stage
-        card = next(
-            (
-                c
-                for c in org.child_rows("scorecards", i["application_id"])
-                if c["interview_kit_id"] // 10 == stage_id
-            ),
-            None,
-        )
-        interviewer_id = card["interviewer_id"] if card else i["organizer_id"]
-        interviewer = org.get("users", interviewer_id)
+        slot = org.require("job_interviews", i["job_interview_id"])
+        stage = self._small("job_interview_stages", slot["job_interview_stage_id"])
+        # v1 nests the panel (v3 /interviewers), each member with their scorecard id
+        panel = [
+            row
+            for row in org.child_rows("interviewers", i["application_id"])
+            if row["interview_id"] == i["id"]
+        ]
+        interviewers = []
+        for row in panel:
+            user = org.require("users", row["user_id"])
+            interviewers.append(
+                {
+                    "id": user["id"],
+                    "employee_id": user["employee_id"],
+                    "name": user["name"],
+                    "email": user["primary_email"],
+                    "response_status": row["response_status"],
+                    "scorecard_id": row["scorecard_id"],
+                }
+            )
         return {
             "id": i["id"],
             "application_id": i["application_id"],
@@ -261,32 +275,23 @@ class V1Renderer(ReferenceRenderer):
             "end": {"date_time": i["ends_at"]},
             "location": i["location"],
             "video_conferencing_url": i["video_conferencing_url"],
+            # v1 knows scheduled, awaiting_feedback and complete; a cancelled interview (v3
+            # skipped) keeps v3's word
             "status": i["status"]
-            if i["status"] in ("complete", "awaiting_feedback")
+            if i["status"] in ("complete", "awaiting_feedback", "skipped")
             else "scheduled",
             "created_at": i["created_at"],
             "updated_at": i["updated_at"],
             "interview": {"id": i["job_interview_id"], "name": stage["name"] if stage else None},
             "organizer": self.user_ref(i["organizer_id"]),
-            "interviewers": [
-                {
-                    "id": interviewer["id"],
-                    "employee_id": interviewer["employee_id"],
-                    "name": interviewer["name"],
-                    "email": interviewer["primary_email"],
-                    "response_status": "accepted",
-                    "scorecard_id": card["id"] if card else None,
-                }
-            ]
-            if interviewer
-            else [],
+            "interviewers": interviewers,
         }
 
     def scorecards(self, s: Record) -> dict:
         org = self.org
         stage = self._small("job_interview_stages", s["interview_kit_id"] // 10)
         app = org.get("applications", s["application_id"])
-        rating = s["candidate_rating"]
+        rating = RATING_V1.get(s["candidate_rating"], s["candidate_rating"])
         buckets = ("definitely_not", "no", "mixed", "yes", "strong_yes")
         return {
             "id": s["id"],

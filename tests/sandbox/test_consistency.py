@@ -142,11 +142,27 @@ def test_expected_rejects_unknown_names(sandbox: SandboxHandle) -> None:
 def test_interviews_point_at_their_scorecards(sandbox: SandboxHandle) -> None:
     interviews = v1_all(sandbox, "scheduled_interviews", per_page=500)[0]
     cards = _by_id(v3_all(sandbox, "scorecards", per_page=500)[0])
-    linked = [iv["interviewers"][0]["scorecard_id"] for iv in interviews]
-    complete = [iv for iv in interviews if iv["status"] == "complete"]
-    assert all(iv["interviewers"][0]["scorecard_id"] in cards for iv in complete)
-    assert sorted(x for x in linked if x) == sorted(cards)
-    for iv in complete:
-        card = cards[iv["interviewers"][0]["scorecard_id"]]
-        assert card["application_id"] == iv["application_id"]
-        assert card["interviewer_id"] == iv["interviewers"][0]["id"]
+    panel = v3_all(sandbox, "interviewers", per_page=500)[0]
+    members = [(iv, m) for iv in interviews for m in iv["interviewers"]]
+    assert all(1 <= len(iv["interviewers"]) <= 4 for iv in interviews)
+    assert len(members) == len(panel)
+    linked = [m["scorecard_id"] for _, m in members if m["scorecard_id"]]
+    assert sorted(linked) == sorted(cards)
+    assert sorted(linked) == sorted(p["scorecard_id"] for p in panel if p["scorecard_id"])
+    for iv, m in members:
+        if iv["status"] == "complete":  # every scorecard in
+            assert m["scorecard_id"] in cards
+        if iv["status"] in ("scheduled", "skipped"):
+            assert m["scorecard_id"] is None
+        if m["scorecard_id"]:
+            card = cards[m["scorecard_id"]]
+            assert card["application_id"] == iv["application_id"]
+            assert card["interviewer_id"] == m["id"]
+    assert {iv["status"] for iv in interviews} >= {"complete", "awaiting_feedback", "skipped"}
+
+
+def test_hiring_managers_are_the_v1_hiring_team(sandbox: SandboxHandle) -> None:
+    jobs = v1_all(sandbox, "jobs", per_page=500)[0]
+    managers = v3_all(sandbox, "job_hiring_managers", per_page=500)[0]
+    v1 = {(m["id"], j["id"]) for j in jobs for m in j["hiring_team"]["hiring_managers"]}
+    assert v1 == {(m["user_id"], m["job_id"]) for m in managers}

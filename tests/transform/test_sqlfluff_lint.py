@@ -19,6 +19,12 @@ VERSIONED = [
     "models/staging/greenhouse/stg_greenhouse__offers.sql",
     "models/staging/greenhouse/stg_greenhouse__jobs.sql",
     "models/staging/greenhouse/stg_greenhouse__candidates.sql",
+    "models/staging/greenhouse/stg_greenhouse__interviews.sql",
+    "models/staging/greenhouse/stg_greenhouse__interviewers.sql",
+    "models/staging/greenhouse/stg_greenhouse__scorecards.sql",
+    "models/staging/greenhouse/stg_greenhouse__users.sql",
+    "models/staging/greenhouse/stg_greenhouse__job_hiring_managers.sql",
+    "models/staging/greenhouse/stg_greenhouse__job_interviews.sql",
     "models/marts/applications_by_stage.sql",
     "models/marts/application_stage_history.sql",
 ]

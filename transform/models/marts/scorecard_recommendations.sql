@@ -1,0 +1,103 @@
+{#-
+    One row per interviewer and job stage, over the submitted scorecards of the interviews
+    (the interviewer's own scorecard on each panel): the count per overall recommendation,
+    positive_share = (yes + strong_yes) / scorecards with a decision (no_decision left out),
+    and its calibration: the same share on applications that were later hired, and on those
+    later rejected (their current status). Shares are rounded to 4 decimals, null without a
+    decision to count.
+-#}
+
+with
+
+scorecards as (
+
+    select * from {{ ref('interviews') }}
+    where scorecard_submitted_at is not null
+
+),
+
+counted as (
+
+    select
+        interviewer_user_id,
+        stage_id,
+        max(job_id) as job_id,
+        max(interviewer_name) as interviewer_name,
+        max(job_name) as job_name,
+        max(stage_name) as stage_name,
+        max(stage_order) as stage_order,
+        count(*) as scorecards_submitted,
+        {%- for value in ['definitely_not', 'no', 'yes', 'strong_yes', 'no_decision'] %}
+        sum(
+            case when overall_recommendation = '{{ value }}' then 1 else 0 end
+        ) as recommended_{{ value }},
+        {%- endfor %}
+        {%- for outcome in ['hired', 'rejected'] %}
+        sum(
+            case
+                when
+                    application_status = '{{ outcome }}'
+                    and overall_recommendation in ('yes', 'strong_yes')
+                    then 1
+                else 0
+            end
+        ) as positive_{{ outcome }},
+        sum(
+            case
+                when
+                    application_status = '{{ outcome }}'
+                    and overall_recommendation != 'no_decision'
+                    then 1
+                else 0
+            end
+        ) as decided_{{ outcome }},
+        {%- endfor %}
+        sum(
+            case when overall_recommendation != 'no_decision' then 1 else 0 end
+        ) as decided_total
+    from scorecards
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        interviewer_user_id,
+        stage_id,
+        job_id,
+        interviewer_name,
+        job_name,
+        stage_name,
+        cast(stage_order as {{ dbt.type_bigint() }}) as stage_order,
+        cast(scorecards_submitted as {{ dbt.type_bigint() }}) as scorecards_submitted,
+        {%- for value in ['definitely_not', 'no', 'yes', 'strong_yes', 'no_decision'] %}
+        cast(recommended_{{ value }} as {{ dbt.type_bigint() }}) as recommended_{{ value }},
+        {%- endfor %}
+        cast(
+            case
+                when decided_total = 0 then null
+                else round(
+                    cast(recommended_yes + recommended_strong_yes as numeric(28, 6))
+                    / decided_total,
+                    4
+                )
+            end as numeric(28, 6)
+        ) as positive_share,
+        cast(
+            case
+                when decided_hired = 0 then null
+                else round(cast(positive_hired as numeric(28, 6)) / decided_hired, 4)
+            end as numeric(28, 6)
+        ) as positive_share_hired,
+        cast(
+            case
+                when decided_rejected = 0 then null
+                else round(cast(positive_rejected as numeric(28, 6)) / decided_rejected, 4)
+            end as numeric(28, 6)
+        ) as positive_share_rejected
+    from counted
+
+)
+
+select * from final

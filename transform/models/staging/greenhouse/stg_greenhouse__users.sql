@@ -1,0 +1,31 @@
+{#-
+    One row per Greenhouse user (recruiters, interviewers, hiring managers). Only the display
+    name passes this layer: no model needs e-mail addresses or employee ids.
+-#}
+{%- set api_version = greenhouse_api_version() -%}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'users') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as user_id,
+        cast(name as {{ dbt.type_string() }}) as user_name,
+        {%- if api_version == 'v1' %}
+        cast(disabled as {{ dbt.type_boolean() }}) as is_deactivated,
+        {%- else %}
+        cast(deactivated as {{ dbt.type_boolean() }}) as is_deactivated,
+        {%- endif %}
+        {{ to_utc_timestamp('created_at') }} as created_at
+
+    from source
+
+)
+
+select * from renamed
