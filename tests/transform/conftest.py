@@ -29,8 +29,9 @@ SANDBOX_CANDIDATES = 200
 # only the raw tables the dbt project reads: keeps the extract short
 RESOURCES = {
     "v3": "candidates,applications,application_stages,jobs,job_interview_stages,offers,"
-    "departments,offices,sources",
-    "v1": "candidates,applications,jobs,job_stages,offers,departments,offices,sources",
+    "departments,offices,sources,openings,close_reasons,rejection_reasons",
+    "v1": "candidates,applications,jobs,job_stages,offers,departments,offices,sources,"
+    "close_reasons,rejection_reasons",
 }
 
 # variables a developer's shell may carry that would change what these tests build

@@ -21,6 +21,7 @@ VERSIONED = [
     "models/staging/greenhouse/stg_greenhouse__candidates.sql",
     "models/marts/applications_by_stage.sql",
     "models/marts/application_stage_history.sql",
+    "models/marts/stage_durations.sql",
 ]
 
 

@@ -1,0 +1,148 @@
+"""The pipeline mart figures, computed straight from the organisation's canonical records.
+
+The independent side of tests/transform/test_pipeline_marts.py: plain Python over
+`Organisation.records(...)`, sharing no code or SQL with the dbt project, implementing the
+definitions of docs/transform.md ("Pipeline marts"). Days are calendar days between the UTC
+dates of two timestamps (what `dbt.datediff(..., 'day')` counts); medians and percentiles are
+continuous (linear interpolation, as `percentile_cont`).
+
+v1 differences, predicted here with `version`:
+- stage_durations: v1 has no stage history, so one row per application with a current stage,
+  entered_at / days_in_stage unknown (None).
+- hiring_velocity: the median days per stage order come from the history, None in v1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+
+Row = dict[str, Any]
+RATE = Decimal("0.0001")
+DAYS = Decimal("0.01")
+
+
+class RecordSource(Protocol):
+    def records(self, entity: str) -> Iterable[Row]: ...
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """An ISO-8601 timestamp (`2024-05-01T23:59:59.123Z`) as an aware UTC datetime."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _naive(value: str | None) -> datetime | None:
+    """The UTC timestamp as the warehouse returns a `timestamp` column (naive, UTC)."""
+    moment = _timestamp(value)
+    return None if moment is None else moment.replace(tzinfo=None)
+
+
+def _days(start: str | None, end: str | None) -> int | None:
+    """Calendar days between the UTC dates of two timestamps."""
+    a, b = _timestamp(start), _timestamp(end)
+    if a is None or b is None:
+        return None
+    return (b.date() - a.date()).days
+
+
+def _month(value: str | None) -> date | None:
+    moment = _timestamp(value)
+    return None if moment is None else moment.date().replace(day=1)
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE, rounding=ROUND_HALF_UP)
+
+
+def percentile(values: list[int], fraction: float) -> Decimal | None:
+    """The continuous percentile (linear interpolation), rounded half-up to 2 decimals."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = Decimal(str(fraction)) * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return Decimal(value).quantize(DAYS, rounding=ROUND_HALF_UP)
+
+
+def _by_id(org: RecordSource, entity: str) -> dict[int, Row]:
+    return {record["id"]: record for record in org.records(entity)}
+
+
+def current_offers(org: RecordSource) -> dict[int, Row]:
+    """Application id -> its current offer: the highest version (then the highest id)."""
+    current: dict[int, Row] = {}
+    for offer in org.records("offers"):
+        best = current.get(offer["application_id"])
+        if best is None or (offer["version"], offer["id"]) > (best["version"], best["id"]):
+            current[offer["application_id"]] = offer
+    return current
+
+
+def hired_at(application: Row, offer: Row | None) -> str | None:
+    """A hired application's hire time: its accepted current offer's resolution."""
+    if application["status"] != "hired" or offer is None or offer["status"] != "Accepted":
+        return None
+    return offer["resolved_at"]
+
+
+def offer_resolved_at(offer: Row | None) -> str | None:
+    if offer is None or offer["status"] not in ("Accepted", "Rejected"):
+        return None
+    return offer["resolved_at"]
+
+
+def stage_durations(org: RecordSource, version: str) -> list[Row]:
+    """Expected `greenhouse_marts.stage_durations` rows."""
+    applications = _by_id(org, "applications")
+    stages = _by_id(org, "job_interview_stages")
+    offers = current_offers(org)
+    if version == "v3":
+        visits = [
+            (r["application_id"], r["job_interview_stage_id"], r["entered_at"], r["exited_at"])
+            for r in org.records("application_stages")
+            if r["entered_at"] is not None
+        ]
+    else:
+        visits = [
+            (a["id"], a["stage_id"], None, None)
+            for a in applications.values()
+            if a["stage_id"] is not None
+        ]
+    rows = []
+    for application_id, stage_id, entered, exited in visits:
+        app = applications[application_id]
+        if exited is not None:
+            reason, end = "advanced", exited
+        elif stage_id != app["stage_id"]:
+            reason, end = "still_there", None
+        elif app["status"] == "rejected":
+            reason, end = "rejected", app["rejected_at"]
+        elif app["status"] == "hired":
+            reason, end = "hired", hired_at(app, offers.get(application_id))
+        else:
+            reason, end = "still_there", None
+        stage = stages[stage_id]
+        rows.append(
+            {
+                "stage_visit_id": f"{application_id}-{stage_id}",
+                "application_id": application_id,
+                "candidate_id": app["candidate_id"],
+                "job_id": stage["job_id"],
+                "stage_id": stage_id,
+                "stage_name": stage["name"],
+                "exit_reason": reason,
+                "stage_order": stage["sort_order"],
+                "days_in_stage": _days(entered, end),
+                "entered_at": _naive(entered),
+                "exited_at": _naive(end),
+            }
+        )
+    return rows

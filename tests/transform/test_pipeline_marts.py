@@ -1,0 +1,46 @@
+"""Sandbox -> extract -> dbt build on DuckDB, v3 and v1: every row of the pipeline marts
+(stage durations, hiring velocity, openings, time to fill, source effectiveness, rejections)
+equals the figures tests/oracles/pipeline.py computes from the sandbox's own records."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles import pipeline as expected
+
+from .checks import _diff
+from .conftest import Build, assert_build_passed, build_duckdb, fetch
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def builds(
+    transform_sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Build]]:
+    yield {
+        version: build_duckdb(transform_sandbox, version, tmp_path_factory.mktemp(version))
+        for version in ("v3", "v1")
+    }
+
+
+def _mart(build: Build, name: str) -> list[dict]:
+    assert_build_passed(build.run)
+    with build.connect() as connection:
+        return fetch(connection, f"select * from greenhouse_marts.{name}")
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_stage_durations(builds: dict[str, Build], version: str) -> None:
+    build = builds[version]
+    want = expected.stage_durations(build.sandbox.org, version)
+    reasons = Counter(r["exit_reason"] for r in want)
+    # the sandbox has visits of every kind (v1: no history, so no advanced visit)
+    assert {"rejected", "hired", "still_there"} <= set(reasons), reasons
+    assert ("advanced" in reasons) == (version == "v3")
+    problems = _diff(_mart(build, "stage_durations"), want, ("stage_visit_id",))
+    assert not problems, "stage_durations:\n" + "\n".join(problems[:40])
