@@ -14,6 +14,7 @@ v1 differences, predicted here with `version`:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -143,6 +144,52 @@ def stage_durations(org: RecordSource, version: str) -> list[Row]:
                 "days_in_stage": _days(entered, end),
                 "entered_at": _naive(entered),
                 "exited_at": _naive(end),
+            }
+        )
+    return rows
+
+
+def hiring_velocity(org: RecordSource) -> list[Row]:
+    """Expected `greenhouse_marts.hiring_velocity` rows (the same for v1 and v3)."""
+    jobs = _by_id(org, "jobs")
+    departments = _by_id(org, "departments")
+    offers = current_offers(org)
+    to_hire: dict[tuple[int, date], list[int]] = defaultdict(list)
+    to_offer: dict[tuple[int, date], list[int]] = defaultdict(list)
+    for app in org.records("applications"):
+        if app["job_id"] is None:
+            continue
+        offer = offers.get(app["id"])
+        hired = hired_at(app, offer)
+        if hired is not None:
+            month = _month(hired)
+            assert month is not None
+            days = _days(app["created_at"], hired)
+            assert days is not None
+            to_hire[(app["job_id"], month)].append(days)
+        resolved = offer_resolved_at(offer)
+        if resolved is not None:
+            month = _month(resolved)
+            assert month is not None
+            days = _days(app["created_at"], resolved)
+            assert days is not None
+            to_offer[(app["job_id"], month)].append(days)
+    rows = []
+    for job_id, month in sorted(to_hire.keys() | to_offer.keys()):
+        job = jobs[job_id]
+        hires, offered = to_hire.get((job_id, month), []), to_offer.get((job_id, month), [])
+        rows.append(
+            {
+                "job_id": job_id,
+                "department_id": job["department_id"],
+                "job_name": job["name"],
+                "department_name": departments.get(job["department_id"], {}).get("name"),
+                "hire_month": month,
+                "hires": len(hires),
+                "offers_resolved": len(offered),
+                "median_days_to_hire": percentile(hires, 0.5),
+                "p75_days_to_hire": percentile(hires, 0.75),
+                "median_days_to_offer": percentile(offered, 0.5),
             }
         )
     return rows

@@ -44,3 +44,13 @@ def test_stage_durations(builds: dict[str, Build], version: str) -> None:
     assert ("advanced" in reasons) == (version == "v3")
     problems = _diff(_mart(build, "stage_durations"), want, ("stage_visit_id",))
     assert not problems, "stage_durations:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_hiring_velocity(builds: dict[str, Build], version: str) -> None:
+    build = builds[version]
+    want = expected.hiring_velocity(build.sandbox.org)
+    assert any(r["hires"] for r in want), "the sandbox should hire"
+    assert any(r["hires"] == 0 for r in want), "and resolve offers in months without hires"
+    problems = _diff(_mart(build, "hiring_velocity"), want, ("job_id", "hire_month"))
+    assert not problems, "hiring_velocity:\n" + "\n".join(problems[:40])
