@@ -193,3 +193,64 @@ def hiring_velocity(org: RecordSource) -> list[Row]:
             }
         )
     return rows
+
+
+def openings(org: RecordSource, as_of: str) -> list[Row]:
+    """Expected `greenhouse_marts.openings` rows; `as_of` is the build's GREENHOUSE_AS_OF."""
+    jobs = _by_id(org, "jobs")
+    reasons = _by_id(org, "close_reasons")
+    rows = []
+    for opening in org.records("openings"):
+        job = jobs[opening["job_id"]]
+        closed = opening["closed_at"]
+        filled_by = opening["application_id"] if closed is not None else None
+        reason = reasons.get(opening["close_reason_id"], {})
+        rows.append(
+            {
+                "opening_id": opening["id"],
+                "job_id": opening["job_id"],
+                "department_id": job["department_id"],
+                "filled_by_application_id": filled_by,
+                "close_reason_id": opening["close_reason_id"],
+                "external_opening_id": opening["opening_id"],
+                "job_name": job["name"],
+                "close_reason_name": reason.get("name"),
+                "days_open": _days(opening["opened_at"], closed or as_of),
+                "is_open": closed is None,
+                "is_filled": filled_by is not None,
+                "opened_at": _naive(opening["opened_at"]),
+                "closed_at": _naive(closed),
+            }
+        )
+    return rows
+
+
+def time_to_fill(org: RecordSource) -> list[Row]:
+    """Expected `greenhouse_marts.time_to_fill` rows (the same for v1 and v3)."""
+    jobs = _by_id(org, "jobs")
+    departments = _by_id(org, "departments")
+    closed: dict[tuple[int, date], list[Row]] = defaultdict(list)
+    for opening in org.records("openings"):
+        month = _month(opening["closed_at"])
+        if month is not None:
+            closed[(opening["job_id"], month)].append(opening)
+    rows = []
+    for (job_id, month), group in sorted(closed.items()):
+        job = jobs[job_id]
+        filled = [o for o in group if o["application_id"] is not None]
+        days = [_days(o["opened_at"], o["closed_at"]) for o in filled]
+        known = [d for d in days if d is not None]
+        rows.append(
+            {
+                "job_id": job_id,
+                "department_id": job["department_id"],
+                "job_name": job["name"],
+                "department_name": departments.get(job["department_id"], {}).get("name"),
+                "closed_month": month,
+                "openings_closed": len(group),
+                "openings_filled": len(filled),
+                "median_days_to_fill": percentile(known, 0.5),
+                "p75_days_to_fill": percentile(known, 0.75),
+            }
+        )
+    return rows

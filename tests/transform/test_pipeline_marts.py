@@ -13,7 +13,7 @@ from tests.fixtures.sandbox import SandboxHandle
 from tests.oracles import pipeline as expected
 
 from .checks import _diff
-from .conftest import Build, assert_build_passed, build_duckdb, fetch
+from .conftest import AS_OF, Build, assert_build_passed, build_duckdb, fetch
 
 pytestmark = pytest.mark.slow
 
@@ -54,3 +54,21 @@ def test_hiring_velocity(builds: dict[str, Build], version: str) -> None:
     assert any(r["hires"] == 0 for r in want), "and resolve offers in months without hires"
     problems = _diff(_mart(build, "hiring_velocity"), want, ("job_id", "hire_month"))
     assert not problems, "hiring_velocity:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_openings(builds: dict[str, Build], version: str) -> None:
+    build = builds[version]
+    want = expected.openings(build.sandbox.org, AS_OF)
+    assert {(r["is_open"], r["is_filled"]) for r in want} >= {(True, False), (False, True)}
+    problems = _diff(_mart(build, "openings"), want, ("opening_id",))
+    assert not problems, "openings:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_time_to_fill(builds: dict[str, Build], version: str) -> None:
+    build = builds[version]
+    want = expected.time_to_fill(build.sandbox.org)
+    assert any(r["openings_filled"] for r in want), "the sandbox should fill openings"
+    problems = _diff(_mart(build, "time_to_fill"), want, ("job_id", "closed_month"))
+    assert not problems, "time_to_fill:\n" + "\n".join(problems[:40])
