@@ -254,3 +254,63 @@ def time_to_fill(org: RecordSource) -> list[Row]:
             }
         )
     return rows
+
+
+def source_effectiveness(org: RecordSource, version: str) -> list[Row]:
+    """Expected `greenhouse_marts.source_effectiveness` rows."""
+    stages = _by_id(org, "job_interview_stages")
+    sources = _by_id(org, "sources")
+    orders: dict[int, list[int]] = defaultdict(list)
+    for stage in stages.values():
+        orders[stage["job_id"]].append(stage["sort_order"])
+    apps = {a["id"]: a for a in org.records("applications") if not a["prospect"]}
+    # application id -> orders of the stages it reached
+    reached: dict[int, set[int]] = defaultdict(set)
+    if version == "v3":
+        for row in org.records("application_stages"):
+            if row["entered_at"] is not None and row["application_id"] in apps:
+                reached[row["application_id"]].add(
+                    stages[row["job_interview_stage_id"]]["sort_order"]
+                )
+    else:
+        for app in apps.values():
+            if app["stage_id"] is not None:
+                current = stages[app["stage_id"]]["sort_order"]
+                reached[app["id"]] = {o for o in orders[app["job_id"]] if o <= current}
+    with_offer = {o["application_id"] for o in org.records("offers")}
+    groups: dict[tuple[int | None, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for app in apps.values():
+        first, last = min(orders[app["job_id"]]), max(orders[app["job_id"]])
+        seen = reached[app["id"]]
+        month = _month(app["created_at"])
+        assert month is not None
+        counts = groups[(app["source_id"], month)]
+        counts[0] += 1
+        counts[1] += any(o > first for o in seen)
+        counts[2] += any(first < o < last for o in seen)
+        counts[3] += app["id"] in with_offer
+        counts[4] += app["status"] == "hired"
+    all_hires = sum(c[4] for c in groups.values())
+    rows = []
+    for (source_id, month), (n, second, interview, offer, hired) in groups.items():
+        source = sources.get(source_id, {}) if source_id is not None else {}
+        rows.append(
+            {
+                "source_id": source_id,
+                "source_name": source.get("name"),
+                "source_type": (source.get("type") or {}).get("name"),
+                "cohort_month": month,
+                "applications": n,
+                "reached_second_stage": second,
+                "reached_interview": interview,
+                "got_offer": offer,
+                "hired": hired,
+                "second_stage_rate": _ratio(second, n),
+                "interview_rate": _ratio(interview, second),
+                "offer_rate": _ratio(offer, interview),
+                "hire_rate": _ratio(hired, offer),
+                "application_to_hire_rate": _ratio(hired, n),
+                "share_of_hires": _ratio(hired, all_hires),
+            }
+        )
+    return rows

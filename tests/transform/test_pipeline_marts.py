@@ -72,3 +72,12 @@ def test_time_to_fill(builds: dict[str, Build], version: str) -> None:
     assert any(r["openings_filled"] for r in want), "the sandbox should fill openings"
     problems = _diff(_mart(build, "time_to_fill"), want, ("job_id", "closed_month"))
     assert not problems, "time_to_fill:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_source_effectiveness(builds: dict[str, Build], version: str) -> None:
+    build = builds[version]
+    want = expected.source_effectiveness(build.sandbox.org, version)
+    assert sum(r["hired"] for r in want) and any(r["source_id"] is None for r in want)
+    problems = _diff(_mart(build, "source_effectiveness"), want, ("source_id", "cohort_month"))
+    assert not problems, "source_effectiveness:\n" + "\n".join(problems[:40])

@@ -23,6 +23,7 @@ VERSIONED = [
     "models/marts/applications_by_stage.sql",
     "models/marts/application_stage_history.sql",
     "models/marts/stage_durations.sql",
+    "models/marts/source_effectiveness.sql",
 ]
 
 
