@@ -64,6 +64,7 @@ V3 = {
         _v3("users"),
         _v3("interviews"),
         _v3("scorecards"),
+        _v3("rejection_details"),
         _v3("departments", "reference"),
         _v3("offices", "reference"),
         _v3("sources", "reference"),

@@ -27,6 +27,8 @@ FIRST_ID = {
     "demographic_questions": 8_101,
     "demographic_answer_options": 8_201,
     "demographic_answers": 95_000_001,
+    # added after the others so that their salts (their position here) stay as they were
+    "rejection_details": 97_000_001,
 }
 ENTITIES = tuple(FIRST_ID)
 

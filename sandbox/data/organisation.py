@@ -126,6 +126,7 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
             "scorecards": self._gen_scorecards,
             "eeoc": self._gen_eeoc,
             "demographic_answers": self._gen_demographic_answers,
+            "rejection_details": self._gen_rejection_details,
         }
         for name, counts in self.child_counts.items():
             starts = np.zeros(m + 1, dtype=np.int32)
@@ -181,8 +182,7 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
         """Rejection reason of a rejected application (v1 nests it; v3 has rejection_details)."""
         if app["status"] != "rejected":
             return None
-        reasons = self.small["rejection_reasons"]
-        return reasons[app["id"] % len(reasons)]["id"]
+        return self.reason_of_application(app["id"])
 
 
 def _release_free_memory() -> None:

@@ -126,6 +126,8 @@ class Structure(OrganisationState):
         self.child_counts["demographic_answers"] = np.where(answered, n_active + extra, 0).astype(
             np.int8
         )
+        # rejection details: one per rejected application (no draw: the others stay as they were)
+        self.child_counts["rejection_details"] = (status == 1).astype(np.int8)
 
     def _build_openings(self, r: random.Random) -> None:
         """Openings (lazy, grouped by job): one closed opening per hired application, in

@@ -314,3 +314,44 @@ def source_effectiveness(org: RecordSource, version: str) -> list[Row]:
             }
         )
     return rows
+
+
+def rejections(org: RecordSource, version: str) -> list[Row]:
+    """Expected `greenhouse_marts.rejections` rows: v3 reads the reason (and who rejected) from
+    rejection_details; v1 nests only the reason in the application (`reason_of`)."""
+    stages = _by_id(org, "job_interview_stages")
+    reasons = _by_id(org, "rejection_reasons")
+    details = {d["application_id"]: d for d in org.records("rejection_details")}
+    rows = []
+    for app in org.records("applications"):
+        if app["status"] != "rejected":
+            continue
+        detail = details.get(app["id"], {})
+        if version == "v3":
+            reason_id, rejected_by = detail.get("rejection_reason_id"), detail.get("rejected_by_id")
+        else:
+            reason_id, rejected_by = org.rejection_reason_id(app), None  # type: ignore[attr-defined]
+        reason = reasons.get(reason_id, {}) if reason_id is not None else {}
+        key = (reason.get("type") or {}).get("key")
+        stage = stages.get(app["stage_id"], {}) if app["stage_id"] is not None else {}
+        rows.append(
+            {
+                "application_id": app["id"],
+                "candidate_id": app["candidate_id"],
+                "job_id": app["job_id"],
+                "rejection_reason_id": reason_id,
+                "rejected_stage_id": app["stage_id"],
+                "rejected_by_user_id": rejected_by,
+                "rejection_reason_name": reason.get("name"),
+                "rejection_type": key
+                if key in ("we_rejected_them", "they_rejected_us")
+                else "other",
+                "rejected_stage_name": stage.get("name"),
+                "rejected_stage_order": stage.get("sort_order"),
+                "days_to_reject": _days(app["created_at"], app["rejected_at"]),
+                "is_prospect": app["prospect"],
+                "applied_at": _naive(app["created_at"]),
+                "rejected_at": _naive(app["rejected_at"]),
+            }
+        )
+    return rows

@@ -33,7 +33,7 @@ AS_OF = f"{datetime.fromtimestamp(END_MS // 1000, UTC):%Y-%m-%d %H:%M:%S}"
 # only the raw tables the dbt project reads: keeps the extract short
 RESOURCES = {
     "v3": "candidates,applications,application_stages,jobs,job_interview_stages,offers,"
-    "departments,offices,sources,openings,close_reasons,rejection_reasons",
+    "departments,offices,sources,openings,close_reasons,rejection_reasons,rejection_details",
     "v1": "candidates,applications,jobs,job_stages,offers,departments,offices,sources,"
     "close_reasons,rejection_reasons",
 }

@@ -81,3 +81,16 @@ def test_source_effectiveness(builds: dict[str, Build], version: str) -> None:
     assert sum(r["hired"] for r in want) and any(r["source_id"] is None for r in want)
     problems = _diff(_mart(build, "source_effectiveness"), want, ("source_id", "cohort_month"))
     assert not problems, "source_effectiveness:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_rejections(builds: dict[str, Build], version: str) -> None:
+    build = builds[version]
+    want = expected.rejections(build.sandbox.org, version)
+    # reasons of every type, and v1 nests the same reason v3 has in rejection_details
+    assert {r["rejection_type"] for r in want} == {"we_rejected_them", "they_rejected_us", "other"}
+    other = expected.rejections(build.sandbox.org, "v1" if version == "v3" else "v3")
+    assert [r["rejection_reason_id"] for r in want] == [r["rejection_reason_id"] for r in other]
+    assert any(r["rejected_by_user_id"] for r in want) == (version == "v3")
+    problems = _diff(_mart(build, "rejections"), want, ("application_id",))
+    assert not problems, "rejections:\n" + "\n".join(problems[:40])

@@ -20,6 +20,8 @@ VERSIONED = [
     "models/staging/greenhouse/stg_greenhouse__jobs.sql",
     "models/staging/greenhouse/stg_greenhouse__candidates.sql",
     "models/staging/greenhouse/stg_greenhouse__openings.sql",
+    "models/staging/greenhouse/stg_greenhouse__rejection_reasons.sql",
+    "models/staging/greenhouse/stg_greenhouse__rejection_details.sql",
     "models/marts/applications_by_stage.sql",
     "models/marts/application_stage_history.sql",
     "models/marts/stage_durations.sql",
