@@ -67,6 +67,7 @@ V3 = {
         _v3("interviewers"),
         _v3("scorecards"),
         _v3("job_hiring_managers"),
+        _v3("rejection_details"),
         _v3("departments", "reference"),
         _v3("offices", "reference"),
         _v3("sources", "reference"),

@@ -14,7 +14,7 @@ import numpy as np
 
 from sandbox import pools
 from sandbox.data.ids import FIRST_ID
-from sandbox.data.records import Records
+from sandbox.data.records import Records, rejection_detail
 from sandbox.data.timestamps import DAY, iso, iso_date, iso_to_ms, now_ms
 from sandbox.store import Record
 
@@ -51,6 +51,12 @@ class ChangeOverTime(Records):
         elif entity in self.child_counts:
             g = table.group_of(rec["id"])
             self.app_updated[g] = max(int(self.app_updated[g]), iso_to_ms(rec["updated_at"]))
+
+    def _reject(self, app: Record, now: int) -> None:
+        """Reject an application: its status, and the v3 rejection record that goes with it."""
+        self._touch_application(app, now, status="rejected", rejected_at=iso(now))
+        reason = self.reason_of_application(app["id"])
+        self._add_child("rejection_details", rejection_detail(0, app["id"], iso(now), reason, None))
 
     def _touch_application(self, app: Record, now: int, **changes: Any) -> Record:
         app = dict(app) | changes | {"updated_at": iso(now), "last_activity_at": iso(now)}
@@ -187,7 +193,7 @@ class ChangeOverTime(Records):
                 self._advance_stage(app, pos, r, now, summary)
             elif rejections < max(1, n // 2):
                 rejections += 1
-                self._touch_application(app, now, status="rejected", rejected_at=iso(now))
+                self._reject(app, now)
                 summary["rejections"] += 1
 
     def _update_candidates(
@@ -323,5 +329,5 @@ class ChangeOverTime(Records):
                 dict(latest)
                 | {"status": "Rejected", "resolved_at": iso(now), "updated_at": iso(now)},
             )
-            self._touch_application(app, now, status="rejected", rejected_at=iso(now))
+            self._reject(app, now)
             summary["offers_rejected"] += 1

@@ -31,6 +31,8 @@ FIRST_ID = {
     "interviewers": 75_000_001,
     "job_hiring_managers": 600_001,
     "job_interviews": 350_001,
+    # added after the others so that their salts (their position here) stay as they were
+    "rejection_details": 97_000_001,
 }
 ENTITIES = tuple(FIRST_ID)
 

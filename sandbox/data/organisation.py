@@ -131,6 +131,7 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
             "scorecards": self._gen_scorecards,
             "eeoc": self._gen_eeoc,
             "demographic_answers": self._gen_demographic_answers,
+            "rejection_details": self._gen_rejection_details,
         }
         # scorecards are submitted up to SCORECARD_MAX_LATENCY after the interview, which can be
         # after the application's last activity (never after the data set's end)
@@ -191,8 +192,7 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
         """Rejection reason of a rejected application (v1 nests it; v3 has rejection_details)."""
         if app["status"] != "rejected":
             return None
-        reasons = self.small["rejection_reasons"]
-        return reasons[app["id"] % len(reasons)]["id"]
+        return self.reason_of_application(app["id"])
 
 
 def _release_free_memory() -> None:

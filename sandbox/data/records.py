@@ -247,6 +247,23 @@ class Records(Structure, CustomFields):
             )
         return rows
 
+    def _gen_rejection_details(self, k: int) -> list[Record]:
+        """The v3 rejection record of a rejected application (v1 nests its reason instead)."""
+        if int(self.child_counts["rejection_details"][k]) == 0:
+            return []
+        plan = self._plan(k)
+        rid = self._child_first_id("rejection_details", k)
+        r = self._rng(SALT["rejection_details"], rid)
+        # rejected_by_id null: rejected by an automated workflow
+        user = r.choice(self.active_user_ids) if r.random() < 0.9 else None
+        reason = self.reason_of_application(plan["aid"])
+        return [rejection_detail(rid, plan["aid"], iso(plan["la"]), reason, user)]
+
+    def reason_of_application(self, app_id: int) -> int:
+        """The rejection reason an application gets when it is rejected (every type occurs)."""
+        reasons = self.small["rejection_reasons"]
+        return int(reasons[app_id % len(reasons)]["id"])
+
     def _gen_openings(self, j: int) -> list[Record]:
         job = self.small["jobs"][j]
         r = self._rng(SALT["openings"], job["id"])
@@ -292,3 +309,20 @@ class Records(Structure, CustomFields):
                 }
             )
         return rows
+
+
+def rejection_detail(
+    id_: int, application_id: int, rejected_at: str | None, reason_id: int, user_id: int | None
+) -> Record:
+    """A v3 rejection_details record (shared by the generator and `advance()`)."""
+    return {
+        "id": id_,
+        "created_at": rejected_at,
+        "updated_at": rejected_at,
+        "application_id": application_id,
+        "rejected_by_id": user_id,
+        "rejection_note_id": None,
+        "rejection_reason_id": reason_id,
+        "rejected_at": rejected_at,
+        "question_custom_fields": None,
+    }

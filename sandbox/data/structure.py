@@ -132,6 +132,8 @@ class Structure(OrganisationState):
         self.child_counts["demographic_answers"] = np.where(answered, n_active + extra, 0).astype(
             np.int8
         )
+        # rejection details: one per rejected application (no draw: the others stay as they were)
+        self.child_counts["rejection_details"] = (status == 1).astype(np.int8)
 
     def _build_panels(self, rng: np.random.Generator) -> None:
         """Interview panels, from their own generator (every earlier draw stays as it was): per

@@ -46,6 +46,7 @@ V3_ENDPOINTS = (
     "demographic_questions",
     "demographic_answer_options",
     "demographic_answers",
+    "rejection_details",
 )
 # v3 parent-id filters: query parameter -> record field
 V3_PARENT_FILTERS = {
@@ -75,6 +76,7 @@ V3_PARENT_FILTERS = {
         "demographic_question_ids": "demographic_question_id",
     },
     "offices": {"parent_ids": "parent_id"},
+    "rejection_details": {"application_ids": "application_id"},
 }
 V3_STATUS = {
     "applications": ("in_process", "rejected", "hired", "converted"),

@@ -7,8 +7,9 @@ from typing import Any
 
 from sandbox.data import Organisation
 from tests.oracles import marts as expected_marts
+from tests.oracles import pipeline as expected_pipeline
 
-from .conftest import fetch
+from .conftest import AS_OF, fetch
 
 Row = dict[str, Any]
 
@@ -102,3 +103,26 @@ def check_versions_agree(v3: Any, v1: Any, org: Organisation) -> None:
     for r3, r1 in zip(rows3, rows1, strict=True):
         if r3["reach_rate_from_previous"] != r1["reach_rate_from_previous"]:
             assert {r3["stage_id"], previous_stage.get(r3["stage_id"])} & reached_differs, r3
+
+
+def pipeline_marts_expected(org: Organisation, version: str) -> dict[str, tuple[list[Row], tuple]]:
+    """Mart name -> (expected rows, key) of the pipeline marts (tests/oracles/pipeline.py)."""
+    return {
+        "stage_durations": (expected_pipeline.stage_durations(org, version), ("stage_visit_id",)),
+        "hiring_velocity": (expected_pipeline.hiring_velocity(org), ("job_id", "hire_month")),
+        "openings": (expected_pipeline.openings(org, AS_OF), ("opening_id",)),
+        "time_to_fill": (expected_pipeline.time_to_fill(org), ("job_id", "closed_month")),
+        "source_effectiveness": (
+            expected_pipeline.source_effectiveness(org, version),
+            ("source_id", "cohort_month"),
+        ),
+        "rejections": (expected_pipeline.rejections(org, version), ("application_id",)),
+    }
+
+
+def check_pipeline_marts(connection: Any, org: Organisation, version: str) -> None:
+    """Every row of the pipeline marts (a build with GREENHOUSE_AS_OF = conftest.AS_OF)."""
+    for name, (expected, key) in pipeline_marts_expected(org, version).items():
+        assert expected, f"the sandbox organisation gives no {name} rows"
+        problems = _diff(fetch(connection, f"select * from greenhouse_marts.{name}"), expected, key)
+        assert not problems, f"{name}:\n" + "\n".join(problems[:40])

@@ -13,11 +13,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sandbox.data.timestamps import END_MS
 from tests.fixtures.sandbox import SandboxHandle, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,14 +27,17 @@ PROJECT_DIR = ROOT / "transform"
 PROFILES_DIR = ROOT / "profiles"
 BIN = Path(sys.executable).parent
 SANDBOX_CANDIDATES = 200
+# "now" of the marts' running durations (GREENHOUSE_AS_OF): the sandbox data set's fixed today
+AS_OF = f"{datetime.fromtimestamp(END_MS // 1000, UTC):%Y-%m-%d %H:%M:%S}"
 
 # only the raw tables the dbt project reads: keeps the extract short
 RESOURCES = {
     "v3": "candidates,applications,application_stages,jobs,job_interview_stages,offers,"
     "departments,offices,sources,"
-    "interviews,interviewers,scorecards,users,job_interviews,job_hiring_managers",
+    "interviews,interviewers,scorecards,users,job_interviews,job_hiring_managers,"
+    "openings,close_reasons,rejection_reasons,rejection_details",
     "v1": "candidates,applications,jobs,job_stages,offers,departments,offices,sources,"
-    "scheduled_interviews,scorecards,users",
+    "scheduled_interviews,scorecards,users,close_reasons,rejection_reasons",
 }
 
 # variables a developer's shell may carry that would change what these tests build
@@ -133,6 +138,7 @@ def build_duckdb(sandbox: SandboxHandle, version: str, work: Path) -> Build:
         DEST="duckdb",
         DUCKDB_PATH=str(path),
         GREENHOUSE_PIPELINES_DIR=str(work / "pipelines"),
+        GREENHOUSE_AS_OF=AS_OF,
     )
     run_extract(env, version)
     run = run_dbt(["build", "--target", "duckdb"], env, work)

@@ -11,8 +11,8 @@ import pytest
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
 
-from .checks import check_marts
-from .conftest import assert_build_passed, clean_env, run_dbt, run_extract
+from .checks import check_marts, check_pipeline_marts
+from .conftest import AS_OF, assert_build_passed, clean_env, run_dbt, run_extract
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -26,6 +26,7 @@ def test_postgres_marts_equal_figures_computed_from_the_sandbox(
         **postgres_db.env(),
         DEST="postgres",
         GREENHOUSE_PIPELINES_DIR=str(tmp_path / "pipelines"),
+        GREENHOUSE_AS_OF=AS_OF,
     )
     run_extract(env, version)
     run = run_dbt(["build", "--target", "postgres"], env, tmp_path)
@@ -33,6 +34,7 @@ def test_postgres_marts_equal_figures_computed_from_the_sandbox(
 
     with postgres_db.connect() as connection:
         check_marts(connection, transform_sandbox.org, version)
+        check_pipeline_marts(connection, transform_sandbox.org, version)
         with connection.cursor() as cursor:
             cursor.execute(
                 "select tablename from pg_indexes where schemaname = 'greenhouse_raw'"
@@ -44,6 +46,7 @@ def test_postgres_marts_equal_figures_computed_from_the_sandbox(
             "applications__jobs",
             "jobs__departments",
             "jobs__offices",
+            "jobs__openings",
             "scheduled_interviews__interviewers",
             "job_stages__interviews",
             "jobs__hiring_team__hiring_managers",

@@ -25,8 +25,13 @@ VERSIONED = [
     "models/staging/greenhouse/stg_greenhouse__users.sql",
     "models/staging/greenhouse/stg_greenhouse__job_hiring_managers.sql",
     "models/staging/greenhouse/stg_greenhouse__job_interviews.sql",
+    "models/staging/greenhouse/stg_greenhouse__openings.sql",
+    "models/staging/greenhouse/stg_greenhouse__rejection_reasons.sql",
+    "models/staging/greenhouse/stg_greenhouse__rejection_details.sql",
     "models/marts/applications_by_stage.sql",
     "models/marts/application_stage_history.sql",
+    "models/marts/stage_durations.sql",
+    "models/marts/source_effectiveness.sql",
 ]
 
 

@@ -1,0 +1,31 @@
+{#- One row per close reason of job openings (same shape in v3 and v1). -#}
+{%- set raw_table = source('greenhouse', 'close_reasons') -%}
+
+{%- if warn_missing_raw_table(raw_table) %}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'close_reasons') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as close_reason_id,
+        cast(name as {{ dbt.type_string() }}) as close_reason_name
+
+    from source
+
+)
+
+select * from renamed
+{%- else %}
+
+select
+    cast(null as {{ dbt.type_bigint() }}) as close_reason_id,
+    cast(null as {{ dbt.type_string() }}) as close_reason_name
+where 1 = 0
+{%- endif %}
