@@ -76,7 +76,8 @@ def acceptance_by_month(con: Any) -> list[dict[str, Any]]:
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
     for name in columns:
-        table.add_column(name, justify="left" if name in ("table", "stage", "month") else "right")
+        left = name in ("table", "stage", "month", "interviewer")
+        table.add_column(name, justify="left" if left else "right")
     return table
 
 
@@ -131,7 +132,40 @@ def render(con: Any, months: int = 12) -> list[Table | str]:
             style="bold",
         )  # fmt: skip
     parts.append(table)
+    parts += recruiting_tables(con)
     return parts
+
+
+def recruiting_tables(con: Any) -> list[Table]:
+    """Days to hire by month of hire, and the busiest interviewers (the newer marts)."""
+    tables: list[Table] = []
+    months = con.execute(
+        "select hire_month, sum(hires) as hires, min(median_days_to_hire) as fastest,"
+        " max(median_days_to_hire) as slowest"
+        f" from {MARTS_SCHEMA}.hiring_velocity where hires > 0"
+        " group by hire_month order by hire_month desc limit 6"
+    ).fetchall()
+    if months:
+        table = _table(
+            "Days to hire (median per job; the fastest and slowest job of each month)",
+            "month", "hires", "fastest job", "slowest job",
+        )  # fmt: skip
+        for month, hires, fastest, slowest in reversed(months):
+            table.add_row(f"{month:%Y-%m}", str(hires), f"{fastest:g}", f"{slowest:g}")
+        tables.append(table)
+    people = con.execute(
+        "select interviewer_name, sum(interviews_scheduled) as interviews,"
+        " sum(scorecards_submitted) as submitted, sum(scorecards_within_24h) as timely"
+        f" from {MARTS_SCHEMA}.interviewer_activity group by interviewer_name"
+        " order by interviews desc, interviewer_name limit 5"
+    ).fetchall()
+    if people:
+        table = _table("Busiest interviewers", "interviewer", "interviews", "scorecards",
+                       "within 24 h")  # fmt: skip
+        for name, interviews, submitted, timely in people:
+            table.add_row(str(name), str(interviews), str(submitted), str(timely))
+        tables.append(table)
+    return tables
 
 
 def print_summary(duckdb_path: Path, months: int = 12, console: Console | None = None) -> int:

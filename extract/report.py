@@ -128,6 +128,80 @@ def acceptance_chart(db: Warehouse) -> go.Figure | None:
     return figure
 
 
+def days_to_hire_chart(db: Warehouse) -> go.Figure | None:
+    rows = db.rows(
+        "select hire_month, job_name, hires, median_days_to_hire, p75_days_to_hire"
+        f" from {db.marts}.hiring_velocity where hires > 0 order by hire_month, job_name"
+    )
+    if not rows:
+        return None
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[f"{r['hire_month']:%Y-%m}" for r in rows],
+        y=[float(r["median_days_to_hire"]) for r in rows],
+        mode="markers",
+        marker={"size": [6 + 3 * int(r["hires"]) for r in rows], "opacity": 0.6},
+        hovertext=[
+            f"{r['job_name']}: {r['hires']} hires, p75 {r['p75_days_to_hire']}" for r in rows
+        ],
+        name="job and month",
+    )
+    figure.update_layout(
+        title="Median days to hire per job and month of hire (size: hires)",
+        yaxis_title="days from applied to hired",
+    )
+    return figure
+
+
+def source_chart(db: Warehouse) -> go.Figure | None:
+    rows = db.rows(
+        "select coalesce(source_name, '(no source)') as source, sum(applications) as applications,"
+        f" sum(hired) as hired from {db.marts}.source_effectiveness"
+        " group by coalesce(source_name, '(no source)') order by applications desc"
+    )
+    if not rows:
+        return None
+    names = [str(r["source"]) for r in rows]
+    figure = go.Figure()
+    figure.add_bar(x=names, y=[int(r["applications"]) for r in rows], name="applications")
+    figure.add_bar(
+        x=names,
+        y=[int(r["hired"] or 0) for r in rows],
+        name="hired",
+        text=[
+            f"{int(r['hired'] or 0) / int(r['applications']):.0%}" if r["applications"] else ""
+            for r in rows
+        ],
+        textposition="outside",
+    )
+    figure.update_layout(
+        title="Source effectiveness: applications and hires per source (label: hire rate)",
+        barmode="group",
+    )
+    return figure
+
+
+def interviewer_chart(db: Warehouse) -> go.Figure | None:
+    rows = db.rows(
+        "select interviewer_name, sum(interviews_scheduled) as interviews,"
+        " sum(scorecards_submitted) as scorecards, sum(scorecards_within_24h) as within_24h"
+        f" from {db.marts}.interviewer_activity group by interviewer_name"
+        " order by interviews desc, interviewer_name"
+    )
+    if not rows:
+        return None
+    names = [str(r["interviewer_name"]) for r in rows]
+    figure = go.Figure()
+    figure.add_bar(x=names, y=[int(r["interviews"] or 0) for r in rows], name="interviews")
+    figure.add_bar(
+        x=names, y=[int(r["within_24h"] or 0) for r in rows], name="scorecards within 24 h"
+    )
+    figure.update_layout(
+        title="Interviewer load: interviews and timely scorecards", barmode="group"
+    )
+    return figure
+
+
 def raw_rows_chart(db: Warehouse) -> go.Figure | None:
     tables = sorted(t for t in db.tables(db.raw) if not t.startswith("_dlt"))
     if not tables:
@@ -187,7 +261,14 @@ def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
         raise ConfigError(
             f"no marts in {db.marts}: run `make run` (elt run) first, then `make report`"
         )
-    figures = [f for f in (funnel_chart(db), acceptance_chart(db), raw_rows_chart(db)) if f]
+    charts = [funnel_chart, acceptance_chart]
+    optional = {
+        "hiring_velocity": days_to_hire_chart,
+        "source_effectiveness": source_chart,
+        "interviewer_activity": interviewer_chart,
+    }
+    charts += [chart for mart, chart in optional.items() if mart in marts]
+    figures = [f for f in (chart(db) for chart in [*charts, raw_rows_chart]) if f]
     parts = [
         f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>'
         for i, figure in enumerate(figures)

@@ -97,12 +97,15 @@ def test_demo_summary_prints_the_built_figures(builds: dict[str, Build]) -> None
     for row in expected_marts.offer_acceptance(org):
         key = f"{row['cohort_month']:%Y-%m}"
         months[key] = months.get(key, 0) + row["offers_total"]
+    acceptance = stdout.split("Offer acceptance by month")[1].split("Days to hire")[0]
     printed = {
         line.split()[0]: int(line.split()[1])
-        for line in lines
+        for line in acceptance.splitlines()
         if len(line.split()) >= 2 and line.split()[0][:2] == "20" and "-" in line.split()[0]
     }
     assert printed == months
+    # the recruiting sections: hires per month of hire, the busiest interviewer first
+    assert "Days to hire" in stdout and "Busiest interviewers" in stdout
 
 
 def test_demo_summary_fails_in_one_line_without_a_database(

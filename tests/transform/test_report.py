@@ -25,7 +25,8 @@ from tests.fixtures.sandbox import SandboxHandle
 from .conftest import Build, assert_build_passed, build_duckdb, clean_env, run_dbt, run_extract
 
 pytestmark = pytest.mark.slow
-CHARTS = 3  # funnel, offer acceptance, rows per raw table
+# funnel, offer acceptance, days to hire, source effectiveness, interviewer load, raw rows
+CHARTS = 6
 
 
 def browser() -> str:
@@ -100,7 +101,9 @@ def test_report_renders_in_a_browser(
     assert dom.stdout.count('class="plot-container plotly"') == CHARTS, dom.stdout[:2000]
     # every chart drew data: bars/points in its SVG
     assert dom.stdout.count('class="point"') >= 10
-    assert "Funnel of the" in dom.stdout and "Offer acceptance rate" in dom.stdout
+    for title in ("Funnel of the", "Offer acceptance rate", "Median days to hire",
+                  "Source effectiveness", "Interviewer load"):  # fmt: skip
+        assert title in dom.stdout, title
 
     shot = tmp_path / "report.png"
     taken = chromium(out, tmp_path / "profile2", "--window-size=1400,2400", f"--screenshot={shot}")
