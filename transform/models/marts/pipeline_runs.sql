@@ -19,7 +19,9 @@ final as (
         records_read,
         requests,
         rate_limited_429,
-        {{ dbt.datediff('started_at', 'finished_at', 'second') }} as duration_seconds,
+        cast(
+            {{ dbt.datediff('started_at', 'finished_at', 'second') }} as {{ dbt.type_bigint() }}
+        ) as duration_seconds,
         exit_code = 0 as is_success,
         started_at,
         finished_at
