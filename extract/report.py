@@ -275,14 +275,15 @@ def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
     ]
     if "pipeline_runs" in marts:
         runs = db.rows(
-            "select started_at, stage, exit_code, records_read, requests, duration_seconds,"
-            f" error_message from {db.marts}.pipeline_runs order by started_at desc limit 10"
+            "select started_at, pipeline_stage, exit_code, records_read, requests,"
+            " duration_seconds, error_message"
+            f" from {db.marts}.pipeline_runs order by started_at desc limit 10"
         )
         if runs:
             header = ("started (UTC)", "stage", "exit", "records", "requests", "seconds", "error")
-            cells = [[str(r["started_at"])[:19], r["stage"], r["exit_code"], r["records_read"],
-                      r["requests"], r["duration_seconds"], r["error_message"] or ""]
-                     for r in runs]  # fmt: skip
+            columns = ("pipeline_stage", "exit_code", "records_read", "requests",
+                       "duration_seconds", "error_message")  # fmt: skip
+            cells = [[str(r["started_at"])[:19], *(r[c] for c in columns)] for r in runs]
             parts.append(_table_html("Last runs", header, cells))
     loaded = freshness(db)
     if loaded:

@@ -53,7 +53,8 @@ def test_runs_and_failures_are_recorded(transform_sandbox: SandboxHandle, tmp_pa
             " order by started_at"
         ).fetchall()
         mart = con.execute(
-            "select stage, exit_code, is_success, error_message from greenhouse_marts.pipeline_runs"
+            "select pipeline_stage, exit_code, is_success, error_message"
+            " from greenhouse_marts.pipeline_runs"
             " order by started_at"
         ).fetchall()
         everything = con.execute("select * from greenhouse_raw.elt_runs").fetchall()

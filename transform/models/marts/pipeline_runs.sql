@@ -10,7 +10,7 @@ final as (
 
     select
         run_id,
-        stage,
+        pipeline_stage,
         api_version,
         dest,
         pipeline_name,
@@ -19,9 +19,9 @@ final as (
         records_read,
         requests,
         rate_limited_429,
-        cast(
-            {{ dbt.datediff('started_at', 'finished_at', 'second') }} as {{ dbt.type_bigint() }}
-        ) as duration_seconds,
+        cast({{ dbt.datediff(
+            'started_at', 'finished_at', 'second'
+        ) }} as {{ dbt.type_bigint() }}) as duration_seconds,
         exit_code = 0 as is_success,
         started_at,
         finished_at

@@ -15,7 +15,7 @@ renamed as (
 
     select
         cast(run_id as {{ dbt.type_string() }}) as run_id,
-        cast(stage as {{ dbt.type_string() }}) as stage,
+        cast(stage as {{ dbt.type_string() }}) as pipeline_stage,
         cast(api_version as {{ dbt.type_string() }}) as api_version,
         cast(dest as {{ dbt.type_string() }}) as dest,
         cast(pipeline_name as {{ dbt.type_string() }}) as pipeline_name,
@@ -36,7 +36,7 @@ select * from renamed
 
 select
     cast(null as {{ dbt.type_string() }}) as run_id,
-    cast(null as {{ dbt.type_string() }}) as stage,
+    cast(null as {{ dbt.type_string() }}) as pipeline_stage,
     cast(null as {{ dbt.type_string() }}) as api_version,
     cast(null as {{ dbt.type_string() }}) as dest,
     cast(null as {{ dbt.type_string() }}) as pipeline_name,
