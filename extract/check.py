@@ -21,7 +21,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from extract.destinations import DestinationPlan, plan_destination
+from extract.destinations import DestinationPlan, plan_destination, sql_client
 from extract.endpoints import catalogue
 from extract.errors import AuthenticationError, ExtractError
 from extract.handoff import dbt_environment
@@ -91,26 +91,17 @@ def check_destination(settings: Settings) -> tuple[Row, DestinationPlan | None]:
         return Row(label, "error", detail), None
     if settings.dest == "filesystem":
         return Row(label, "ok", f"{plan.identity} (files: written by the extract)"), plan
-    import dlt
-
     scratch_table = f"_elt_check_{uuid.uuid4().hex[:8]}"
     try:
-        with tempfile.TemporaryDirectory(prefix="elt-check-") as workdir:
-            pipeline = dlt.pipeline(
-                pipeline_name="elt_check",
-                destination=plan.destination,
-                dataset_name=settings.raw_schema,
-                pipelines_dir=workdir,
-            )
-            with pipeline.sql_client() as client:
-                created = not client.has_dataset()
-                if created:
-                    client.create_dataset()
-                table = client.make_qualified_table_name(scratch_table)
-                client.execute_sql(f"create table {table} (id integer)")
-                client.execute_sql(f"drop table {table}")
-                if created:
-                    client.drop_dataset()
+        with sql_client(plan, settings.raw_schema) as client:
+            created = not client.has_dataset()
+            if created:
+                client.create_dataset()
+            table = client.make_qualified_table_name(scratch_table)
+            client.execute_sql(f"create table {table} (id integer)")
+            client.execute_sql(f"drop table {table}")
+            if created:
+                client.drop_dataset()
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
         return Row(label, "error", _one_line(exc)), plan
     where = plan.identity.split(":", 1)[-1]

@@ -15,6 +15,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,6 +217,21 @@ def _filesystem(duckdb_path: str) -> DestinationPlan:
         url = str(path)
     destination = dlt.destinations.filesystem(bucket_url=url)
     return DestinationPlan(destination, "parquet", f"filesystem:{url}")
+
+
+@contextmanager
+def sql_client(plan: DestinationPlan, dataset: str) -> Iterator[Any]:
+    """dlt's SQL client on ``dataset`` of the destination, through a throwaway pipeline whose
+    working directory is temporary (checks, the report and "is there raw data" need no state)."""
+    with tempfile.TemporaryDirectory(prefix="elt-sql-") as workdir:
+        pipeline = dlt.pipeline(
+            pipeline_name="elt_sql",
+            destination=plan.destination,
+            dataset_name=dataset,
+            pipelines_dir=workdir,
+        )
+        with pipeline.sql_client() as client:
+            yield client
 
 
 def resolved_configuration(destination: Destination[Any, Any], dataset: str) -> Any:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from extract.destinations import DestinationPlan, resolved_configuration
+from extract.destinations import DestinationPlan, resolved_configuration, sql_client
 
 
 def _text(value: Any) -> str:
@@ -95,21 +95,12 @@ def missing_raw_data(plan: DestinationPlan, dest: str, raw_schema: str, version:
             return (
                 f"no raw tables in {raw_schema} for API {version} ({path} does not exist): {hint}"
             )
-    import dlt
-
-    with tempfile.TemporaryDirectory(prefix="elt-raw-") as scratch:
-        pipeline = dlt.pipeline(
-            pipeline_name="elt_raw_check",
-            destination=plan.destination,
-            dataset_name=raw_schema,
-            pipelines_dir=scratch,
-        )
-        with pipeline.sql_client() as client:
-            if not client.has_dataset():
-                return f"no raw tables in {raw_schema} for API {version}: {hint}"
-            table = client.make_qualified_table_name(MARKER_TABLES[version])
-            try:
-                client.execute_sql(f"select 1 from {table} where 1 = 0")
-            except Exception:  # noqa: BLE001 - any "relation does not exist" of any warehouse
-                return f"no raw tables in {raw_schema} for API {version}: {hint}"
+    with sql_client(plan, raw_schema) as client:
+        if not client.has_dataset():
+            return f"no raw tables in {raw_schema} for API {version}: {hint}"
+        table = client.make_qualified_table_name(MARKER_TABLES[version])
+        try:
+            client.execute_sql(f"select 1 from {table} where 1 = 0")
+        except Exception:  # noqa: BLE001 - any "relation does not exist" of any warehouse
+            return f"no raw tables in {raw_schema} for API {version}: {hint}"
     return None

@@ -9,11 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from dlt.sources.helpers.rest_client import RESTClient
-
 from extract.endpoints import Endpoint
 from extract.errors import ExtractError, ForbiddenEndpointError, RequestRejectedError
-from extract.pagination import SameOriginLinkPaginator
 from extract.source import HttpContext, response_checker
 
 Status = Literal["ok", "forbidden", "not_found", "error"]
@@ -28,13 +25,7 @@ class ProbeResult:
 
 def probe(ctx: HttpContext, endpoint: Endpoint) -> ProbeResult:
     settings = ctx.settings
-    rest = RESTClient(
-        base_url=f"{settings.base_url}/{settings.api_version}",
-        auth=ctx.auth,
-        session=ctx.session(),
-        paginator=SameOriginLinkPaginator(settings.base_url),
-        data_selector="$",
-    )
+    rest = ctx.rest_client()
     hooks = {"response": [response_checker(settings, endpoint)]}
     try:
         rest.get(endpoint.path, params={"per_page": 1}, hooks=hooks)

@@ -8,7 +8,6 @@ pipeline wrote), so it works for every DEST with a SQL client.
 from __future__ import annotations
 
 import html
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from extract.destinations import DestinationPlan
+from extract.destinations import DestinationPlan, sql_client
 from extract.errors import ConfigError
 
 BUSIEST_JOBS = 4
@@ -46,17 +45,8 @@ class Warehouse:
 
 @contextmanager
 def open_warehouse(plan: DestinationPlan, marts: str, raw: str) -> Iterator[Warehouse]:
-    import dlt
-
-    with tempfile.TemporaryDirectory(prefix="elt-report-") as scratch:
-        pipeline = dlt.pipeline(
-            pipeline_name="elt_report",
-            destination=plan.destination,
-            dataset_name=raw,
-            pipelines_dir=scratch,
-        )
-        with pipeline.sql_client() as client:
-            yield Warehouse(client, marts, raw)
+    with sql_client(plan, raw) as client:
+        yield Warehouse(client, marts, raw)
 
 
 def _figure_html(figure: go.Figure, first: bool) -> str:

@@ -160,6 +160,17 @@ class HttpContext:
         )
         return cls(settings, stats, limiter, client, adapter, build_auth(settings), Progress())
 
+    def rest_client(self) -> RESTClient:
+        """dlt's REST client for the API root, on this thread's throttled session; next links
+        to another host are refused (``SameOriginLinkPaginator``)."""
+        return RESTClient(
+            base_url=f"{self.settings.base_url}/{self.settings.api_version}",
+            auth=self.auth,
+            session=self.session(),
+            paginator=SameOriginLinkPaginator(self.settings.base_url),
+            data_selector="$",
+        )
+
     def session(self) -> Session:
         """This thread's retrying session (dlt's Client keeps one per thread), throttled."""
         session = self.client.session
@@ -402,13 +413,7 @@ def _pages(
 ) -> Iterator[list[dict[str, Any]]]:
     """Every page of one endpoint, streamed; ``per_page=500`` on the first request only."""
     settings = ctx.settings
-    rest = RESTClient(
-        base_url=f"{settings.base_url}/{settings.api_version}",
-        auth=ctx.auth,
-        session=ctx.session(),
-        paginator=SameOriginLinkPaginator(settings.base_url),
-        data_selector="$",
-    )
+    rest = ctx.rest_client()
     check = response_checker(settings, endpoint, ctx.stats)
     keys = key_columns(endpoint, settings.api_version)
     yielded = False
