@@ -41,10 +41,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from extract import history
 from extract.destinations import plan_destination
 from extract.endpoints import Endpoint, catalogue
 from extract.errors import ConfigError, EndpointsFailedError
-from extract.pipeline import make_pipeline
+from extract.history import TABLE
+from extract.pipeline import make_pipeline, pipeline_name
 from extract.settings import PER_PAGE, Settings
 from extract.source import ENDPOINT_FAILURES, HttpContext, failure_reason, response_checker
 from extract.summary import print_summary
@@ -268,6 +270,7 @@ def sweep_only(settings: Settings) -> dict[str, Any]:
         "api_version": settings.api_version,
         "dest": settings.dest,
         "dataset": settings.raw_schema,
+        "pipeline_name": pipeline_name(settings, plan_destination(settings)),
         **result.http,
         "deletion_sweep": result.as_dict(),
     }
@@ -277,10 +280,12 @@ def sweep_only(settings: Settings) -> dict[str, Any]:
     return summary
 
 
-def loads_since_last_sweep(pipeline: Pipeline, dest: str) -> int:
-    """Completed loads of this pipeline's schema since the last sweep (dlt's ``_dlt_loads``)."""
+def runs_since_last_sweep(pipeline: Pipeline, dest: str) -> int:
+    """Successful extract runs of this pipeline since the last sweep, this one included: the
+    run history (``elt_runs``, written after each stage) counted after the last row of
+    ``_greenhouse_sweeps``."""
     with pipeline.sql_client() as client:
-        loads = client.make_qualified_table_name("_dlt_loads")
+        runs = client.make_qualified_table_name(TABLE)
         sweeps = client.make_qualified_table_name(SWEEPS_TABLE)
         try:
             rows = client.execute_sql(f"select max(swept_at) from {sweeps}")
@@ -289,23 +294,33 @@ def loads_since_last_sweep(pipeline: Pipeline, dest: str) -> int:
             last = None
         since = ""
         if last is not None:
-            since = f" and inserted_at > cast('{last.isoformat()}' as {TIMESTAMP_TYPE[dest]})"
-        rows = client.execute_sql(
-            f"select count(*) from {loads} where status = 0 "
-            f"and schema_name = '{pipeline.default_schema_name}'{since}"
-        )
-        return int(rows[0][0]) if rows else 0
+            since = f" and started_at > cast('{last.isoformat()}' as {TIMESTAMP_TYPE[dest]})"
+        try:
+            rows = client.execute_sql(
+                f"select count(*) from {runs} where stage = 'extract' and exit_code = 0 "
+                f"and pipeline_name = '{pipeline.pipeline_name}'{since}"
+            )
+        except Exception:  # noqa: BLE001 - no run recorded yet: no history table
+            rows = [(0,)]
+        return 1 + (int(rows[0][0]) if rows else 0)
 
 
 def sweep_if_due(settings: Settings, summary: dict[str, Any]) -> dict[str, Any]:
     """After an extract: sweep when ``GREENHOUSE_SWEEP_DELETES_EVERY`` is N and this is the Nth
-    completed load since the last sweep (counted in the destination, so a scheduler that
-    restarts, or several machines, count the same)."""
+    successful extract since the last sweep (counted in the run history in the destination,
+    so a restarted scheduler, or another machine, counts the same runs)."""
     every = settings.sweep_deletes_every
     if not every or settings.dest not in TIMESTAMP_TYPE:
         return summary
+    if not history.enabled():
+        print(
+            "warning: GREENHOUSE_SWEEP_DELETES_EVERY counts runs in the run history, which "
+            "ELT_RUN_HISTORY turns off: no sweep (run elt extract --sweep-deletes instead)",
+            file=sys.stderr,
+        )
+        return summary
     with restored_pipeline(settings) as pipeline:
-        due = loads_since_last_sweep(pipeline, settings.dest) >= every
+        due = runs_since_last_sweep(pipeline, settings.dest) >= every
     if not due:
         return summary
     result = sweep(settings)
