@@ -204,3 +204,22 @@ def test_every_nth_run_also_sweeps(
     first_sweep = runs[1]["deletion_sweep"]["tables"]
     assert first_sweep["candidates"]["marked"] == len(chosen["candidates"])
     assert runs[3]["deletion_sweep"]["tables"]["candidates"]["marked"] == 0
+
+
+def test_bad_sweep_input_is_one_line_and_exit_2(
+    sandbox: SandboxHandle, extract_env: dict[str, str], run_extract: Callable[..., Run], tmp_path
+) -> None:
+    files = {**extract_env, **sandbox.env("v3"), "DEST": "filesystem",
+             "FILESYSTEM_BUCKET_URL": str(tmp_path / "files")}  # fmt: skip
+    run = run_extract(files, "--sweep-deletes")
+    assert run.returncode == 2
+    assert run.error_lines == [
+        "error: --sweep-deletes needs a SQL destination (DEST=filesystem keeps raw files); "
+        "use one of duckdb, postgres, snowflake, bigquery"
+    ]
+    negative = {**extract_env, **sandbox.env("v3"), "GREENHOUSE_SWEEP_DELETES_EVERY": "-1"}
+    run = run_extract(negative)
+    assert run.returncode == 2
+    assert run.error_lines == [
+        "error: GREENHOUSE_SWEEP_DELETES_EVERY must not be negative (got -1)"
+    ]
