@@ -242,6 +242,7 @@ def extract_stage(
     skip_forbidden: bool = False,
     summary_json: Path | None = None,
     locks: ExitStack | None = None,
+    sweep_deletes: bool = False,
 ) -> int:
     """The extract stage: load, print the summary; every failure is one line + exit code.
     The run's lock is released at the end, or kept in ``locks`` (``elt run``: until the
@@ -251,7 +252,9 @@ def extract_stage(
     started = time.time()
     with ExitStack() as own_locks:
         held = own_locks if locks is None else locks
-        code, error, summary = _extract(resources, full_refresh, skip_forbidden, summary_json, held)
+        code, error, summary = _extract(
+            resources, full_refresh, skip_forbidden, summary_json, held, sweep_deletes
+        )
     # a configuration error (2) writes nothing anywhere; after a signal: out at once
     if code not in NOT_RECORDED:
         history.record(history.stage_row("extract", started, code, error, summary))
@@ -264,6 +267,7 @@ def _extract(
     skip_forbidden: bool,
     summary_json: Path | None,
     locks: ExitStack,
+    sweep_deletes: bool = False,
 ) -> tuple[int, str | None, dict[str, Any] | None]:
     """The stage's exit code, its error line and its summary (as far as it got)."""
     secrets: list[str] = []
@@ -271,7 +275,7 @@ def _extract(
         from extract.destinations import plan_destination
         from extract.pipeline import lock_for, run_extract
         from extract.settings import load_settings
-        from extract.summary import print_summary
+        from extract.sweep import show, sweep_if_due, sweep_only
 
         quiet_dlt_logs()
         settings = load_settings(
@@ -284,7 +288,10 @@ def _extract(
             lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)
         )
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
-        summary = run_extract(settings).as_dict()
+        if sweep_deletes:  # the deletion sweep instead of the incremental read
+            summary = sweep_only(settings)
+        else:
+            summary = sweep_if_due(settings, run_extract(settings).as_dict())
     except KeyboardInterrupt as exc:
         return _interrupted(exc), "interrupted", None
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code
@@ -301,7 +308,7 @@ def _extract(
         if summary_json and partial:
             _write_json(summary_json, partial)
         return code, message, partial
-    print_summary(summary)
+    show(summary)
     if summary_json:
         _write_json(summary_json, summary)
     return 0, None, summary
@@ -483,6 +490,12 @@ def extract_options(func: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             envvar="GREENHOUSE_SKIP_FORBIDDEN",
             help="carry on without endpoints the credentials may not read (HTTP 403)",
+        ),
+        click.option(
+            "--sweep-deletes",
+            is_flag=True,
+            help="instead of the incremental read, mark raw rows whose record Greenhouse no "
+            "longer lists (_greenhouse_deleted_at)",
         ),
         click.option(
             "--summary-json",
