@@ -113,7 +113,10 @@ def test_without_eeoc_nothing_diversity_is_built_and_the_build_passes(
     built = " ".join(_nodes(run))
     assert not [name for name in EEOC_MODELS if name in built], built
     with duckdb.connect(str(path), read_only=True) as connection:
-        tables = {r[0] for r in connection.sql("select table_name from information_schema.tables")}
+        tables = {
+            r[0]
+            for r in connection.sql("select table_name from information_schema.tables").fetchall()
+        }
     assert "applications_by_stage" in tables
     assert not tables & (EEOC_MODELS | {"eeoc"}), tables
 

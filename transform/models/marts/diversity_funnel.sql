@@ -73,7 +73,7 @@ reached as (
     inner join stages
         on
             current_stages.job_id = stages.job_id
-            and stages.stage_order <= current_stages.stage_order
+            and current_stages.stage_order >= stages.stage_order
 
 ),
 {%- else %}
@@ -249,9 +249,9 @@ job_decided as (
 department_forced as (
 
     select
-        coalesce(department_id, 0) as group_id,
         eeoc_category,
         eeoc_value,
+        coalesce(department_id, 0) as group_id,
         max(case when is_suppressed then 1 else 0 end) as has_hidden_job_cell
     from job_decided
     group by 1, 2, 3
