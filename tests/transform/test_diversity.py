@@ -186,3 +186,15 @@ def test_a_bad_minimum_cell_size_is_one_clear_error(tmp_path: Path) -> None:
     assert "greenhouse_diversity_min_cell must be a whole number of at least 1, got 'few'" in (
         run.output
     )
+
+
+def test_eeoc_enabled_without_the_raw_table_is_one_clear_error(tmp_path: Path) -> None:
+    env = clean_env(
+        DEST="duckdb", DUCKDB_PATH=str(tmp_path / "empty.duckdb"), GREENHOUSE_RESOURCES="eeoc"
+    )
+    run = run_dbt(
+        ["build", "--target", "duckdb", "--select", "stg_greenhouse__eeoc"], env, tmp_path
+    )
+    assert run.returncode != 0
+    assert "EEOC is enabled" in run.output
+    assert '"greenhouse_raw"."eeoc" does not exist: extract it first' in run.output

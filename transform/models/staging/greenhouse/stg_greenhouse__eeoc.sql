@@ -7,6 +7,13 @@
 -#}
 {{ config(enabled=greenhouse_eeoc_enabled()) }}
 {%- set v1 = greenhouse_api_version() == 'v1' %}
+{%- if not raw_table_exists(source('greenhouse', 'eeoc')) %}
+    {{ exceptions.raise_compiler_error(
+        "EEOC is enabled (GREENHOUSE_RESOURCES names eeoc, or var greenhouse_eeoc) but the raw"
+        ~ " table " ~ source('greenhouse', 'eeoc') ~ " does not exist: extract it first"
+        ~ " (elt extract --resources ...,eeoc) or leave eeoc out"
+    ) }}
+{%- endif %}
 {%- set columns = raw_columns(source('greenhouse', 'eeoc')) %}
 {%- set answers = {
     'gender': 'description',
