@@ -36,10 +36,12 @@ def extract_stage(
     skip_forbidden: bool = False,
     summary_json: Path | None = None,
     locks: ExitStack | None = None,
+    collect: dict[str, Any] | None = None,
 ) -> int:
     """The extract stage: load, print the summary; every failure is one line + exit code.
     The run's lock is released at the end, or kept in ``locks`` (``elt run``: until the
-    transform is done too)."""
+    transform is done too). With ``collect`` (``elt run``) the summary is left there for the
+    end of the run instead of printed."""
     from extract import history
 
     started = time.time()
@@ -49,6 +51,12 @@ def extract_stage(
     # a configuration error (2) writes nothing anywhere; after a signal: out at once
     if code not in NOT_RECORDED:
         history.record(history.stage_row("extract", started, code, error, summary))
+    if summary is not None and code == 0:
+        summary["stage_seconds"] = {"extract": round(time.time() - started, 2)}
+        if collect is None:
+            _show(summary, summary_json)
+        else:
+            collect.update(summary)
     return code
 
 
@@ -65,7 +73,6 @@ def _extract(
         from extract.destinations import plan_destination
         from extract.pipeline import lock_for, run_extract
         from extract.settings import load_settings
-        from extract.summary import print_summary
 
         quiet_dlt_logs()
         settings = load_settings(
@@ -95,10 +102,18 @@ def _extract(
         if summary_json and partial:
             _write_json(summary_json, partial)
         return code, message, partial
+    return 0, None, summary
+
+
+def _show(summary: dict[str, Any], summary_json: Path | None) -> None:
+    """The one-screen summary on stdout, and the same figures as JSON if asked."""
+    from extract.summary import print_summary
+
+    if not summary.get("api_version"):
+        return  # no extract summary to show (the stage was replaced, as in a test)
     print_summary(summary)
     if summary_json:
         _write_json(summary_json, summary)
-    return 0, None, summary
 
 
 def _write_json(path: Path, summary: dict[str, Any]) -> None:
@@ -106,8 +121,11 @@ def _write_json(path: Path, summary: dict[str, Any]) -> None:
     path.write_text(json.dumps(summary, indent=2) + "\n")
 
 
-def transform_stage(args: Sequence[str] = ()) -> int:
+def transform_stage(args: Sequence[str] = (), collect: dict[str, Any] | None = None) -> int:
+    """dbt build, recorded in the run history; its model and test counts and its duration
+    go to ``collect`` (``elt run``'s summary)."""
     from extract import history
+    from extract.summary import dbt_node_counts
 
     if checked_dest() is None:
         return 2
@@ -119,21 +137,31 @@ def transform_stage(args: Sequence[str] = ()) -> int:
         error = None if code == 0 else f"dbt build exited {code}"
         counts = history.dbt_counts(results) if results is not None else None
         history.record(history.stage_row("transform", started, code, error, dbt_results=counts))
+        if collect is not None and results is not None:
+            collect["dbt"] = dbt_node_counts(results)
+    if collect is not None:
+        collect.setdefault("stage_seconds", {})["transform"] = round(time.time() - started, 2)
     return code
 
 
-def run_pipeline(**extract_options: Any) -> int:
+def run_pipeline(summary_json: Path | None = None, **extract_options: Any) -> int:
+    """``elt run``: extract, then transform; one summary of both at the end."""
     if checked_dest() is None:
         return 2
+    collected: dict[str, Any] = {}
     with ExitStack() as locks:  # one lock from the extract to the end of the transform
-        code = extract_stage(**extract_options, locks=locks)
+        code = extract_stage(
+            **extract_options, summary_json=summary_json, locks=locks, collect=collected
+        )
         if code:
             log(f"FAILED in stage 'extract' (exit {code}); nothing was transformed")
             return code
         if os.environ["DEST"] == "filesystem":
+            _show(collected, summary_json)
             log("DEST=filesystem: extract only, done")
             return 0
-        code = transform_stage()
+        code = transform_stage(collect=collected)
+    _show(collected, summary_json)
     if code:
         log(f"FAILED in stage 'transform' (exit {code}); raw data is loaded, rerun 'transform'")
         return code

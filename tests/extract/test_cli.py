@@ -23,7 +23,7 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
         calls.append(("extract", options))
         return 0
 
-    def transform_stage(args: Any = ()) -> int:
+    def transform_stage(args: Any = (), **_: Any) -> int:
         calls.append(("transform", {"args": tuple(args)}))
         return 0
 
