@@ -18,6 +18,7 @@ from rich.table import Table
 # dbt's statuses per node type, as the summary names them
 _PASSED = {"success": "passed", "pass": "passed"}
 _FAILED = {"error": "failed", "fail": "failed", "runtime error": "failed"}
+_OTHER = {"warn": "warned"}
 
 
 def dbt_node_counts(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -28,7 +29,7 @@ def dbt_node_counts(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         kind = str(result.get("unique_id", "")).split(".")[0]
         group = "tests" if kind in ("test", "unit_test") else "models"
         status = str(result.get("status"))
-        status = _PASSED.get(status) or _FAILED.get(status) or status
+        status = _PASSED.get(status) or _FAILED.get(status) or _OTHER.get(status) or status
         counts[group][status] = counts[group].get(status, 0) + 1
     return counts
 
