@@ -322,6 +322,21 @@ def expected_records(
     return expected
 
 
+def progress_interval() -> float:
+    """``ELT_PROGRESS_SECONDS``: seconds between plain progress lines (default 5)."""
+    text = os.environ.get("ELT_PROGRESS_SECONDS") or "5"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigError(
+            f"ELT_PROGRESS_SECONDS={text!r} is no positive number of seconds; "
+            "set it to e.g. 5, or leave it unset"
+        )
+    return seconds
+
+
 def request_paths(settings: Settings) -> dict[str, str]:
     """Resource -> the path its requests go to, as the rate limiter counts waits."""
     root = urlsplit(settings.base_url).path.rstrip("/")
@@ -369,8 +384,7 @@ def run_extract(
         f"dataset {settings.raw_schema}, pipeline {pipeline.pipeline_name}: "
         f"{', '.join(settings.resources)}" + (" (full refresh)" if settings.full_refresh else "")
     )
-    every = float(os.environ.get("ELT_PROGRESS_SECONDS") or 5)
-    with LiveProgress(ctx, request_paths(settings), every=every) as progress:
+    with LiveProgress(ctx, request_paths(settings), every=progress_interval()) as progress:
         if pipeline.has_pending_data:
             # A previous run stopped after extracting: finish loading what it extracted.
             log("[extract] loading the pending data of an interrupted earlier run first")
