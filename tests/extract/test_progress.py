@@ -38,10 +38,10 @@ def test_v1_lines_count_down_to_the_last_page(sandbox_factory, run_extract, extr
     assert any(" load: " in line for line in headlines)
 
 
-def test_v3_rerun_estimates_from_the_previous_run(sandbox, run_extract, extract_env):
+def test_v3_rerun_estimates_from_the_previous_run(sandbox, run_extract, extract_env, target):
     """The second v3 run expects about what the first one read from each incremental
     endpoint (the run history) and, for a table it replaces, the rows the table holds."""
-    env = {**extract_env, **sandbox.env("v3"), "ELT_PROGRESS_SECONDS": "600"}
+    env = {**extract_env, **target.env, **sandbox.env("v3"), "ELT_PROGRESS_SECONDS": "600"}
     resources = ("--resources", "candidates,departments")
     run_extract(env, *resources).check()
 
@@ -54,7 +54,7 @@ def test_v3_rerun_estimates_from_the_previous_run(sandbox, run_extract, extract_
     }
     assert " waiting " in first_lines["candidates"]
     assert f"left: ~{candidates:,} records (last run)" in first_lines["candidates"]
-    assert f"left: ~{departments:,} records (in duckdb)" in first_lines["departments"]
+    assert f"left: ~{departments:,} records (in {target.name})" in first_lines["departments"]
     assert re.search(r"\sdone\s", _endpoint_lines(second.stderr, "candidates")[-1])
 
 
