@@ -71,3 +71,11 @@ def test_terminal_mode_draws_the_table(sandbox, run_extract, extract_env):
         count = expected_count(sandbox.org, name)
         assert re.search(rf"{name}\s+done\s+1\s+{count}\s", last_frame), last_frame
     assert not _endpoint_lines(run.stderr, "departments")
+
+
+def test_bad_progress_interval_is_one_line(sandbox, run_extract, extract_env):
+    env = {**extract_env, **sandbox.env("v3"), "ELT_PROGRESS_SECONDS": "soon"}
+    run = run_extract(env, "--resources", "departments")
+    assert run.returncode == 2
+    assert len(run.error_lines) == 1 and "ELT_PROGRESS_SECONDS='soon'" in run.error_lines[0]
+    assert "Traceback" not in run.stderr
