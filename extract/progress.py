@@ -200,15 +200,17 @@ class LiveProgress:
             )
         return table
 
-    def print_lines(self) -> None:
-        """The headline and the endpoints whose state, pages or records changed."""
+    def print_lines(self, only_if_moved: bool = False) -> None:
+        """The headline and the endpoints whose state, pages or records changed (with
+        ``only_if_moved``: nothing at all if none did)."""
         with self._printing:
             lines = [self.headline()]
             for row in self.endpoints():
                 if self._shown.get(row.name) != row.counters():
                     self._shown[row.name] = row.counters()
                     lines.append(self.line(row))
-            print("\n".join(lines), file=self._out, flush=True)
+            if len(lines) > 1 or not only_if_moved:
+                print("\n".join(lines), file=self._out, flush=True)
 
     # running
 
@@ -233,7 +235,7 @@ class LiveProgress:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
-        self.print_lines()
+        self.print_lines(only_if_moved=True)  # the last phase change printed the rest
 
     def _loop(self) -> None:
         while not self._stop.wait(self._every):
