@@ -94,6 +94,12 @@ def extract_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="carry on without endpoints the credentials may not read (HTTP 403)",
         ),
         click.option(
+            "--sweep-deletes",
+            is_flag=True,
+            help="instead of the incremental read, mark raw rows whose record Greenhouse no "
+            "longer lists (_greenhouse_deleted_at)",
+        ),
+        click.option(
             "--summary-json",
             type=click.Path(dir_okay=False, path_type=Path),
             help="also write the extract summary as JSON",

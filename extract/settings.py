@@ -53,6 +53,7 @@ class GreenhouseConfig(BaseConfiguration):
     lookback_seconds: int = 3600  # each window starts this long before the last cursor seen
     workers: int = 4  # resources extracted in parallel, sharing one rate budget
     skip_forbidden: bool = False  # carry on without endpoints that answer 403
+    sweep_deletes_every: int = 0  # also run the deletion sweep every Nth extract (0: never)
 
 
 SOURCE_SECTIONS = ("sources", "greenhouse")
@@ -75,6 +76,7 @@ ALIASES: dict[str, str] = {
             "settle_seconds",
             "lookback_seconds",
             "workers",
+            "sweep_deletes_every",
         )
     },
     "GREENHOUSE_REQUEST_TIMEOUT": "RUNTIME__REQUEST_TIMEOUT",
@@ -185,6 +187,7 @@ class Settings:
     extract_workers: int
     full_refresh: bool
     skip_forbidden: bool
+    sweep_deletes_every: int = 0
     client_id: Secret | None = field(default=None, repr=False)
     client_secret: Secret | None = field(default=None, repr=False)
     user_id: str | None = None
@@ -309,6 +312,7 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
         "lookback_seconds": _non_negative("lookback_seconds", config.lookback_seconds),
         "extract_workers": _at_least_one("workers", config.workers),
         "skip_forbidden": bool(config.skip_forbidden),
+        "sweep_deletes_every": _non_negative("sweep_deletes_every", config.sweep_deletes_every),
     }
     if version == "v3":
         if not config.client_id:

@@ -36,6 +36,7 @@ def extract_stage(
     skip_forbidden: bool = False,
     summary_json: Path | None = None,
     locks: ExitStack | None = None,
+    sweep_deletes: bool = False,
     collect: dict[str, Any] | None = None,
 ) -> int:
     """The extract stage: load, print the summary; every failure is one line + exit code.
@@ -47,7 +48,9 @@ def extract_stage(
     started = time.time()
     with ExitStack() as own_locks:
         held = own_locks if locks is None else locks
-        code, error, summary = _extract(resources, full_refresh, skip_forbidden, summary_json, held)
+        code, error, summary = _extract(
+            resources, full_refresh, skip_forbidden, summary_json, held, sweep_deletes
+        )
     # a configuration error (2) writes nothing anywhere; after a signal: out at once
     if code not in NOT_RECORDED:
         history.record(history.stage_row("extract", started, code, error, summary))
@@ -66,6 +69,7 @@ def _extract(
     skip_forbidden: bool,
     summary_json: Path | None,
     locks: ExitStack,
+    sweep_deletes: bool = False,
 ) -> tuple[int, str | None, dict[str, Any] | None]:
     """The stage's exit code, its error line and its summary (as far as it got)."""
     secrets: list[str] = []
@@ -73,6 +77,7 @@ def _extract(
         from extract.destinations import plan_destination
         from extract.pipeline import lock_for, run_extract
         from extract.settings import load_settings
+        from extract.sweep import sweep_if_due, sweep_only
 
         quiet_dlt_logs()
         settings = load_settings(
@@ -85,7 +90,10 @@ def _extract(
             lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)
         )
         log(f"extract: Greenhouse {settings.api_version} -> {settings.dest}")
-        summary = run_extract(settings).as_dict()
+        if sweep_deletes:  # the deletion sweep instead of the incremental read
+            summary = sweep_only(settings)
+        else:
+            summary = sweep_if_due(settings, run_extract(settings).as_dict())
     except KeyboardInterrupt as exc:
         return interrupted(exc), "interrupted", None
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code
@@ -107,11 +115,11 @@ def _extract(
 
 def _show(summary: dict[str, Any], summary_json: Path | None) -> None:
     """The one-screen summary on stdout, and the same figures as JSON if asked."""
-    from extract.summary import print_summary
+    from extract.sweep import show
 
-    if not summary.get("api_version"):
+    if not summary:
         return  # no extract summary to show (the stage was replaced, as in a test)
-    print_summary(summary)
+    show(summary)
     if summary_json:
         _write_json(summary_json, summary)
 

@@ -215,7 +215,8 @@ EEOC_RACE = (
     (3, "Black or African American"),
     (4, "Hispanic or Latino"),
     (5, "White"),
-    (6, "Two or More Races"),
+    (6, "Native Hawaiian or Other Pacific Islander"),
+    (7, "Two or More Races"),
     (8, "Decline To Self Identify"),
 )
 EEOC_VETERAN = (
@@ -224,9 +225,9 @@ EEOC_VETERAN = (
     (3, "I don't wish to answer"),
 )
 EEOC_DISABILITY = (
-    (1, "Yes, I have a disability (or previously had a disability)"),
-    (2, "No, I don't have a disability"),
-    (3, "I don't wish to answer"),
+    (1, "Yes, I have a disability, or have had one in the past"),
+    (2, "No, I do not have a disability and have not had one in the past"),
+    (3, "I do not want to answer"),
 )
 # (question, multi-select, active, [(option, free form, decline to answer)])
 DEMOGRAPHIC_QUESTIONS = (

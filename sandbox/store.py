@@ -168,6 +168,7 @@ class Table:
         self.one_row_per_group = index is not None and bool(np.all(np.diff(index.starts) == 1))
         self.explicit: dict[int, Record] = {}  # modified base rows and added rows
         self.added: list[int] = []  # ids of added rows, ascending
+        self.deleted: set[int] = set()  # ids deleted through the admin API: never listed again
         self.next_id = first_id + self.n_base
         self.version = 0
         self._cache: OrderedDict[tuple[Filters, int], Ids] = OrderedDict()
@@ -189,6 +190,17 @@ class Table:
 
     def touch(self) -> None:
         self.version += 1
+
+    def delete(self, ids: Iterable[int]) -> list[int]:
+        """Delete rows (base or added): gone from every query and read. Returns the ids that
+        existed and were not deleted before, ascending."""
+        gone = sorted(i for i in set(ids) if i not in self.deleted and self._exists(i))
+        self.deleted.update(gone)
+        self.version += 1
+        return gone
+
+    def _exists(self, id_: int) -> bool:
+        return self.is_base(id_) or id_ in self.explicit
 
     # ---- reads --------------------------------------------------------------------------------
     def is_base(self, id_: int) -> bool:
@@ -219,6 +231,8 @@ class Table:
         return out
 
     def get(self, id_: int) -> Record | None:
+        if id_ in self.deleted:
+            return None
         if id_ in self.explicit:
             return self.explicit[id_]
         if not self.is_base(id_):
@@ -226,16 +240,28 @@ class Table:
         return self.get_many([id_])[0]
 
     def group_rows(self, g: int) -> list[Record]:
-        """All current rows of base group g (explicit overrides applied)."""
+        """All current rows of base group g (explicit overrides applied, deleted rows left out)."""
         assert self.index is not None and self.generate is not None
         rows = self.generate(g)
-        return [self.explicit.get(r["id"], r) for r in rows]
+        return [self.explicit.get(r["id"], r) for r in rows if r["id"] not in self.deleted]
 
     def __len__(self) -> int:
-        return self.n_base + len(self.added)
+        return self.n_base + len(self.added) - len(self.deleted)
 
     def all_ids(self) -> Ids:
-        return Ids(range(self.first_id, self.first_id + self.n_base), self.added)
+        base = range(self.first_id, self.first_id + self.n_base)
+        return self._without_deleted(Ids(base, self.added))
+
+    def _without_deleted(self, ids: Ids) -> Ids:
+        if not self.deleted:
+            return ids
+        gone = np.fromiter(self.deleted, dtype=np.int64, count=len(self.deleted))
+        base = (
+            ids.base
+            if isinstance(ids.base, np.ndarray)
+            else np.arange(ids.base.start, ids.base.stop, dtype=np.int64)
+        )
+        return Ids(base[~np.isin(base, gone)], [i for i in ids.extra if i not in self.deleted])
 
     def iter_records(self, chunk: int = 1000) -> Iterator[Record]:
         ids = self.all_ids()
@@ -250,7 +276,7 @@ class Table:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        result = Ids(self._query_base(flt), self._query_added(flt))
+        result = self._without_deleted(Ids(self._query_base(flt), self._query_added(flt)))
         self._cache[key] = result
         # bounded by entries and by bytes: a full window over millions of rows is ~50 MB
         while len(self._cache) > 1 and (

@@ -27,7 +27,8 @@ class ChangeOverTime(Records):
         table = self.tables[entity]
         k = app_id - FIRST_ID["applications"]
         rows = table.group_rows(k) if 0 <= k < self.n_app else []
-        rows += [table.explicit[i] for i in self._added_children.get((entity, app_id), [])]
+        added = self._added_children.get((entity, app_id), [])
+        rows += [table.explicit[i] for i in added if i not in table.deleted]
         return rows
 
     def _add_child(self, entity: str, rec: Record) -> Record:
@@ -82,7 +83,8 @@ class ChangeOverTime(Records):
             FIRST_ID["applications"] + int(pool[p]) if p < len(pool) else added[p - len(pool)]
             for p in picks
         ]
-        return self.tables["applications"].get_many(ids)
+        deleted = self.tables["applications"].deleted
+        return self.tables["applications"].get_many([i for i in ids if i not in deleted])
 
     def advance(self, fraction: float = 0.01) -> dict[str, Any]:
         """Move the organisation forward in (real) time; changed records get updated_at = now.

@@ -10,6 +10,7 @@ from sandbox.data.ids import FIRST_ID
 from sandbox.data.rng import FastRandom
 from sandbox.data.state import OrganisationState
 from sandbox.data.timestamps import DAY, EARLY_MS, START_MS, iso, iso_date, stamps
+from sandbox.store import Record
 
 # ---- custom field definitions: (field_type, name, name_key, value_type) -----------------------
 CUSTOM_FIELDS = (
@@ -36,6 +37,45 @@ CUSTOM_FIELDS = (
     ("offer", "Start Date", "start_date", "date"),
     ("opening", "Location Type", "location_type", "single_select"),
 )
+# Added later, so that every entity has a field of every value type (text, number, date,
+# yes/no, single and multi select, currency, user; also url, number and currency ranges) and the
+# transform meets name keys that are not identifiers or that collide once made safe. Their time
+# stamps and values come from generators of their own, so the fields above, their options and
+# values, and every other record of the organisation are what they were before.
+EXTRA_CUSTOM_FIELDS = (
+    ("candidate", "Current Salary", "current_salary", "currency"),
+    ("candidate", "LinkedIn URL", "LinkedIn URL", "url"),
+    ("candidate", "LinkedIn url (old)", "linkedin-url", "short_text"),
+    ("application", "Referral Notes", "referral_notes", "short_text"),
+    ("application", "Assessment Score", "assessment_score", "number"),
+    ("application", "Assessment Date", "assessment_date", "date"),
+    ("application", "Languages", "languages", "multi_select"),
+    ("application", "Expected Bonus", "expected_bonus", "currency"),
+    ("application", "Sourced By", "sourced_by", "user"),
+    (
+        "application",
+        "How did you hear about us and what made you apply to this role?",
+        "how_did_you_hear_about_us_and_what_made_you_apply_to_this_role",
+        "long_text",
+    ),
+    ("job", "Remote Eligible", "remote_eligible", "yes_no"),
+    ("job", "Target Start", "target_start", "date"),
+    ("job", "Required Languages", "required_languages", "multi_select"),
+    ("job", "Sign-on Budget", "signon_budget", "currency"),
+    ("job", "Priority Score", "priority_score", "number"),
+    ("job", "Level Range", "level_range", "number_range"),
+    ("offer", "Relocation Package", "relocation_package", "yes_no"),
+    ("offer", "Approver", "approver", "user"),
+    ("offer", "Salary Amount (approved)", "salary_amount", "short_text"),
+    ("offer", "Equity Range", "equity_range", "currency_range"),
+    ("opening", "Cost Center", "cost_center", "short_text"),
+    ("opening", "Band", "band", "number"),
+    ("opening", "Target Fill Date", "target_fill_date", "date"),
+    ("opening", "Backfill", "backfill", "yes_no"),
+    ("opening", "Teams", "teams", "multi_select"),
+    ("opening", "Budgeted Salary", "budgeted_salary", "currency"),
+    ("opening", "Recruiter", "recruiter", "user"),
+)
 OPTIONS = {
     "graduation_year": ("2016", "2018", "2020", "2022", "2024"),
     "skills": ("Python", "SQL", "Kubernetes", "Negotiation", "Figma", "dbt"),
@@ -44,6 +84,9 @@ OPTIONS = {
     "offer_employment_type": ("Full-Time", "Part-Time", "Contractor"),
     "benefits": ("Health", "Dental", "Pension", "Gym", "Ça va bonus"),
     "location_type": ("On-site", "Hybrid", "Remote"),
+    "languages": ("English", "Deutsch", "Français", "Español"),
+    "required_languages": ("English", "Deutsch", "Français", "Español"),
+    "teams": ("Platform", "Data", "Growth, EMEA", "Sales"),
 }
 
 
@@ -54,11 +97,19 @@ class CustomFields(OrganisationState):
         self.small["custom_fields"] = []
         self.small["custom_field_options"] = []
         self.custom_fields_by_type = {}
-        opt_id = FIRST_ID["custom_field_options"]
-        for i, (ftype, name, key, vtype) in enumerate(CUSTOM_FIELDS):
+        self._add_custom_fields(CUSTOM_FIELDS, r)
+        self._add_custom_fields(EXTRA_CUSTOM_FIELDS, random.Random(f"{self.seed}:custom_fields"))
+
+    def _add_custom_fields(
+        self, fields: tuple[tuple[str, str, str, str], ...], r: random.Random
+    ) -> None:
+        first = FIRST_ID["custom_fields"] + len(self.small["custom_fields"])
+        opt_id = FIRST_ID["custom_field_options"] + len(self.small["custom_field_options"])
+        for k, (ftype, name, key, vtype) in enumerate(fields):
+            i = first - FIRST_ID["custom_fields"] + k
             c, u = stamps(r, EARLY_MS, START_MS)
             cf = {
-                "id": FIRST_ID["custom_fields"] + i,
+                "id": first + k,
                 "created_at": iso(c),
                 "updated_at": iso(u),
                 "field_type": ftype,
@@ -107,20 +158,32 @@ class CustomFields(OrganisationState):
         pool = self._cf_pools.get(ftype)
         if pool is None:
             pr = FastRandom(zlib.crc32(f"{self.seed}:custom_fields:{ftype}".encode()))
+            extra = FastRandom(zlib.crc32(f"{self.seed}:custom_fields:{ftype}:extra".encode()))
+            first_extra = FIRST_ID["custom_fields"] + len(CUSTOM_FIELDS)
+            fields = self.custom_fields_by_type.get(ftype, [])
+            base = [cf for cf in fields if cf["id"] < first_extra]
+            added = [cf for cf in fields if cf["id"] >= first_extra]
             pool = self._cf_pools[ftype] = [
-                self._make_custom_fields(ftype, pr, i) for i in range(512)
+                self._make_custom_fields(base, pr, i) | self._make_custom_fields(added, extra, i)
+                for i in range(512)
             ]
         return pool[int(r.random() * len(pool))]
 
-    def _make_custom_fields(self, ftype: str, r: random.Random, owner_id: int) -> dict[str, Any]:
+    def _make_custom_fields(
+        self, fields: list[Record], r: random.Random, owner_id: int
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for cf in self.custom_fields_by_type.get(ftype, ()):
+        for cf in fields:
             key, vtype = cf["name_key"], cf["value_type"]
             value: Any
             if r.random() < 0.2:
                 value = None
-            elif vtype == "short_text":
-                value = r.choice(("$81.5k", "100000", "Negotiable — ça dépend", ""))
+            elif vtype in ("short_text", "url"):
+                value = (
+                    r.choice(("$81.5k", "100000", "Negotiable — ça dépend", ""))
+                    if vtype == "short_text"
+                    else f"https://www.linkedin.com/in/sandbox-{owner_id}"
+                )
             elif vtype == "long_text":
                 value = r.choice(("This is a note field", "Línea 1\nLínea 2"))
             elif vtype == "yes_no":
@@ -143,6 +206,9 @@ class CustomFields(OrganisationState):
                     "max_value": lo + r.randint(10, 60) * 1000,
                     "unit": r.choice(("USD", "EUR")),
                 }
+            elif vtype == "number_range":
+                lo = r.randint(1, 6)
+                value = {"min_value": lo, "max_value": lo + r.randint(0, 3)}
             elif vtype == "user":
                 u = self.small["users"][(owner_id + len(key)) % len(self.small["users"])]
                 value = {

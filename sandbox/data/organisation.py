@@ -14,6 +14,7 @@ The parts, in the order they are built:
     records.py        generators: candidates, applications, stage history, offers, openings
     activity.py       generators: interviews, scorecards, EEOC, demographic answers
     advance.py        change over time (`advance()`)
+    deletion.py       deletions through the admin API (`delete()`)
 
 See docs/sandbox.md for the data-shape decisions.
 """
@@ -28,14 +29,14 @@ from collections.abc import Iterator
 import numpy as np
 
 from sandbox.data.activity import SCORECARD_MAX_LATENCY, Activity
-from sandbox.data.advance import ChangeOverTime
+from sandbox.data.deletion import Deletions
 from sandbox.data.ids import FIRST_ID, SALT
 from sandbox.data.reference import ReferenceData
 from sandbox.data.timestamps import END_MS
 from sandbox.store import Filters, GroupIndex, Ids, Record, Table
 
 
-class Organisation(ReferenceData, Activity, ChangeOverTime):
+class Organisation(ReferenceData, Activity, Deletions):
     """A deterministic Greenhouse organisation; see the module docstring."""
 
     def __init__(self, seed: int = 42, candidates: int = 200):
@@ -179,14 +180,15 @@ class Organisation(ReferenceData, Activity, ChangeOverTime):
         return self.table(entity).get_many(ids)
 
     def applications_of_candidate(self, cand_id: int) -> list[int]:
-        """Application ids of a candidate (base and added), ascending."""
+        """Application ids of a candidate (base and added, not deleted), ascending."""
         k = cand_id - FIRST_ID["candidates"]
         out: list[int] = []
         if 0 <= k < self.n_cand:
             lo, hi = int(self.cand_starts[k]), int(self.cand_starts[k + 1])
             out = list(range(FIRST_ID["applications"] + lo, FIRST_ID["applications"] + hi))
         out.extend(self._added_apps_of_cand.get(cand_id, []))
-        return out
+        deleted = self.tables["applications"].deleted
+        return [a for a in out if a not in deleted]
 
     def rejection_reason_id(self, app: Record) -> int | None:
         """Rejection reason of a rejected application (v1 nests it; v3 has rejection_details)."""

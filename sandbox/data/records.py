@@ -18,6 +18,7 @@ from sandbox.data.timestamps import DAY, END_MS, HOUR, iso, iso_date
 from sandbox.store import Record
 
 PLAN_CACHE_SIZE = 8192  # stage timelines kept per organisation (a few hundred bytes each)
+REOPENED_EVERY = 6  # about one filled opening in six was reopened after its hire
 
 
 class Records(Structure, CustomFields):
@@ -272,39 +273,46 @@ class Records(Structure, CustomFields):
         lo, hi = int(self.hire_starts[j]), int(self.hire_starts[j + 1])
         rows: list[Record] = []
         for sort, k in enumerate(self.hired_by_job[lo:hi].tolist()):
-            closed = iso(int(self.app_la[k]))
+            filled = iso(int(self.app_la[k]))
+            # a reopened opening (the hire fell through) is open again and keeps the
+            # application that once filled it, as Greenhouse's does
+            reopened = (job["id"] + sort) % REOPENED_EVERY == REOPENED_EVERY - 1
             rows.append(
                 {
                     "id": first + sort,
                     "created_at": job["created_at"],
-                    "updated_at": closed,
+                    "updated_at": filled,
+                    "job_id": job["id"],
+                    "opened_at": job["opened_at"],
+                    "closed_at": None if reopened else filled,
+                    "sort_order": sort,
+                    "opening_id": None if sort % 5 == 4 else f"{j + 1}-{sort + 1}",
+                    "application_id": FIRST_ID["applications"] + k,
+                    "close_reason_id": None if reopened else close_ids[sort % 2],
+                    "target_start_on": None,
+                    "open": reopened,
+                    "custom_fields": self._custom_fields("opening", r, first + sort),
+                }
+            )
+        unfilled_closed = int(self.unfilled_closed_at[j])
+        for n, sort in enumerate(range(hi - lo, hi - lo + int(self.n_open_of_job[j]))):
+            closed = iso(unfilled_closed) if n == 1 and unfilled_closed >= 0 else None
+            target_start = iso_date(END_MS + r.randint(10, 90) * DAY)
+            rows.append(
+                {
+                    "id": first + sort,
+                    "created_at": job["created_at"],
+                    "updated_at": closed or job["created_at"],
                     "job_id": job["id"],
                     "opened_at": job["opened_at"],
                     "closed_at": closed,
                     "sort_order": sort,
-                    "opening_id": None if sort % 5 == 4 else f"{j + 1}-{sort + 1}",
-                    "application_id": FIRST_ID["applications"] + k,
-                    "close_reason_id": close_ids[sort % 2],
-                    "target_start_on": None,
-                    "open": False,
-                    "custom_fields": self._custom_fields("opening", r, first + sort),
-                }
-            )
-        for sort in range(hi - lo, hi - lo + int(self.n_open_of_job[j])):
-            rows.append(
-                {
-                    "id": first + sort,
-                    "created_at": job["created_at"],
-                    "updated_at": job["created_at"],
-                    "job_id": job["id"],
-                    "opened_at": job["opened_at"],
-                    "closed_at": None,
-                    "sort_order": sort,
                     "opening_id": f"{j + 1}-{sort + 1}",
                     "application_id": None,
-                    "close_reason_id": None,
-                    "target_start_on": iso_date(END_MS + r.randint(10, 90) * DAY),
-                    "open": True,
+                    # closed without a hire: "Position cancelled" or "Budget freeze"
+                    "close_reason_id": close_ids[2 + job["id"] % 2] if closed else None,
+                    "target_start_on": None if closed else target_start,
+                    "open": closed is None,
                     "custom_fields": self._custom_fields("opening", r, first + sort),
                 }
             )

@@ -68,6 +68,7 @@ class OrganisationState:
     opening_starts: np.ndarray
     n_hired_of_job: np.ndarray
     n_open_of_job: np.ndarray
+    unfilled_closed_at: np.ndarray  # per job: close time of its closed-unfilled opening, or -1
     opening_bounds: tuple[np.ndarray, np.ndarray]
     # tables and what advance() added
     tables: dict[str, Table]

@@ -167,7 +167,9 @@ class Structure(OrganisationState):
 
     def _build_openings(self, r: random.Random) -> None:
         """Openings (lazy, grouped by job): one closed opening per hired application, in
-        application order, then 0..2 open ones (at least one on an open job without hires)."""
+        application order (about one in six reopened after its fill, see `REOPENED_EVERY`), then
+        0..2 more (at least one open on an open job without hires); of two, the second was
+        closed without a hire (cancelled or frozen) some weeks after the job opened."""
         hired = np.flatnonzero(self.app_status == 2)
         hired = hired[np.lexsort((hired, self.app_job[hired]))]
         n_hired = np.bincount(self.app_job[hired], minlength=self.n_jobs).astype(np.int64)
@@ -186,6 +188,14 @@ class Structure(OrganisationState):
         )
         hi = job_created.copy()
         np.maximum.at(hi, self.app_job[hired], self.app_la[hired])
+        self.unfilled_closed_at = np.full(self.n_jobs, -1, dtype=np.int64)
+        for j, job in enumerate(self.small["jobs"]):
+            if n_open[j] == 2 and job["opened_at"] is not None:
+                # no random draw: the other records of the organisation stay as they were
+                days = 15 + (int(job["id"]) * 31) % 120
+                closed = min(iso_to_ms(job["opened_at"]) + days * DAY, END_MS - DAY)
+                self.unfilled_closed_at[j] = closed
+                hi[j] = max(hi[j], closed)
         self.opening_bounds = (job_created, hi)
 
     def opening_of_app(self, k: int) -> int | None:

@@ -34,6 +34,16 @@ def _advance(sb: SandboxServer, body: Body, params: Params) -> Any:
     return sb.advance(fraction)
 
 
+def _delete(sb: SandboxServer, body: Body, params: Params) -> Any:
+    """{"entity": "candidates", "ids": [...]} -> {"deleted": {entity: [ids], ...}}."""
+    entity, ids = body.get("entity"), body.get("ids")
+    if not isinstance(entity, str) or not isinstance(ids, list):
+        raise ValueError('delete needs {"entity": "<name>", "ids": [<id>, ...]}')
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ValueError("ids must be integers")
+    return {"deleted": sb.delete(entity, ids)}
+
+
 def _set_faults(sb: SandboxServer, body: Body, params: Params) -> Any:
     reset = bool(body.pop("reset", False))
     return sb.set_faults(reset=reset, **body)
@@ -54,6 +64,7 @@ ADMIN_ACTIONS: dict[tuple[str, str], AdminAction] = {
     ("POST", "reset"): lambda sb, body, params: sb.reset(),
     ("POST", "reset-stats"): _reset_stats,
     ("POST", "advance"): _advance,
+    ("POST", "delete"): _delete,
     ("GET", "faults"): lambda sb, body, params: asdict(sb.faults),
     ("POST", "faults"): _set_faults,
     ("GET", "rate-limit"): lambda sb, body, params: sb.rate_limit(),

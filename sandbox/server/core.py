@@ -165,6 +165,11 @@ class SandboxServer:
         with self.data_lock:
             return self.org.advance(fraction=fraction)
 
+    def delete(self, entity: str, ids: list[int]) -> dict[str, list[int]]:
+        """Delete records as a Greenhouse user does (cascading: `sandbox.data.deletion`)."""
+        with self.data_lock:
+            return self.org.delete(entity, ids)
+
     # ---- request accounting --------------------------------------------------------------------
     def record(self, endpoint: str, status: int) -> None:
         with self.lock:

@@ -48,8 +48,15 @@ def test_flags_also_come_from_the_environment(stages, tmp_path: Path) -> None:
         assert cli.main(["extract"]) == 0
     assert stages == [
         ("extract", {"full_refresh": True, "skip_forbidden": False, "resources": None,
-                     "summary_json": None}),
+                     "sweep_deletes": False, "summary_json": None}),
     ]  # fmt: skip
+
+
+def test_run_sweep_deletes_reaches_the_extract_stage(stages, tmp_path: Path) -> None:
+    with environ({"ELT_ENV_FILE": str(tmp_path / "none.env")}):
+        assert cli.main(["run", "--sweep-deletes"]) == 0
+    assert [name for name, _ in stages] == ["extract", "transform"]
+    assert stages[0][1]["sweep_deletes"] is True
 
 
 def test_a_failed_extract_stops_the_run_with_its_exit_code(monkeypatch, capsys) -> None:

@@ -199,11 +199,16 @@ def openings(org: RecordSource, as_of: str) -> list[Row]:
     """Expected `greenhouse_marts.openings` rows; `as_of` is the build's GREENHOUSE_AS_OF."""
     jobs = _by_id(org, "jobs")
     reasons = _by_id(org, "close_reasons")
+    applications = _by_id(org, "applications")
     rows = []
     for opening in org.records("openings"):
         job = jobs[opening["job_id"]]
         closed = opening["closed_at"]
+        # a fill by an application deleted since stays a fill, with no application to name
         filled_by = opening["application_id"] if closed is not None else None
+        filled = filled_by is not None
+        if filled_by not in applications:
+            filled_by = None
         reason = reasons.get(opening["close_reason_id"], {})
         rows.append(
             {
@@ -217,7 +222,7 @@ def openings(org: RecordSource, as_of: str) -> list[Row]:
                 "close_reason_name": reason.get("name"),
                 "days_open": _days(opening["opened_at"], closed or as_of),
                 "is_open": closed is None,
-                "is_filled": filled_by is not None,
+                "is_filled": filled,
                 "opened_at": _naive(opening["opened_at"]),
                 "closed_at": _naive(closed),
             }

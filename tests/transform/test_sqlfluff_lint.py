@@ -32,6 +32,8 @@ VERSIONED = [
     "models/marts/application_stage_history.sql",
     "models/marts/stage_durations.sql",
     "models/marts/source_effectiveness.sql",
+    "models/staging/greenhouse/stg_greenhouse__eeoc.sql",
+    "models/marts/diversity_funnel.sql",
 ]
 
 
@@ -52,6 +54,8 @@ def test_dbt_project_is_sqlfluff_clean(version: str, paths: list[str], tmp_path:
         GREENHOUSE_API_VERSION=version,
         # render the SQL that reads the raw tables (there are none here to introspect)
         GREENHOUSE_INTROSPECT="false",
+        # the opt-in EEOC models too
+        GREENHOUSE_RESOURCES="eeoc",
     )
     result = subprocess.run(
         [str(BIN / "sqlfluff"), "lint", *paths],

@@ -143,17 +143,8 @@ final as (
         cast(with_previous.applications_hired as {{ dbt.type_bigint() }}) as applications_hired,
         cast(with_previous.applications_reached as {{ dbt.type_bigint() }})
             as applications_reached,
-        cast(
-            case
-                when with_previous.previous_reached is null or with_previous.previous_reached = 0
-                    then null
-                else round(
-                    cast(with_previous.applications_reached as numeric(28, 6))
-                    / with_previous.previous_reached,
-                    4
-                )
-            end as numeric(28, 6)
-        ) as reach_rate_from_previous,
+        {{ ratio('with_previous.applications_reached', 'with_previous.previous_reached') }}
+            as reach_rate_from_previous,
         with_previous.is_active as is_stage_active
     from with_previous
     left join jobs

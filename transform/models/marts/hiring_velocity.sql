@@ -95,15 +95,9 @@ final as (
         cast(coalesce(hires_by_month.hires, 0) as {{ dbt.type_bigint() }}) as hires,
         cast(coalesce(offers_by_month.offers_resolved, 0) as {{ dbt.type_bigint() }})
             as offers_resolved,
-        cast(
-            round(cast(hires_by_month.median_days_to_hire as numeric(28, 6)), 2) as numeric(28, 6)
-        ) as median_days_to_hire,
-        cast(
-            round(cast(hires_by_month.p75_days_to_hire as numeric(28, 6)), 2) as numeric(28, 6)
-        ) as p75_days_to_hire,
-        cast(
-            round(cast(offers_by_month.median_days_to_offer as numeric(28, 6)), 2) as numeric(28, 6)
-        ) as median_days_to_offer
+        {{ rounded('hires_by_month.median_days_to_hire') }} as median_days_to_hire,
+        {{ rounded('hires_by_month.p75_days_to_hire') }} as p75_days_to_hire,
+        {{ rounded('offers_by_month.median_days_to_offer') }} as median_days_to_offer
     from months
     left join hires_by_month
         on

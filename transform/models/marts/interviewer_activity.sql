@@ -52,19 +52,10 @@ final as (
         interviewer_user_id,
         interviewer_name,
         cast(interviews_scheduled as {{ dbt.type_bigint() }}) as interviews_scheduled,
-        cast(
-            round(cast(interview_minutes as numeric(28, 6)) / 60, 4) as numeric(28, 6)
-        ) as interview_hours,
+        {{ ratio('interview_minutes', 60) }} as interview_hours,
         cast(scorecards_submitted as {{ dbt.type_bigint() }}) as scorecards_submitted,
         cast(scorecards_within_24h as {{ dbt.type_bigint() }}) as scorecards_within_24h,
-        cast(
-            case
-                when scorecards_submitted = 0 then null
-                else round(
-                    cast(scorecards_within_24h as numeric(28, 6)) / scorecards_submitted, 4
-                )
-            end as numeric(28, 6)
-        ) as within_24h_share,
+        {{ ratio('scorecards_within_24h', 'scorecards_submitted') }} as within_24h_share,
         cast(median_hours_to_scorecard as numeric(28, 6)) as median_hours_to_scorecard,
         week_start_date
     from aggregated

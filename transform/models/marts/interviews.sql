@@ -49,9 +49,7 @@ final as (
         panel.application_status,
         panel.stage_order,
         panel.duration_minutes,
-        cast(
-            round(cast(panel.minutes_to_scorecard as numeric(28, 6)) / 60, 4) as numeric(28, 6)
-        ) as hours_to_scorecard,
+        {{ ratio('panel.minutes_to_scorecard', 60) }} as hours_to_scorecard,
         panel.is_interviewer_hiring_manager,
         panel.has_candidate_advanced,
         panel.starts_at,

@@ -55,26 +55,12 @@ final as (
         cast(aggregated.offers_accepted as {{ dbt.type_bigint() }}) as offers_accepted,
         cast(aggregated.offers_rejected as {{ dbt.type_bigint() }}) as offers_rejected,
         cast(aggregated.offers_pending as {{ dbt.type_bigint() }}) as offers_pending,
-        cast(
-            case
-                when aggregated.offers_accepted + aggregated.offers_rejected = 0 then null
-                else round(
-                    cast(aggregated.offers_accepted as numeric(28, 6))
-                    / (aggregated.offers_accepted + aggregated.offers_rejected),
-                    4
-                )
-            end as numeric(28, 6)
-        ) as acceptance_rate,
-        cast(
-            case
-                when aggregated.resolve_days_count = 0 then null
-                else round(
-                    cast(aggregated.resolve_days_total as numeric(28, 6))
-                    / aggregated.resolve_days_count,
-                    2
-                )
-            end as numeric(28, 6)
-        ) as avg_days_to_resolve
+        {{ ratio(
+            'aggregated.offers_accepted',
+            '(aggregated.offers_accepted + aggregated.offers_rejected)'
+        ) }} as acceptance_rate,
+        {{ ratio('aggregated.resolve_days_total', 'aggregated.resolve_days_count', 2) }}
+            as avg_days_to_resolve
     from aggregated
     left join jobs
         on aggregated.job_id = jobs.job_id

@@ -1,7 +1,8 @@
 {#-
     One row per job opening: when it opened and closed, the days it has been open (to its close,
     or to "now" while open: macro greenhouse_as_of), the application that filled it and why it
-    was closed.
+    was closed. A fill by an application deleted since (the extract's deletion sweep) keeps the
+    opening filled, with no application to point at.
 -#}
 
 with
@@ -24,6 +25,12 @@ jobs as (
 
 ),
 
+applications as (
+
+    select * from {{ ref('stg_greenhouse__applications') }}
+
+),
+
 final as (
 
     select
@@ -33,7 +40,7 @@ final as (
         -- the hire that filled it: only a closed opening is filled (a reopened opening that is
         -- open again is not, whatever application it still names)
         case
-            when openings.closed_at is not null then openings.application_id
+            when openings.closed_at is not null then applications.application_id
         end as filled_by_application_id,
         openings.close_reason_id,
         openings.external_opening_id,
@@ -53,6 +60,8 @@ final as (
         on openings.close_reason_id = close_reasons.close_reason_id
     left join jobs
         on openings.job_id = jobs.job_id
+    left join applications
+        on openings.application_id = applications.application_id
 
 )
 

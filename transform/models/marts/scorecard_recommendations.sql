@@ -74,28 +74,9 @@ final as (
         {%- for value in ['definitely_not', 'no', 'yes', 'strong_yes', 'no_decision'] %}
         cast(recommended_{{ value }} as {{ dbt.type_bigint() }}) as recommended_{{ value }},
         {%- endfor %}
-        cast(
-            case
-                when decided_total = 0 then null
-                else round(
-                    cast(recommended_yes + recommended_strong_yes as numeric(28, 6))
-                    / decided_total,
-                    4
-                )
-            end as numeric(28, 6)
-        ) as positive_share,
-        cast(
-            case
-                when decided_hired = 0 then null
-                else round(cast(positive_hired as numeric(28, 6)) / decided_hired, 4)
-            end as numeric(28, 6)
-        ) as positive_share_hired,
-        cast(
-            case
-                when decided_rejected = 0 then null
-                else round(cast(positive_rejected as numeric(28, 6)) / decided_rejected, 4)
-            end as numeric(28, 6)
-        ) as positive_share_rejected
+        {{ ratio('recommended_yes + recommended_strong_yes', 'decided_total') }} as positive_share,
+        {{ ratio('positive_hired', 'decided_hired') }} as positive_share_hired,
+        {{ ratio('positive_rejected', 'decided_rejected') }} as positive_share_rejected
     from counted
 
 )

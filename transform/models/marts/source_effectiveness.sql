@@ -166,16 +166,16 @@ final as (
         cast(aggregated.reached_interview as {{ dbt.type_bigint() }}) as reached_interview,
         cast(aggregated.got_offer as {{ dbt.type_bigint() }}) as got_offer,
         cast(aggregated.hired as {{ dbt.type_bigint() }}) as hired,
-        {{ pipeline_rate('aggregated.reached_second_stage', 'aggregated.applications') }}
+        {{ ratio('aggregated.reached_second_stage', 'aggregated.applications') }}
             as second_stage_rate,
-        {{ pipeline_rate('aggregated.reached_interview', 'aggregated.reached_second_stage') }}
+        {{ ratio('aggregated.reached_interview', 'aggregated.reached_second_stage') }}
             as interview_rate,
-        {{ pipeline_rate('aggregated.got_offer', 'aggregated.reached_interview') }}
+        {{ ratio('aggregated.got_offer', 'aggregated.reached_interview') }}
             as offer_rate,
-        {{ pipeline_rate('aggregated.hired', 'aggregated.got_offer') }} as hire_rate,
-        {{ pipeline_rate('aggregated.hired', 'aggregated.applications') }}
+        {{ ratio('aggregated.hired', 'aggregated.got_offer') }} as hire_rate,
+        {{ ratio('aggregated.hired', 'aggregated.applications') }}
             as application_to_hire_rate,
-        {{ pipeline_rate('aggregated.hired', 'all_hires.hires') }} as share_of_hires
+        {{ ratio('aggregated.hired', 'all_hires.hires') }} as share_of_hires
     from aggregated
     cross join all_hires
     left join sources

@@ -7,10 +7,9 @@
 
 with
 
--- read with either API version (empty for v1) so the model's inputs do not depend on it
-application_stages as (  -- noqa: ST03
+visits as (
 
-    select * from {{ ref('stg_greenhouse__application_stages') }}
+    select * from {{ ref('int_stage_visits_entered') }}
 
 ),
 
@@ -25,34 +24,6 @@ stages as (
     select * from {{ ref('stg_greenhouse__job_interview_stages') }}
 
 ),
-
-{%- if greenhouse_api_version() == 'v1' %}
-
-visits as (
-
-    select
-        application_id,
-        current_stage_id as stage_id,
-        cast(null as {{ dbt.type_timestamp() }}) as entered_at,
-        cast(null as {{ dbt.type_timestamp() }}) as exited_at
-    from applications
-    where current_stage_id is not null
-
-),
-{%- else %}
-
-visits as (
-
-    select
-        application_id,
-        stage_id,
-        entered_at,
-        exited_at
-    from application_stages
-    where entered_at is not null
-
-),
-{%- endif %}
 
 -- a visit that was never exited ends with its application's rejection or hire, when it is
 -- the current stage; otherwise the application is still there

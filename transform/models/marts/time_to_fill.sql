@@ -55,12 +55,8 @@ final as (
         aggregated.closed_month,
         cast(aggregated.openings_closed as {{ dbt.type_bigint() }}) as openings_closed,
         cast(aggregated.openings_filled as {{ dbt.type_bigint() }}) as openings_filled,
-        cast(
-            round(cast(aggregated.median_days_to_fill as numeric(28, 6)), 2) as numeric(28, 6)
-        ) as median_days_to_fill,
-        cast(
-            round(cast(aggregated.p75_days_to_fill as numeric(28, 6)), 2) as numeric(28, 6)
-        ) as p75_days_to_fill
+        {{ rounded('aggregated.median_days_to_fill') }} as median_days_to_fill,
+        {{ rounded('aggregated.p75_days_to_fill') }} as p75_days_to_fill
     from aggregated
     left join jobs
         on aggregated.job_id = jobs.job_id

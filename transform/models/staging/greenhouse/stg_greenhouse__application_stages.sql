@@ -29,6 +29,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'application_stages') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'application_stages')) }}
 
 ),
 

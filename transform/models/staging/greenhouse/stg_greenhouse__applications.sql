@@ -8,6 +8,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'applications') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'applications')) }}
 
 ),
 
@@ -59,6 +60,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'applications') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'applications')) }}
 
 ),
 

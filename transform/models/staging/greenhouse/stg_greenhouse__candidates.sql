@@ -11,6 +11,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'candidates') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'candidates')) }}
 
 ),
 

@@ -16,6 +16,7 @@ with
 interviews as (
 
     select * from {{ source('greenhouse', 'scheduled_interviews') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'scheduled_interviews')) }}
 
 ),
 
@@ -73,6 +74,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'interviewers') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'interviewers')) }}
 
 ),
 

@@ -10,6 +10,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'scheduled_interviews') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'scheduled_interviews')) }}
 
 ),
 
@@ -36,6 +37,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'interviews') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'interviews')) }}
 
 ),
 

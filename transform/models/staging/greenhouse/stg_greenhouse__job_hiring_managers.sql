@@ -13,6 +13,7 @@ with
 jobs as (
 
     select * from {{ source('greenhouse', 'jobs') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs')) }}
 
 ),
 
@@ -54,6 +55,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'job_hiring_managers') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'job_hiring_managers')) }}
 
 ),
 

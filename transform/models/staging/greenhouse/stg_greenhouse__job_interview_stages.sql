@@ -8,6 +8,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', raw_table) }}
+    where {{ greenhouse_not_deleted(source('greenhouse', raw_table)) }}
 
 ),
 

@@ -11,6 +11,7 @@ with
 stages as (
 
     select * from {{ source('greenhouse', 'job_stages') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'job_stages')) }}
 
 ),
 
@@ -56,6 +57,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'job_interviews') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'job_interviews')) }}
 
 ),
 

@@ -25,6 +25,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'jobs') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs')) }}
 
 ),
 

@@ -7,6 +7,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'offers') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'offers')) }}
 
 ),
 

@@ -14,12 +14,14 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'jobs__openings') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs__openings')) }}
 
 ),
 
 jobs as (
 
     select * from {{ source('greenhouse', 'jobs') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs')) }}
 
 ),
 
@@ -72,6 +74,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'openings') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'openings')) }}
 
 ),
 

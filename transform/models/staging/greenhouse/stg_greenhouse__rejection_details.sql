@@ -11,6 +11,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'applications') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'applications')) }}
 
 ),
 
@@ -38,6 +39,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'rejection_details') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'rejection_details')) }}
 
 ),
 

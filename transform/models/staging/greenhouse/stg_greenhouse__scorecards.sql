@@ -11,6 +11,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'scorecards') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'scorecards')) }}
 
 ),
 
@@ -37,6 +38,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'scorecards') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'scorecards')) }}
 
 ),
 

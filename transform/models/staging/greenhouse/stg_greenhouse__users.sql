@@ -9,6 +9,7 @@ with
 source as (
 
     select * from {{ source('greenhouse', 'users') }}
+    where {{ greenhouse_not_deleted(source('greenhouse', 'users')) }}
 
 ),
 

@@ -1,0 +1,261 @@
+{#
+    Custom fields as typed columns (docs/transform.md, "Custom fields"). The custom field
+    dictionary (stg_greenhouse__custom_fields) is read while a `<entity>_custom_fields` mart
+    compiles (run_query, execute mode only), and gives one or more columns per selected field:
+
+        var greenhouse_custom_fields           false: no custom columns at all (default true)
+        var greenhouse_custom_fields_include   ['candidate.skills', ...]: only these fields
+        var greenhouse_custom_fields_exclude   ['offer.notes', ...]: every selected field but these
+        var greenhouse_custom_fields_dictionary  the dictionary itself, instead of reading it
+                                               (offline compiles): [{custom_field_id, field_type,
+                                               name_key, value_type, is_active}, ...]
+
+    Default: every active field. Entries are `<field_type>.<name_key>`, name_key as in Greenhouse.
+#}
+
+{#- The entities (custom field `field_type`s) that have a `<entity>_custom_fields` mart. -#}
+{% macro custom_field_entities() -%}
+    {{ return(['application', 'candidate', 'job', 'offer', 'opening']) }}
+{%- endmacro %}
+
+{#- Columns per value type: (suffix, path below `value` (first present wins), SQL kind). -#}
+{% macro custom_field_shape(value_type) -%}
+    {%- set amount = ['amount', 'value'] -%}
+    {%- set unit = ['unit', 'currency'] -%}
+    {%- set shapes = {
+        'yes_no': [('', [], 'boolean')],
+        'number': [('', [], 'number')],
+        'date': [('', [], 'date')],
+        'multi_select': [('', [], 'list')],
+        'user': [('', ['user_id', 'id'], 'bigint')],
+        'currency': [('_amount', amount, 'number'), ('_unit', unit, 'text')],
+        'currency_range': [
+            ('_min_amount', ['min_value'], 'number'),
+            ('_max_amount', ['max_value'], 'number'),
+            ('_unit', unit, 'text'),
+        ],
+        'number_range': [('_min', ['min_value'], 'number'), ('_max', ['max_value'], 'number')],
+    } -%}
+    {#- short_text, long_text, url, single_select (the option's name) and anything new: text -#}
+    {{ return(shapes.get(value_type, [('', [], 'text')])) }}
+{%- endmacro %}
+
+{#- custom_<name_key> made a safe identifier: lower case, runs of anything but [a-z0-9] -> '_'. -#}
+{% macro custom_field_base_name(name_key) -%}
+    {%- set safe = modules.re.sub('[^a-z0-9]+', '_', (name_key or '') | lower) | trim('_') -%}
+    {%- set safe = safe[:32] | trim('_') -%}
+    {{ return('custom_' ~ (safe or 'field')) }}
+{%- endmacro %}
+
+{#- A list var: a list, or a comma-separated string (from the command line). -#}
+{% macro custom_field_list_var(name) -%}
+    {%- set value = var(name, []) -%}
+    {%- if value is string -%}
+        {%- set value = value.split(',') | map('trim') | select | list -%}
+    {%- endif -%}
+    {%- if value is not iterable or value is mapping -%}
+        {%- do exceptions.raise_compiler_error(
+            name ~ " must be a list of '<field_type>.<name_key>', e.g. "
+            ~ "--vars '{" ~ name ~ ": [candidate.skills]}'"
+        ) -%}
+    {%- endif -%}
+    {%- for entry in value -%}
+        {%- if entry is not string or entry.split('.')[0] not in custom_field_entities()
+            or '.' not in entry -%}
+            {%- do exceptions.raise_compiler_error(
+                name ~ ": '" ~ entry ~ "' is not '<field_type>.<name_key>' with field_type one"
+                ~ " of " ~ custom_field_entities() | join(', ') ~ " (e.g. candidate.skills)"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(value | list) }}
+{%- endmacro %}
+
+{#- The dictionary rows as dicts; [] at parse time, with introspection off, or before it exists. -#}
+{% macro custom_field_dictionary() -%}
+    {%- set relation = ref('stg_greenhouse__custom_fields') -%}
+    {%- set pinned = var('greenhouse_custom_fields_dictionary', none) -%}
+    {%- if pinned is not none -%}
+        {{ return(pinned) }}
+    {%- endif -%}
+    {%- if not greenhouse_introspect() or load_relation(relation) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select custom_field_id, field_type, name_key, value_type, is_active from "
+        ~ relation ~ " order by custom_field_id"
+    ) -%}
+    {%- set rows = [] -%}
+    {%- for row in result.rows -%}
+        {%- do rows.append({
+            'custom_field_id': row[0] | int,
+            'field_type': row[1],
+            'name_key': row[2],
+            'value_type': row[3],
+            'is_active': row[4] in (true, 'true', 1),
+        }) -%}
+    {%- endfor -%}
+    {{ return(rows) }}
+{%- endmacro %}
+
+{#-
+    The columns of one entity's custom fields: [{name, key, path, kind}], in custom field id
+    order. Names are decided over the entity's whole dictionary (selected or not, so that a
+    selection never renames a column): a field whose columns would repeat a name already taken
+    (by a field of lower id, or the key column) gets `_<custom_field_id>` after its base name.
+-#}
+{% macro custom_field_columns(field_type, key_column) -%}
+    {%- set enabled = var('greenhouse_custom_fields', true) | string | lower -%}
+    {%- if enabled not in ('true', 'false', '1', '0', 'yes', 'no') -%}
+        {%- do exceptions.raise_compiler_error(
+            "greenhouse_custom_fields must be true or false, got '" ~ enabled ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set include = custom_field_list_var('greenhouse_custom_fields_include') -%}
+    {%- set exclude = custom_field_list_var('greenhouse_custom_fields_exclude') -%}
+    {%- if enabled in ('false', '0', 'no') -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set fields = custom_field_dictionary() | selectattr('field_type', 'equalto', field_type)
+        | sort(attribute='custom_field_id') | list -%}
+    {%- set known = [] -%}
+    {%- for field in fields -%}
+        {%- do known.append(field_type ~ '.' ~ field.name_key) -%}
+    {%- endfor -%}
+    {%- for entry in include + exclude -%}
+        {%- if fields and entry.startswith(field_type ~ '.') and entry not in known -%}
+            {%- do exceptions.raise_compiler_error(
+                "no custom field '" ~ entry ~ "' in the dictionary (greenhouse_custom_fields_"
+                ~ ('include' if entry in include else 'exclude') ~ "); " ~ field_type
+                ~ " fields: " ~ known | join(', ')
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set taken = [key_column] -%}
+    {%- set columns = [] -%}
+    {%- for field in fields -%}
+        {%- set shape = custom_field_shape(field.value_type) -%}
+        {%- set ns = namespace(base=custom_field_base_name(field.name_key), clash=false) -%}
+        {%- for attempt in range(3) -%}
+            {%- for suffix, path, kind in shape -%}
+                {%- if ns.base ~ suffix in taken -%}
+                    {%- set ns.clash = true -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if ns.clash -%}
+                {%- set ns.base = ns.base ~ '_' ~ field.custom_field_id -%}
+                {%- set ns.clash = false -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set entry = field_type ~ '.' ~ field.name_key -%}
+        {%- set selected = (entry in include if include else field.is_active)
+            and entry not in exclude -%}
+        {%- for suffix, path, kind in shape -%}
+            {%- do taken.append(ns.base ~ suffix) -%}
+            {%- if selected -%}
+                {%- do columns.append({
+                    'name': ns.base ~ suffix, 'key': field.name_key, 'path': path, 'kind': kind,
+                }) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#- One typed column from the JSON object {name_key: {name, type, value}}; '' is null. -#}
+{% macro custom_field_expression(json_column, column) -%}
+    {%- set value = [column.key, 'value'] -%}
+    {%- if column.kind == 'list' -%}
+        nullif({{ custom_field_json_list(json_column, value, '; ') }}, '')
+    {%- else -%}
+        {%- set texts = [] -%}
+        {%- for key in column.path or [none] -%}
+            {%- do texts.append(
+                'nullif(' ~ custom_field_json_text(json_column, value + ([key] if key else []))
+                ~ ", '')"
+            ) -%}
+        {%- endfor -%}
+        {%- set text = texts[0] if texts | length == 1 else 'coalesce(' ~ texts | join(', ') ~ ')' -%}
+        {%- set types = {
+            'text': dbt.type_string(),
+            'number': dbt.type_numeric(),
+            'bigint': dbt.type_bigint(),
+            'boolean': dbt.type_boolean(),
+            'date': 'date',
+        } -%}
+        {%- if column.kind == 'text' -%}
+            {{ text }}
+        {%- else -%}
+            {{ dbt.safe_cast(text, types[column.kind]) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A `<entity>_custom_fields` mart: one row per row of the entity's mart (`mart`, keyed by
+    `key_column`), with the typed custom columns of its record.
+-#}
+{% macro custom_fields_mart(field_type, mart, key_column) -%}
+    {%- set columns = custom_field_columns(field_type, key_column) %}
+
+with
+
+entities as (
+
+    select {{ key_column }} from {{ ref(mart) }}
+
+),
+
+custom_field_values as (
+
+    select
+        entity_id,
+        custom_fields
+    from {{ ref('stg_greenhouse__custom_field_values') }}
+    where field_type = '{{ field_type }}'
+
+),
+
+final as (
+
+    select
+        entities.{{ key_column }}
+        {%- for column in columns %},
+        {{ custom_field_expression('custom_field_values.custom_fields', column) }}
+            as {{ column.name }}
+        {%- endfor %}
+
+    from entities
+    left join custom_field_values
+        on entities.{{ key_column }} = custom_field_values.entity_id
+
+)
+
+select * from final
+{%- endmacro %}
+
+{#-
+    One branch of stg_greenhouse__custom_field_values: the ids and JSON column of one entity's
+    raw table. v3: `<table>.custom_fields`; v1: `keyed_custom_fields` (it carries the value
+    type), openings from the child table jobs__openings. Missing: an empty set.
+-#}
+{% macro custom_field_values_of(field_type, table) -%}
+    {%- set v1 = greenhouse_api_version() == 'v1' -%}
+    {%- set json_column = 'keyed_custom_fields' if v1 else 'custom_fields' -%}
+    {%- set table = 'jobs__openings' if v1 and table == 'openings' else table -%}
+    {%- set relation = source('greenhouse', table) -%}
+    {%- set columns = raw_columns(relation) -%}
+    {%- if raw_table_exists(relation) and (columns is none or json_column in columns) -%}
+    select
+        cast('{{ field_type }}' as {{ dbt.type_string() }}) as field_type,
+        cast(id as {{ dbt.type_bigint() }}) as entity_id,
+        {{ json_column }} as custom_fields
+    from {{ relation }}
+    {%- else -%}
+    select
+        cast('{{ field_type }}' as {{ dbt.type_string() }}) as field_type,
+        cast(null as {{ dbt.type_bigint() }}) as entity_id,
+        cast(null as {{ custom_field_json_type() }}) as custom_fields
+    where 1 = 0
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,2 @@
+{#- One typed column per selected opening custom field (docs/transform.md). -#}
+{{ custom_fields_mart('opening', 'openings', 'opening_id') }}

@@ -1,0 +1,45 @@
+{#-
+    The custom field dictionary: one row per custom field of any entity, active or not. The
+    `<entity>_custom_fields` marts read it while they compile (macros/custom_fields.sql) to
+    decide their columns. Missing raw table (endpoint not extracted): empty, with a warning.
+-#}
+{%- set raw_table = source('greenhouse', 'custom_fields') -%}
+
+{%- if warn_missing_raw_table(raw_table) %}
+
+with
+
+source as (
+
+    select * from {{ source('greenhouse', 'custom_fields') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as custom_field_id,
+        lower(cast(field_type as {{ dbt.type_string() }})) as field_type,
+        cast(name as {{ dbt.type_string() }}) as custom_field_name,
+        cast(name_key as {{ dbt.type_string() }}) as name_key,
+        lower(cast(value_type as {{ dbt.type_string() }})) as value_type,
+        coalesce(cast(active as {{ dbt.type_boolean() }}), true) as is_active,
+        coalesce(cast(private as {{ dbt.type_boolean() }}), false) as is_private
+
+    from source
+
+)
+
+select * from renamed
+{%- else %}
+
+select
+    cast(null as {{ dbt.type_bigint() }}) as custom_field_id,
+    cast(null as {{ dbt.type_string() }}) as field_type,
+    cast(null as {{ dbt.type_string() }}) as custom_field_name,
+    cast(null as {{ dbt.type_string() }}) as name_key,
+    cast(null as {{ dbt.type_string() }}) as value_type,
+    cast(null as {{ dbt.type_boolean() }}) as is_active,
+    cast(null as {{ dbt.type_boolean() }}) as is_private
+where 1 = 0
+{%- endif %}
