@@ -134,6 +134,20 @@ def evaluate_targets(results: dict) -> list[Target]:
                 f"{run.get('incremental_wall_s')} s of {run.get('full_wall_s')} s",
             )
         )
+    # the report builds in < 10 s at 1x and < 30 s at 10x (elt report on the marts of DuckDB)
+    for key, run in ((results.get("scenario_5_report") or {}).get("runs") or {}).items():
+        limit = 10.0 if key.endswith("_1x") else 30.0
+        wall = run.get("wall_s") if run.get("ok") else None
+        targets.append(
+            Target(
+                f"5 report ({key.replace('_', ' ')})",
+                "elt report wall time",
+                f"< {limit:g} s",
+                wall,
+                _check(wall, lambda v, limit=limit: v < limit),
+                "" if run.get("ok") else "the report failed",
+            )
+        )
     s6 = results.get("scenario_6_enterprise")
     if s6 is not None:
         run = (s6.get("runs") or {}).get("v3") or {}
@@ -318,6 +332,20 @@ def render_markdown(doc: dict) -> str:
                     f"`{mm['node'].split('.')[-1]}` {mm['seconds']:.2f} s" for mm in models
                 ),
             ]
+    s5r = res.get("scenario_5_report")
+    if s5r and s5r.get("runs"):
+        out += [
+            "",
+            "## 5. The HTML report (`elt report`) from those marts",
+            "",
+            "| run | ok | wall s | peak RSS MB | HTML KB |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for k, r in s5r["runs"].items():
+            out.append(
+                f"| {k} | {'yes' if r['ok'] else 'NO'} | {_fmt(r['wall_s'])} "
+                f"| {_fmt(r['peak_rss_mb'], 0)} | {_fmt(r['html_kb'])} |"
+            )
     sf = res.get("loader_formats_and_workers")
     if sf:
         out += [

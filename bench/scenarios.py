@@ -394,6 +394,51 @@ class Bench:
             "error_tail": None if m.ok else m.tail(),
         }
 
+    def run_report(self, name: str, duckdb_path: Path, version: str) -> dict:
+        """``elt report`` on the marts ``run_dbt`` built: how long the HTML page takes."""
+        run_dir = self.workdir / name
+        fresh_dir(run_dir)
+        out = run_dir / "report.html"
+        env = base_env() | {
+            "DEST": "duckdb",
+            "DUCKDB_PATH": str(duckdb_path),
+            "GREENHOUSE_API_VERSION": version,
+        }
+        m = run_measured(
+            name,
+            [sys.executable, "-m", "extract", "report", "--out", str(out)],
+            env=env,
+            cwd=repo_root(),
+            log_path=run_dir / "report.log",
+            timeout_s=self.size.run_timeout_s,
+        )
+        return {
+            "label": name,
+            "version": version,
+            "ok": m.ok,
+            "wall_s": round(m.wall_s, 2),
+            "peak_rss_mb": round(m.peak_rss_mb, 1),
+            "html_kb": round(out.stat().st_size / 1024, 1) if out.exists() else None,
+            "log": m.log_path,
+            "error_tail": None if m.ok else m.tail(),
+        }
+
+    def dbt_and_report(self, duckdb_path: Path, version: str, scale: str) -> None:
+        """Scenario 5: dbt build on a landed database, then the report from its marts."""
+        dbt_runs: dict[str, Any] = self.results.setdefault("scenario_5_dbt", {"runs": {}})["runs"]
+        res = self._try(lambda: self.run_dbt(f"dbt-{version}-{scale}", duckdb_path, version))
+        if not res:
+            return
+        dbt_runs[f"{version}_{scale}"] = res
+        if not res["ok"]:
+            return  # no marts to report on
+        reports = self.results.setdefault("scenario_5_report", {"runs": {}})["runs"]
+        report = self._try(
+            lambda: self.run_report(f"report-{version}-{scale}", duckdb_path, version)
+        )
+        if report:
+            reports[f"{version}_{scale}"] = report
+
     # ------------------------------------------------------------------ scenarios
 
     def scenario_full_and_incremental(self, versions: list[str], do_dbt: bool) -> None:
@@ -403,7 +448,6 @@ class Bench:
         s4: dict[str, Any] = {"advance_fraction": size.advance_fraction, "runs": {}}
         self.results["scenario_1_full_load"] = s1
         self.results["scenario_4_incremental"] = s4
-        dbt_runs = self.results.setdefault("scenario_5_dbt", {"runs": {}})["runs"]
         with SandboxProcess(
             candidates=size.candidates, workdir=self.workdir, name="sandbox-1x"
         ) as sandbox:
@@ -433,12 +477,7 @@ class Bench:
                 s1["comparison"] = compare_to_baseline(base, same)
             if do_dbt:
                 for version, run in full.items():
-                    duckdb_path = self._paths(run.label)[0]
-                    res = self._try(
-                        lambda p=duckdb_path, v=version: self.run_dbt(f"dbt-{v}-1x", p, v)
-                    )
-                    if res:
-                        dbt_runs[f"{version}_1x"] = res
+                    self.dbt_and_report(self._paths(run.label)[0], version, "1x")
             if full:
                 change = self._try(lambda: sandbox.advance(size.advance_fraction))
                 s4["advance_response"] = change
@@ -458,7 +497,6 @@ class Bench:
         n = size.candidates * size.scale_factor
         s2: dict[str, Any] = {"candidates": n, "scale_factor": size.scale_factor, "runs": {}}
         self.results["scenario_2_scale"] = s2
-        dbt_runs = self.results.setdefault("scenario_5_dbt", {"runs": {}})["runs"]
         s1_runs = self.results.get("scenario_1_full_load", {}).get("runs", {})
         with SandboxProcess(candidates=n, workdir=self.workdir, name="sandbox-scale") as sandbox:
             s2["sandbox_startup_s"] = round(sandbox.startup_s, 1)
@@ -479,13 +517,7 @@ class Bench:
                     )
                 s2["runs"][version] = entry
                 if do_dbt:
-                    res = self._try(
-                        lambda r=run, v=version: self.run_dbt(
-                            f"dbt-{v}-{size.scale_factor}x", self._paths(r.label)[0], v
-                        )
-                    )
-                    if res:
-                        dbt_runs[f"{version}_{size.scale_factor}x"] = res
+                    self.dbt_and_report(self._paths(run.label)[0], version, f"{size.scale_factor}x")
                 # Scenario 4 again at this size: the fixed cost of a run weighs less here.
                 s4 = self.results.setdefault(
                     "scenario_4_incremental",

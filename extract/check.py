@@ -68,7 +68,7 @@ def check_endpoints(ctx: HttpContext) -> list[Row]:
         except AuthenticationError as exc:
             return Row(f"endpoint {name}", "error", _one_line(exc))
         except Exception as exc:  # noqa: BLE001 - any failure is this endpoint's row
-            from extract.cli import describe_failure
+            from extract.messages import describe_failure
 
             return Row(f"endpoint {name}", "error", describe_failure(exc, settings.secrets)[0])
         status = result.status.replace("_", " ")

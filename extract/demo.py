@@ -195,7 +195,8 @@ def print_summary(duckdb_path: Path, months: int = 12, console: Console | None =
 
 def run_demo(candidates: int, duckdb_path: Path) -> int:
     """Start the sandbox, run the whole pipeline into a fresh DuckDB file, print the summary."""
-    from extract.cli import log, run_pipeline
+    from extract.messages import log
+    from extract.stages import run_pipeline
     from sandbox.process import SandboxProcess, SandboxStartError
 
     duckdb_path = duckdb_path.expanduser().absolute()
@@ -227,6 +228,6 @@ def run_demo(candidates: int, duckdb_path: Path) -> int:
     code = print_summary(duckdb_path)
     if code:
         return code
-    from extract.cli import report_stage
+    from extract.stages import report_stage
 
     return report_stage(data_dir / "report.html")

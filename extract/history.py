@@ -10,6 +10,7 @@ fails a run: if the destination cannot take the row (it may be what failed), one
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -101,6 +102,27 @@ def record(row: dict[str, Any]) -> None:
     except Exception as exc:  # noqa: BLE001 - history is a by-product: report, never fail
         text = " ".join(str(exc).split())[:200]
         print(f"warning: run history not recorded ({type(exc).__name__}: {text})", file=sys.stderr)
+
+
+def last_records_by_endpoint(pipeline: Any) -> dict[str, int]:
+    """Records per endpoint of the last successful extract of this pipeline (the live
+    progress's estimate for an incremental read); empty without history."""
+    try:
+        with pipeline.sql_client() as client:
+            table = client.make_qualified_table_name(TABLE)
+            rows = client.execute_sql(
+                f"select records_by_endpoint from {table} where stage = 'extract' "
+                "and exit_code = 0 and pipeline_name = %s order by finished_at desc limit 1",
+                pipeline.pipeline_name,
+            )
+    except Exception:  # noqa: BLE001 - no history table yet (or none wanted): no estimate
+        return {}
+    value = rows[0][0] if rows else None
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, dict):
+        return {}
+    return {str(name): int(count) for name, count in value.items() if isinstance(count, int)}
 
 
 def dbt_counts(results: list[dict[str, Any]]) -> dict[str, int]:

@@ -10,7 +10,7 @@ adds the guards a hostile network needs: a next link pointing at another origin 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
 from requests import PreparedRequest, Response
@@ -19,6 +19,19 @@ from extract.errors import ForeignLocationError, PaginationLoopError
 
 # Pages per endpoint and read: 10 million records at 500 per page, far beyond any organisation.
 MAX_PAGES = 20_000
+
+
+def last_page_number(response: Response | None) -> int | None:
+    """The page number of the ``Link: rel="last"`` URL (v1 sends it on most lists; v3 never),
+    or None: what the progress display counts down to."""
+    if response is None:
+        return None
+    url = response.links.get("last", {}).get("url")
+    pages = parse_qs(urlsplit(url).query).get("page") if url else None
+    try:
+        return int(pages[0]) if pages else None
+    except ValueError:
+        return None
 
 
 def prepared_url(url: str) -> str:

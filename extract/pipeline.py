@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import dlt
 from dlt.pipeline.pipeline import Pipeline
@@ -20,6 +20,7 @@ from extract.endpoints import catalogue
 from extract.errors import ConfigError, EndpointsFailedError
 from extract.lock import run_lock
 from extract.probe import probe
+from extract.progress import Expected, LiveProgress
 from extract.settings import Settings
 from extract.source import HttpContext, greenhouse, repair_stored_cursors
 from extract.summary import print_summary
@@ -43,6 +44,8 @@ class RunSummary:
     pipeline_name: str = ""
     duplicates_dropped: dict[str, int] = field(default_factory=dict)  # replace loads only
     variant_columns: dict[str, list[str]] = field(default_factory=dict)  # table -> columns
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # see table_changes
+    step_seconds: dict[str, float] = field(default_factory=dict)  # extract, normalize, load
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +67,8 @@ class RunSummary:
             "load_ids": self.load_ids,
             "duplicates_dropped": self.duplicates_dropped,
             "variant_columns": self.variant_columns,
+            "tables": self.tables,
+            "step_seconds": self.step_seconds,
         }
 
 
@@ -165,6 +170,58 @@ def destination_row_counts(pipeline: Pipeline) -> dict[str, int]:
     return {table: counts.get(table, 0) for table in tables}
 
 
+def table_changes(
+    pipeline: Pipeline,
+    before: dict[str, int],
+    after: dict[str, int],
+    load_ids: list[str],
+    replaced: set[str],
+) -> dict[str, dict[str, Any]]:
+    """Per top-level table: rows ``new`` and ``updated`` by this run, ``total`` after it, its
+    ``child_rows`` (the nested tables under it, folded in) and whether it was ``replaced``.
+
+    Counted in the destination: dlt stamps every top-level row with the ``_dlt_load_id`` of the
+    load that wrote it. A merged table never loses rows, so ``new`` is its growth and
+    ``updated`` the other rows this run wrote (re-read records of the lookback window
+    included: the API cannot say they are unchanged). A replaced table (reference tables; any
+    table on its first load or with --full-refresh) is rewritten whole: its rows are all new
+    on a first load, otherwise only the change in its row count is known."""
+    schema = pipeline.default_schema if pipeline.default_schema_name else None
+    if schema is None or not after:
+        return {}
+    tops = [t for t in after if not schema.tables.get(t, {}).get("parent")]
+    written: dict[str, int] = {}
+    if load_ids and tops:
+        ids = ", ".join(f"'{load_id}'" for load_id in load_ids)  # dlt's own ids: digits, dots
+        with pipeline.sql_client() as client:
+            selects = [
+                f"select '{t}' as t, count(*) as n from {client.make_qualified_table_name(t)} "
+                f"where _dlt_load_id in ({ids})"
+                for t in tops
+            ]
+            for name, count in client.execute_sql(" union all ".join(selects)) or []:
+                written[str(name)] = int(count)
+    changes: dict[str, dict[str, Any]] = {}
+    for table in sorted(tops):
+        total, was = after[table], before.get(table, 0)
+        children = [t for t in after if t.startswith(f"{table}__") and t not in tops]
+        if table in replaced and was:
+            new, updated = None, None  # rewritten whole: which rows are new is not known
+        else:
+            new = total - was
+            updated = max(written.get(table, 0) - new, 0)
+        changes[table] = {
+            "new": new,
+            "updated": updated,
+            "total": total,
+            "total_before": was,
+            "replaced": table in replaced,
+            "child_tables": len(children),
+            "child_rows": sum(after[t] for t in children),
+        }
+    return changes
+
+
 def variant_columns(pipeline: Pipeline) -> dict[str, list[str]]:
     """Table -> the variant columns dlt made in it (``<column>__v_<type>``) that hold values: a
     value whose type did not fit the declared one is kept there and its typed column is NULL for
@@ -247,38 +304,45 @@ def dedupe_replaced(source: Any, keys: dict[str, str], dropped: dict[str, int]) 
         source.resources[name].add_step(KeepLastCopy(name, key, dropped))
 
 
-class ProgressPrinter:
-    """Prints a progress line to stderr every few seconds while the run is going."""
+def expected_records(
+    pipeline: Pipeline, settings: Settings, full_reads: list[str], held: dict[str, int]
+) -> dict[str, Expected]:
+    """What the live progress counts down to, where a number is honest: an endpoint read in
+    full returns about the rows its table holds; an incremental read about what the previous
+    run read (the run history, which dlt's state does not keep: it holds cursors, not counts)."""
+    from extract.history import last_records_by_endpoint
 
-    def __init__(self, ctx: HttpContext, every: float = 5.0, out: Any = None) -> None:
-        self._ctx = ctx
-        self._every = every
-        self._out = out or sys.stderr
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="extract-progress", daemon=True)
-        self._started = time.monotonic()
-        self.phase = "extract"
+    expected: dict[str, Expected] = {}
+    last = last_records_by_endpoint(pipeline)
+    for name in settings.resources:
+        if name in full_reads and held.get(name):
+            expected[name] = Expected(held[name], f"in {settings.dest}")
+        elif name not in full_reads and last.get(name):
+            expected[name] = Expected(last[name], "last run")
+    return expected
 
-    def __enter__(self) -> ProgressPrinter:
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=1)
-
-    def line(self) -> str:
-        p, s = self._ctx.progress, self._ctx.stats
-        records = sum(p.records.values())
-        return (
-            f"[extract] {time.monotonic() - self._started:6.1f}s {self.phase}: "
-            f"{records} records in {p.pages} pages, {s.requests} requests, "
-            f"{s.rate_limited} x 429, waited {s.waited_seconds:.1f}s for the rate limit"
+def progress_interval() -> float:
+    """``ELT_PROGRESS_SECONDS``: seconds between plain progress lines (default 5)."""
+    text = os.environ.get("ELT_PROGRESS_SECONDS") or "5"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigError(
+            f"ELT_PROGRESS_SECONDS={text!r} is no positive number of seconds; "
+            "set it to e.g. 5, or leave it unset"
         )
+    return seconds
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self._every):
-            print(self.line(), file=self._out, flush=True)
+
+def request_paths(settings: Settings) -> dict[str, str]:
+    """Resource -> the path its requests go to, as the rate limiter counts waits."""
+    root = urlsplit(settings.base_url).path.rstrip("/")
+    endpoints = catalogue(settings.api_version)
+    version = settings.api_version
+    return {name: f"{root}/{version}/{endpoints[name].path}" for name in settings.resources}
 
 
 def source_args(settings: Settings, ctx: HttpContext) -> dict[str, Any]:
@@ -320,7 +384,7 @@ def run_extract(
         f"dataset {settings.raw_schema}, pipeline {pipeline.pipeline_name}: "
         f"{', '.join(settings.resources)}" + (" (full refresh)" if settings.full_refresh else "")
     )
-    with ProgressPrinter(ctx) as progress:
+    with LiveProgress(ctx, request_paths(settings), every=progress_interval()) as progress:
         if pipeline.has_pending_data:
             # A previous run stopped after extracting: finish loading what it extracted.
             log("[extract] loading the pending data of an interrupted earlier run first")
@@ -352,17 +416,26 @@ def run_extract(
             if name in initial or endpoints[name].kind == "reference"
         }
         dedupe_replaced(source, replaced, summary.duplicates_dropped)
-        progress.phase = "extract/normalize/load"
-        if settings.full_refresh:
-            info = pipeline.run(
-                source, loader_file_format=plan.loader_file_format, refresh="drop_data"
-            )
-        else:
-            info = pipeline.run(source, loader_file_format=plan.loader_file_format)
+        before = destination_row_counts(pipeline)
+        progress.expected = expected_records(pipeline, settings, list(replaced), before)
+        # dlt's three steps one by one (what pipeline.run does once state is synced), so that
+        # normalize and load show as steps of their own
+        progress.phase = "extract"
+        refresh: Any = "drop_data" if settings.full_refresh else None
+        pipeline.extract(source, loader_file_format=plan.loader_file_format, refresh=refresh)
+        progress.phase = "normalize"
+        pipeline.normalize()
+        progress.phase = "load"
+        info = pipeline.load()
         summary.load_ids.extend(info.loads_ids)
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
+        replaced_now = set(replaced) - set(ctx.progress.failed)
+        summary.tables = table_changes(
+            pipeline, before, summary.rows, summary.load_ids, replaced_now
+        )
         summary.variant_columns = variant_columns(pipeline)
+    summary.step_seconds = progress.step_seconds()
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
     summary.failed = dict(sorted(ctx.progress.failed.items()))

@@ -76,7 +76,7 @@ from extract.errors import (
     TruncatedResponseError,
     UnexpectedBodyError,
 )
-from extract.pagination import SameOriginLinkPaginator
+from extract.pagination import SameOriginLinkPaginator, last_page_number
 from extract.settings import PER_PAGE, GreenhouseConfig, Settings, validate
 from extract.throttle import RateLimiter, RequestStats, ThrottledAdapter
 
@@ -92,12 +92,22 @@ class Progress:
     skipped: dict[str, str] = field(default_factory=dict)
     windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # endpoint -> why, after all retries
+    pages_read: dict[str, int] = field(default_factory=dict)  # per resource
+    last_page: dict[str, int] = field(default_factory=dict)  # v1's rel="last", when sent
+    done: set[str] = field(default_factory=set)  # read to the last page
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, resource: str, count: int) -> None:
+    def add(self, resource: str, count: int, last_page: int | None = None) -> None:
         with self._lock:
             self.records[resource] = self.records.get(resource, 0) + count
             self.pages += 1
+            self.pages_read[resource] = self.pages_read.get(resource, 0) + 1
+            if last_page is not None:
+                self.last_page[resource] = last_page
+
+    def finish(self, resource: str) -> None:
+        with self._lock:
+            self.done.add(resource)
 
     def fail(self, resource: str, reason: str) -> None:
         with self._lock:
@@ -421,13 +431,14 @@ def _pages(
         for page in rest.paginate(
             endpoint.path, params={"per_page": PER_PAGE, **params}, hooks={"response": [check]}
         ):
-            ctx.progress.add(endpoint.name, len(page))
+            ctx.progress.add(endpoint.name, len(page), last_page_number(page.response))
             yielded = True
             good, problem = check_keys(endpoint, keys, list(page))
             if good:
                 yield good
             if problem:
                 raise BadKeyValueError(f"GET /{settings.api_version}/{endpoint.path}: {problem}")
+        ctx.progress.finish(endpoint.name)
     except ForbiddenEndpointError as exc:
         # Skipping is only safe before any page landed: a half-read endpoint is a failure. A
         # reference table is never skipped here: "replace" with no rows would empty its table,

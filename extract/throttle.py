@@ -56,6 +56,12 @@ class RequestStats:
     retried_errors: int = 0  # 5xx, dropped connections, truncated bodies
     waited_seconds: float = 0.0  # time spent waiting for the rate limit (proactive + Retry-After)
     by_status: Counter[int] = field(default_factory=Counter)
+    # per request path (``/v3/applications``), for the live progress: requests blocked by the
+    # limiter right now, seconds each path's requests spent blocked (paths wait at the same
+    # time, so these add up to more than ``waited_seconds``), 429s
+    waiting: Counter[str] = field(default_factory=Counter)
+    waited_by_path: dict[str, float] = field(default_factory=dict)
+    rate_limited_by_path: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **deltas: float) -> None:
@@ -66,6 +72,21 @@ class RequestStats:
     def status(self, code: int) -> None:
         with self._lock:
             self.by_status[code] += 1
+
+    def wait_started(self, path: str) -> None:
+        with self._lock:
+            self.waiting[path] += 1
+
+    def wait_ended(self, path: str, seconds: float) -> None:
+        with self._lock:
+            self.waiting[path] -= 1
+            self.waited_by_path[path] = self.waited_by_path.get(path, 0.0) + seconds
+
+    def limited(self, path: str) -> None:
+        """A 429 on ``path``."""
+        with self._lock:
+            self.rate_limited += 1
+            self.rate_limited_by_path[path] += 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -348,7 +369,13 @@ class ThrottledAdapter(FirstContactAdapter):
         self.stats = stats
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
-        epoch = self.limiter.acquire()
+        path = urlsplit(request.url or "").path
+        self.stats.wait_started(path)
+        started = time.monotonic()
+        try:
+            epoch = self.limiter.acquire()
+        finally:
+            self.stats.wait_ended(path, time.monotonic() - started)
         try:
             response = super().send(request, *args, **kwargs)
         except Exception:
@@ -359,7 +386,7 @@ class ThrottledAdapter(FirstContactAdapter):
         self.stats.add(requests=1)
         self.stats.status(response.status_code)
         if response.status_code == 429:
-            self.stats.add(rate_limited=1)
+            self.stats.limited(path)
         elif response.status_code >= 500:
             self.stats.add(retried_errors=1)
         elif response.status_code == 200 and "json" in response.headers.get("Content-Type", "json"):

@@ -81,6 +81,25 @@ def test_targets_follow_the_measured_ratios() -> None:
     assert status[("4 incremental (v3)", "wall time vs full run")] is False
 
 
+def test_report_build_time_is_a_target_per_size() -> None:
+    """`elt report` wall time: < 10 s on the 1x marts, < 30 s at the scale size."""
+    results = {
+        "scenario_5_report": {
+            "runs": {
+                "v3_1x": {"ok": True, "wall_s": 12.0, "peak_rss_mb": 190.0, "html_kb": 4.0},
+                "v3_10x": {"ok": True, "wall_s": 12.0, "peak_rss_mb": 200.0, "html_kb": 4.0},
+                "v1_10x": {"ok": False, "wall_s": 1.0, "peak_rss_mb": 90.0, "html_kb": None},
+            }
+        }
+    }
+    status = {t.scenario: t.met for t in report.evaluate_targets(results)}
+    assert status == {
+        "5 report (v3 1x)": False,  # over 10 s
+        "5 report (v3 10x)": True,
+        "5 report (v1 10x)": None,  # the report failed: nothing measured
+    }
+
+
 def test_bad_arguments_give_one_line_and_exit_2() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--size", "huge"],

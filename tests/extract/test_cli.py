@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from extract import cli
+from extract import stages as stage_module
 from tests.extract.conftest import duckdb_target, org_ids
 from tests.extract.test_config import environ
 
@@ -22,12 +23,12 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
         calls.append(("extract", options))
         return 0
 
-    def transform_stage(args: Any = ()) -> int:
+    def transform_stage(args: Any = (), **_: Any) -> int:
         calls.append(("transform", {"args": tuple(args)}))
         return 0
 
-    monkeypatch.setattr(cli, "extract_stage", extract_stage)
-    monkeypatch.setattr(cli, "transform_stage", transform_stage)
+    monkeypatch.setattr(stage_module, "extract_stage", extract_stage)
+    monkeypatch.setattr(stage_module, "transform_stage", transform_stage)
     return calls
 
 
@@ -59,8 +60,8 @@ def test_run_sweep_deletes_reaches_the_extract_stage(stages, tmp_path: Path) -> 
 
 
 def test_a_failed_extract_stops_the_run_with_its_exit_code(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(cli, "extract_stage", lambda **_: 2)
-    monkeypatch.setattr(cli, "transform_stage", lambda *_: pytest.fail("transform ran"))
+    monkeypatch.setattr(stage_module, "extract_stage", lambda **_: 2)
+    monkeypatch.setattr(stage_module, "transform_stage", lambda *_: pytest.fail("transform ran"))
     with environ({}):
         assert cli.main(["run"]) == 2
     assert "FAILED in stage 'extract' (exit 2)" in capsys.readouterr().err

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from extract import cli
+from extract import cli, messages, stages
 from extract.errors import ConfigError
 from tests.extract.conftest import REPO, clean_environ
 from tests.extract.test_config import load_settings_with
@@ -50,8 +50,8 @@ def test_dest_is_case_insensitive_everywhere(monkeypatch: pytest.MonkeyPatch) ->
         seen.append(os.environ["DEST"])
         return 0
 
-    monkeypatch.setattr(cli, "extract_stage", extract_stage)
-    monkeypatch.setattr(cli, "transform_stage", lambda *_: pytest.fail("transform ran"))
+    monkeypatch.setattr(stages, "extract_stage", extract_stage)
+    monkeypatch.setattr(stages, "transform_stage", lambda *_: pytest.fail("transform ran"))
     from tests.extract.test_config import environ
 
     with environ({"DEST": "FileSystem"}):
@@ -62,7 +62,7 @@ def test_dest_is_case_insensitive_everywhere(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_timeout_names_the_variable() -> None:
-    message, code = cli.describe_failure(requests.ReadTimeout("read timed out"), [])
+    message, code = messages.describe_failure(requests.ReadTimeout("read timed out"), [])
     assert code == 1 and "GREENHOUSE_REQUEST_TIMEOUT" in message
 
 
@@ -86,14 +86,14 @@ def test_database_errors_never_quote_row_content() -> None:
         except DatabaseTransientException as wrapped:
             raise RuntimeError(f"Job for application_stages failed: {wrapped}") from wrapped
     except RuntimeError as exc:
-        message, code = cli.describe_failure(exc, [])
+        message, code = messages.describe_failure(exc, [])
     assert code == 1
     assert "\n" not in message
     assert "30002520" not in message and "jane" not in message and "COPY" not in message
     assert "terminating connection" in message
 
     detail = "duplicate key\nDETAIL:  Key (id)=(42) already exists.\nFailing row contains (42, x)"
-    assert "42" not in cli.scrub_database_text(detail)
+    assert "42" not in messages.scrub_database_text(detail)
 
 
 def test_malformed_secrets_toml_names_the_file_and_line(tmp_path: Path) -> None:
@@ -219,13 +219,13 @@ def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
             sys.exc_info(),
         )  # fmt: skip
         error = sys.exc_info()[1]
-    assert cli.OneLineLogRecords().filter(record)
+    assert messages.OneLineLogRecords().filter(record)
     text = logging.Formatter().format(record)
     assert "\n" not in text and "30002520" not in text and "Traceback" not in text
     assert "Transient exception in job a.csv" in text and "terminating connection" in text
 
     assert error is not None
-    cli._one_line_excepthook(type(error), error, None)
+    messages._one_line_excepthook(type(error), error, None)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "30002520" not in err and "OperationalError" in err
 
@@ -233,9 +233,9 @@ def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
 def test_dlt_log_records_never_show_a_secret_of_the_run(monkeypatch) -> None:
     import logging
 
-    monkeypatch.setattr(cli, "_LOG_SECRETS", ["s3cr3t-value"])
+    monkeypatch.setattr(messages, "_LOG_SECRETS", ["s3cr3t-value"])
     record = logging.LogRecord(
         "dlt", logging.ERROR, "x.py", 1, "connecting with %s", ("s3cr3t-value",), None
     )
-    assert cli.OneLineLogRecords().filter(record)
+    assert messages.OneLineLogRecords().filter(record)
     assert "s3cr3t-value" not in logging.Formatter().format(record)

@@ -7,6 +7,7 @@ BigQuery (no account here) the values dbt receives are compared with what dlt re
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -67,10 +68,18 @@ def test_duckdb_file_named_by_dlts_variable(small_sandbox: SandboxHandle, tmp_pa
     path = tmp_path / "mine.duckdb"
     env = {**_base(small_sandbox, tmp_path), "DEST": "duckdb"}
     env["DESTINATION__DUCKDB__CREDENTIALS"] = str(path)
-    result = elt(env, "run")
+    result = elt(env, "run", "--summary-json", str(tmp_path / "summary.json"))
     assert result.returncode == 0, result.stderr[-3000:]
     with duckdb.connect(str(path), read_only=True) as con:
         assert _marts_rows(con) == small_sandbox.org.count("applications")
+    # the run's one summary counts dbt's nodes as dbt's run_results.json lists them
+    nodes = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    models = sum(1 for n in nodes if n["unique_id"].startswith(("model.", "seed.", "snapshot.")))
+    tests = len(nodes) - models
+    assert f"dbt: models {models:,} passed, 0 failed; tests {tests:,} passed" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["dbt"]["models"] == {"passed": models}
+    assert set(summary["stage_seconds"]) == {"extract", "transform"}
 
 
 @pytest.mark.postgres

@@ -1,0 +1,149 @@
+"""What a run says on stderr: the ``[elt HH:MM:SS]`` line, and every failure as one line that
+names what is wrong and how to fix it, without secrets and without the parts of a database
+error that quote row content (dlt's own log records included)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+import types
+from collections.abc import Sequence
+
+from extract.errors import ConfigError, ExtractError
+
+
+def log(message: str) -> None:
+    print(f"[elt {time.strftime('%H:%M:%S', time.gmtime())}] {message}", file=sys.stderr)
+
+
+def find_cause(exc: BaseException) -> BaseException:
+    """dlt wraps errors raised inside resources (PipelineStepFailed -> ResourceExtractionError
+    -> ...): dig out ours, or the innermost one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    innermost = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ExtractError):
+            return current
+        innermost = current
+        current = current.__cause__ or current.__context__
+    return innermost
+
+
+# The parts of a database error that quote data: PostgreSQL's CONTEXT (``COPY t, line 9955:
+# "30002520,..."``, a row of the file being loaded), DETAIL (``Failing row contains (...)``,
+# ``Key (id)=(...)``), the echoed statement. A message is cut at the first of them: candidate
+# data must never reach a log.
+_DATA_SECTIONS = re.compile(
+    r"(?:^|\s)(?:CONTEXT|DETAIL|HINT|QUERY|WHERE|LINE \d+):|Failing row contains", re.MULTILINE
+)
+
+
+def scrub_database_text(text: str) -> str:
+    """A database error message without the sections that can quote row content."""
+    match = _DATA_SECTIONS.search(text)
+    return text[: match.start()].rstrip() + " (row data left out)" if match else text
+
+
+def _one_line(exc: BaseException, secrets: Sequence[str]) -> str:
+    text = " ".join(scrub_database_text(str(exc)).split()) or type(exc).__name__
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text[:600]
+
+
+class OneLineLogRecords(logging.Filter):
+    """dlt's log records as one line each, without tracebacks and without the parts of a
+    database error that quote row content (whatever RUNTIME__LOG_LEVEL a user chooses)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = scrub_database_text(record.getMessage())
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text = f"{text}: {type(error).__name__}: {_one_line(error, _LOG_SECRETS)}"
+        for secret in _LOG_SECRETS:
+            text = text.replace(secret, "***")
+        record.msg, record.args = " ".join(text.split()), None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+# The secrets of the running extract (and the destination password), kept out of log lines.
+_LOG_SECRETS: list[str] = []
+
+
+def keep_out_of_logs(secrets: Sequence[str | None]) -> None:
+    """The secrets dlt's log records must never show (replaces the previous run's)."""
+    _LOG_SECRETS[:] = [s for s in secrets if s]
+
+
+def quiet_dlt_logs() -> None:
+    logger = logging.getLogger("dlt")
+    if not any(isinstance(f, OneLineLogRecords) for f in logger.filters):
+        logger.addFilter(OneLineLogRecords())
+    # psycopg2 prints an error raised inside its C code (COPY cut off by a server going away)
+    # through sys.excepthook, CONTEXT line with row data included: one scrubbed line instead.
+    sys.excepthook = _one_line_excepthook
+
+
+def _one_line_excepthook(
+    kind: type[BaseException], error: BaseException, _tb: types.TracebackType | None
+) -> None:
+    log(f"{kind.__name__}: {_one_line(error, _LOG_SECRETS)}")
+
+
+def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, int]:
+    from requests import HTTPError
+    from requests.exceptions import ConnectionError, Timeout
+
+    from extract.settings import toml_problem
+
+    cause = find_cause(exc)
+    if isinstance(cause, ExtractError):
+        return _one_line(cause, secrets), cause.exit_code
+    problem = toml_problem(exc)
+    if problem:
+        return problem, 2
+    if isinstance(cause, HTTPError) and cause.response is not None:
+        response = cause.response
+        code = response.status_code
+        what = "rate limited (429)" if code == 429 else f"HTTP {code}"
+        return (
+            f"{what} on GET {response.request.url if response.request else '?'} "
+            "persisted after all retries; try again later or raise GREENHOUSE_MAX_ATTEMPTS",
+            1,
+        )
+    if isinstance(cause, Timeout):
+        limit = os.environ.get("GREENHOUSE_REQUEST_TIMEOUT") or os.environ.get(
+            "RUNTIME__REQUEST_TIMEOUT"
+        )
+        return (
+            f"the API did not answer in time ({type(cause).__name__}"
+            + (f", limit {limit}s" if limit else "")
+            + ") after all retries; raise GREENHOUSE_REQUEST_TIMEOUT (seconds per request) "
+            "or check GREENHOUSE_BASE_URL and the network",
+            1,
+        )
+    if isinstance(cause, ConnectionError):
+        return (
+            f"could not reach the API ({type(cause).__name__}) after all retries; "
+            "check GREENHOUSE_BASE_URL and the network",
+            1,
+        )
+    return f"{type(cause).__name__}: {_one_line(cause, secrets)}", 1
+
+
+def checked_dest() -> str | None:
+    """DEST, validated before any stage starts; None after printing the one-line error."""
+    from extract.settings import resolve_dest
+
+    try:
+        return resolve_dest()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None

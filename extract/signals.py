@@ -1,0 +1,61 @@
+"""How a run stops: SIGINT and SIGTERM end it with one line and 130 / 143, and a dbt child is
+stopped with it (nothing is left behind)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+
+# SIGTERM (docker stop, Kubernetes, the scheduler, ``timeout``) ends a run like Ctrl-C does:
+# Python raises KeyboardInterrupt for SIGINT only, so the handler below does the same for
+# SIGTERM and remembers which signal it was, for the exit code (128 + signal) and the message.
+# Inside dlt's normalize and load steps dlt's own handler takes over and stops at a safe point
+# (SignalReceivedException carries the signal's number).
+_stopped_by: list[int] = []
+CHILD_GRACE_SECONDS = 30  # how long a dbt child may take to stop after the signal
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    _stopped_by.append(signum)
+    raise KeyboardInterrupt
+
+
+def install_signal_handlers() -> None:
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def interrupted(cause: BaseException | None = None) -> int:
+    """The one line of a run stopped by a signal; its exit code (130 SIGINT, 143 SIGTERM)."""
+    import signal
+
+    number = getattr(cause, "signal_code", None) or (_stopped_by[0] if _stopped_by else None)
+    number = number or signal.SIGINT
+    name = signal.Signals(number).name
+    what = "interrupted" if number == signal.SIGINT else f"stopped by {name}"
+    print(f"error: {what}; rerun to finish (loaded data and cursors stay consistent)",
+          file=sys.stderr)  # fmt: skip
+    return 128 + int(number)
+
+
+def call_child(argv: Sequence[str], cwd: str, env: dict[str, str]) -> int:
+    """Run a child (dbt) to its end; when this process is told to stop, pass the signal on
+    and wait for the child to go (killing it after a grace period): nothing is left behind."""
+    import signal
+
+    process = subprocess.Popen(list(argv), cwd=cwd, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        if process.poll() is None:
+            process.send_signal(_stopped_by[0] if _stopped_by else signal.SIGINT)
+            try:
+                process.wait(CHILD_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
