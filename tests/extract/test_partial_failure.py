@@ -107,3 +107,20 @@ def test_endpoint_failing_half_way_keeps_its_cursor(sandbox_factory, run_extract
     target = duckdb_target(extract_env)
     assert_every_record_landed(target, sandbox, "v3")
     assert_updated_at_current(target, sandbox, "v3", "application_stages")
+
+
+def test_an_endpoint_that_times_out_names_the_timeout_variable(
+    sandbox_factory, run_extract, extract_env
+):
+    """A read timeout on one endpoint (a hanging gateway): that endpoint fails naming
+    GREENHOUSE_REQUEST_TIMEOUT and its limit, its table keeps its rows, the rest loads."""
+    from tests.extract.test_hostile import SIZE, _hostile_then_clean
+
+    sandbox = sandbox_factory(candidates=SIZE)
+    env = {**_env(extract_env, sandbox, "v3"), "GREENHOUSE_REQUEST_TIMEOUT": "1"}
+    faults = {"slow_ms": 2500, "slow_endpoints": ["departments"]}
+    line = _hostile_then_clean(
+        sandbox, run_extract, env, extract_env, "v3", "departments", faults,
+        "no answer within 1s on GET /v3/departments", "raise GREENHOUSE_REQUEST_TIMEOUT",
+    )  # fmt: skip
+    assert "ReadTimeout" in line
