@@ -137,7 +137,9 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
                 pipelines_dir=workdir,
             )
             pipeline.sync_destination()
-            found = variant_columns(pipeline) if pipeline.default_schema_name else {}
+            found: dict[str, list[str]] = (
+                variant_columns(pipeline) if pipeline.default_schema_name else {}
+            )
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
         return [Row(label, "error", _one_line(exc))]
     if not found:

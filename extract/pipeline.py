@@ -41,7 +41,7 @@ class RunSummary:
     duration_seconds: float = 0.0
     load_ids: list[str] = field(default_factory=list)
     pipeline_name: str = ""
-    duplicates_dropped: dict[str, int] = field(default_factory=dict)  # replace loads only
+    duplicates_dropped: dict[str, int] = field(default_factory=dict)  # copies of a repeated id
     variant_columns: dict[str, list[str]] = field(default_factory=dict)  # table -> columns
 
     def as_dict(self) -> dict[str, Any]:
@@ -212,17 +212,19 @@ def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> li
 
 
 class KeepLastCopy:
-    """A step of a "replace" resource: one row per primary key in this run. The API can list a
-    record twice (an insert between two page reads shifts the offsets); a merge dedupes on the
-    key, a replace would write both copies. Within a page the last copy wins; a copy of a key
-    already written from an earlier page of this run is dropped (that page is already in the
-    load package; the next incremental run's lookback window re-reads a record changed since).
-    Only the keys are kept in memory."""
+    """A step of every resource: the last copy of each primary key seen in this run wins. The
+    API can list a record twice (a record inserted or changed between two page reads shifts
+    the pages), the later copy being the fresher one. Within a page the earlier copies are
+    dropped; a key already written from an earlier page is not written again in this load
+    (that page is in the load package already, and neither "replace" nor dlt's merge, which
+    keeps an arbitrary copy of a key, would pick the later one): its later copy is kept aside
+    and merged right after the load (``Deduplication.load_later_copies``). Only the keys and
+    the repeated records are kept in memory."""
 
-    def __init__(self, resource: str, key: str, dropped: dict[str, int]) -> None:
+    def __init__(self, resource: str, key: str, dedup: Deduplication) -> None:
         self.resource = resource
         self.key = key
-        self.dropped = dropped
+        self.dedup = dedup
         self.seen: set[Any] = set()
 
     def __call__(self, items: Any, meta: Any = None) -> Any:
@@ -233,18 +235,65 @@ class KeepLastCopy:
         for index, (item, key) in enumerate(zip(page, keys, strict=True)):
             if key is None:
                 kept.append(item)
-            elif last[key] == index and key not in self.seen:
+            elif last[key] != index:
+                continue  # a later copy follows on this page
+            elif key in self.seen:
+                self.dedup.later_copy(self.resource, key, item)
+            else:
                 self.seen.add(key)
                 kept.append(item)
         if len(kept) < len(page):
-            self.dropped[self.resource] = self.dropped.get(self.resource, 0) + len(page) - len(kept)
+            self.dedup.count(self.resource, len(page) - len(kept))
         return kept if kept else None
 
 
-def dedupe_replaced(source: Any, keys: dict[str, str], dropped: dict[str, int]) -> None:
-    """Add ``KeepLastCopy`` to the resources written with "replace" this run (name -> key)."""
-    for name, key in keys.items():
-        source.resources[name].add_step(KeepLastCopy(name, key, dropped))
+@dataclass
+class Deduplication:
+    """The duplicate ids of one run: how many copies were left out (resource -> count) and the
+    later copies of keys already written (resource -> key -> record)."""
+
+    dropped: dict[str, int] = field(default_factory=dict)
+    later: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def attach(self, source: Any, keys: dict[str, str]) -> None:
+        """Add ``KeepLastCopy`` to the source's resources (name -> primary key)."""
+        self.keys.update(keys)
+        for name, key in keys.items():
+            source.resources[name].add_step(KeepLastCopy(name, key, self))
+
+    def count(self, resource: str, copies: int) -> None:
+        with self._lock:  # resources are extracted in parallel
+            self.dropped[resource] = self.dropped.get(resource, 0) + copies
+
+    def later_copy(self, resource: str, key: Any, item: Any) -> None:
+        with self._lock:
+            self.later.setdefault(resource, {})[key] = item
+
+    def load_later_copies(self, pipeline: Pipeline, source: Any, **run_args: Any) -> list[str]:
+        """Merge the later copies into their tables (child tables follow their root row), in a
+        second load of this run; nothing is loaded when no key repeated across pages. The
+        resources carry their table and column hints, not their cursors: the load's cursors
+        are already stored with the first load. Returns the load ids."""
+        if not self.later:
+            return []
+        resources = []
+        for name, copies in sorted(self.later.items()):
+            original = source.resources[name]
+            resources.append(
+                dlt.resource(
+                    list(copies.values()),
+                    name=f"{name}_later_copies",
+                    table_name=original.table_name,
+                    write_disposition="merge",
+                    primary_key=self.keys[name],
+                    columns=original.columns,
+                    nested_hints=original.nested_hints,
+                )
+            )
+        info = pipeline.run(resources, schema=pipeline.default_schema, **run_args)
+        return list(info.loads_ids)
 
 
 class ProgressPrinter:
@@ -346,12 +395,8 @@ def run_extract(
         if initial:
             log(f"[extract] first load of {', '.join(initial)}: written directly (no merge)")
         endpoints = catalogue(settings.api_version)
-        replaced = {
-            name: endpoints[name].primary_key
-            for name in source.resources
-            if name in initial or endpoints[name].kind == "reference"
-        }
-        dedupe_replaced(source, replaced, summary.duplicates_dropped)
+        dedup = Deduplication()
+        dedup.attach(source, {name: endpoints[name].primary_key for name in source.resources})
         progress.phase = "extract/normalize/load"
         if settings.full_refresh:
             info = pipeline.run(
@@ -360,6 +405,10 @@ def run_extract(
         else:
             info = pipeline.run(source, loader_file_format=plan.loader_file_format)
         summary.load_ids.extend(info.loads_ids)
+        summary.load_ids.extend(
+            dedup.load_later_copies(pipeline, source, loader_file_format=plan.loader_file_format)
+        )
+        summary.duplicates_dropped = dict(sorted(dedup.dropped.items()))
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
         summary.variant_columns = variant_columns(pipeline)
@@ -370,7 +419,7 @@ def run_extract(
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
     for name, count in sorted(summary.duplicates_dropped.items()):
-        log(f"[extract] {name}: {count} duplicate id(s) in the API's pages written once")
+        log(f"[extract] {name}: {count} duplicate id(s) in the API's pages, the last copy kept")
     for table, columns in summary.variant_columns.items():
         log(
             f"warning: {', '.join(f'{table}.{c}' for c in columns)}: values of an unexpected type "

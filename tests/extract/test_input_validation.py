@@ -149,40 +149,47 @@ def test_switching_api_version_on_a_dataset_is_refused(
     run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()  # v1 carries on
 
 
-def test_duplicate_ids_in_a_page_are_written_once_on_a_replace_load(tmp_path: Path) -> None:
-    """The API lists a record twice: a first ("replace") load writes it once, the last copy of
-    a page winning, and says how many copies it dropped."""
+@pytest.mark.parametrize("disposition", ["replace", "merge"])
+def test_duplicate_ids_keep_the_last_copy(tmp_path: Path, disposition: str) -> None:
+    """The API lists a record twice, on one page or on two: the load writes it once, the
+    last copy seen winning, and says how many copies it left out."""
     import dlt
     import duckdb
 
-    from extract.pipeline import dedupe_replaced
+    from extract.pipeline import Deduplication
 
     pages = [
         [{"id": 1, "name": "old"}, {"id": 2, "name": "b"}, {"id": 1, "name": "new"}],
-        [{"id": 2, "name": "b again"}, {"id": 3, "name": "c"}],
+        [{"id": 2, "name": "b again", "tags": ["x"]}, {"id": 3, "name": "c"}],
     ]
 
-    @dlt.source(name="dupes")
+    @dlt.source(name="dupes", root_key=True)
     def source():
-        @dlt.resource(name="jobs", primary_key="id", write_disposition="replace")
+        @dlt.resource(name="jobs", primary_key="id", write_disposition=disposition)
         def jobs():
             yield from pages
 
         return jobs
 
-    dropped: dict[str, int] = {}
+    dedup = Deduplication()
     src = source()
-    dedupe_replaced(src, {"jobs": "id"}, dropped)
+    dedup.attach(src, {"jobs": "id"})
     path = tmp_path / "dupes.duckdb"
     pipeline = dlt.pipeline(
         "dupes", destination=dlt.destinations.duckdb(str(path)), dataset_name="raw",
         pipelines_dir=str(tmp_path / "pipelines"),
     )  # fmt: skip
     pipeline.run(src)
+    assert len(dedup.load_later_copies(pipeline, src)) == 1
     with duckdb.connect(str(path), read_only=True) as conn:
         rows = conn.execute("select id, name from raw.jobs order by id").fetchall()
-    assert rows == [(1, "new"), (2, "b"), (3, "c")]
-    assert dropped == {"jobs": 2}
+        tags = conn.execute(
+            "select j.id, t.value from raw.jobs__tags t "
+            "join raw.jobs j on t._dlt_root_id = j._dlt_id"
+        ).fetchall()
+    assert rows == [(1, "new"), (2, "b again"), (3, "c")]
+    assert tags == [(2, "x")]
+    assert dedup.dropped == {"jobs": 2}
 
 
 def test_the_summary_says_how_many_duplicates_were_dropped() -> None:
