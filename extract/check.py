@@ -121,7 +121,12 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
     """One row per raw table whose variant columns (``<column>__v_<type>``) hold values, read
     through a throwaway pipeline working dir (the schema and state dlt stores in the dataset):
     the run's own working dir, which a run in progress may be using, is left alone."""
-    from extract.pipeline import pipeline_name, variant_columns
+    from extract.pipeline import (
+        OBJECT_AS_LIST,
+        objects_served_as_lists,
+        pipeline_name,
+        variant_columns,
+    )
 
     label = "raw dataset"
     if plan is None:
@@ -137,17 +142,22 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
                 pipelines_dir=workdir,
             )
             pipeline.sync_destination()
-            found: dict[str, list[str]] = (
-                variant_columns(pipeline) if pipeline.default_schema_name else {}
-            )
+            found = variant_columns(pipeline)
+            lists = objects_served_as_lists(pipeline, settings.api_version)
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
         return [Row(label, "error", _one_line(exc))]
-    if not found:
+    if not found and not lists:
         return [Row(label, "ok", f"no variant columns in {settings.raw_schema}")]
-    return [
+    rows = [
         Row(f"raw table {table}", "warning", f"{', '.join(columns)}: {VARIANT_EXPLAINED}")
         for table, columns in found.items()
     ]
+    rows += [
+        Row(f"raw table {table}", "warning", f"{child}: {OBJECT_AS_LIST.format(child=child)}")
+        for table, children in lists.items()
+        for child in children
+    ]
+    return rows
 
 
 def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:

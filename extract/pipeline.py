@@ -43,6 +43,7 @@ class RunSummary:
     pipeline_name: str = ""
     duplicates_dropped: dict[str, int] = field(default_factory=dict)  # copies of a repeated id
     variant_columns: dict[str, list[str]] = field(default_factory=dict)  # table -> columns
+    objects_as_lists: dict[str, list[str]] = field(default_factory=dict)  # table -> child tables
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class RunSummary:
             "load_ids": self.load_ids,
             "duplicates_dropped": self.duplicates_dropped,
             "variant_columns": self.variant_columns,
+            "objects_as_lists": self.objects_as_lists,
         }
 
 
@@ -179,14 +181,47 @@ def variant_columns(pipeline: Pipeline) -> dict[str, list[str]]:
         for name, column in schema.get_table_columns(table).items()
         if column.get("variant")
     ]
-    if not made:
+    return _holding_values(pipeline, made)
+
+
+def objects_served_as_lists(pipeline: Pipeline, version: str) -> dict[str, list[str]]:
+    """Table -> its child tables that stand for a field declared as an object (flattened into
+    ``<field>__*`` columns, extract/v1_columns.json) and that hold rows: the field was served
+    as a list, dlt kept it in ``<table>__<field>`` and the declared columns are NULL there."""
+    from extract.source import column_types
+
+    schema = pipeline.default_schema if pipeline.default_schema_name else None
+    if schema is None:
+        return {}
+    tables = set(schema.data_table_names(seen_data_only=True))
+    made = []
+    for table, declared in sorted(column_types(version).items()):
+        objects = {name.split("__", 1)[0] for name in declared if "__" in name}
+        made += [(f"{table}__{field}", "*") for field in sorted(objects)]
+    out: dict[str, list[str]] = {}
+    for child in _holding_values(pipeline, [(t, c) for t, c in made if t in tables]):
+        out.setdefault(child.split("__", 1)[0], []).append(child)
+    return out
+
+
+OBJECT_AS_LIST = (
+    "an object served as a list, kept in child table {child}; the object's columns are NULL "
+    "for those rows"
+)
+
+
+def _holding_values(pipeline: Pipeline, columns: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Table -> those of the given (table, column) pairs that hold a value in some row
+    (``*``: the table has rows), in one query."""
+    if not columns:
         return {}
     found: dict[str, list[str]] = {}
     with pipeline.sql_client() as client:
         selects = [
-            f"select '{table}' as t, '{name}' as c, count({client.escape_column_name(name)}) "
+            f"select '{table}' as t, '{name}' as c, "
+            f"count({'*' if name == '*' else client.escape_column_name(name)}) "
             f"as n from {client.make_qualified_table_name(table)}"
-            for table, name in made
+            for table, name in columns
         ]
         for table, name, count in client.execute_sql(" union all ".join(selects)) or []:
             if int(count):
@@ -412,6 +447,7 @@ def run_extract(
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
         summary.variant_columns = variant_columns(pipeline)
+        summary.objects_as_lists = objects_served_as_lists(pipeline, settings.api_version)
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
     summary.failed = dict(sorted(ctx.progress.failed.items()))
@@ -425,6 +461,9 @@ def run_extract(
             f"warning: {', '.join(f'{table}.{c}' for c in columns)}: values of an unexpected type "
             "kept in a variant column; the typed column is NULL for those rows"
         )
+    for table, children in summary.objects_as_lists.items():
+        for child in children:
+            log(f"warning: {table}.{child.split('__', 1)[1]}: {OBJECT_AS_LIST.format(child=child)}")
     if summary.failed:
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).

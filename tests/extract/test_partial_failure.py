@@ -114,10 +114,11 @@ def test_an_endpoint_that_times_out_names_the_timeout_variable(
 ):
     """A read timeout on one endpoint (a hanging gateway): that endpoint fails naming
     GREENHOUSE_REQUEST_TIMEOUT and its limit, its table keeps its rows, the rest loads."""
-    from tests.extract.test_hostile import SIZE, _hostile_then_clean
+    from tests.extract.test_hostile import FEW, SIZE, _hostile_then_clean
 
     sandbox = sandbox_factory(candidates=SIZE)
     env = {**_env(extract_env, sandbox, "v3"), "GREENHOUSE_REQUEST_TIMEOUT": "1"}
+    env["GREENHOUSE_RESOURCES"] = FEW
     faults = {"slow_ms": 2500, "slow_endpoints": ["departments"]}
     line = _hostile_then_clean(
         sandbox, run_extract, env, extract_env, "v3", "departments", faults,
