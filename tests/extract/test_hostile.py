@@ -7,7 +7,13 @@ clean rerun lands everything with no duplicates. Expected ids come from the sand
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -19,8 +25,17 @@ from requests.auth import HTTPBasicAuth
 
 from extract.errors import PaginationLoopError
 from extract.pagination import MAX_PAGES, SameOriginLinkPaginator
-from tests.extract.conftest import DATASET, Run, duckdb_target, entity_of, org_ids
+from tests.extract.conftest import (
+    DATASET,
+    REPO,
+    Run,
+    clean_environ,
+    duckdb_target,
+    entity_of,
+    org_ids,
+)
 from tests.extract.test_load import assert_every_record_landed, assert_updated_at_current
+from tests.fixtures.sandbox import start_sandbox
 
 SIZE = 100
 TIMEOUT = 120  # a pagination loop must fail the test, not hang it
@@ -56,6 +71,58 @@ def _failed_once(run: Run, *needles: str) -> str:
     return line
 
 
+def make_first_loads(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], tuple[Path, str]]:
+    """A clean first load of the unchanged SIZE organisation (seed 42) per API version, made
+    once per module: the DuckDB file, the pipelines dir and the pipeline's name. A sandbox of
+    the same seed and size serves the same records, so a copy of it is what that test's own
+    first run would have left (``_clean_first_load``)."""
+    made: dict[str, tuple[Path, str]] = {}
+
+    def load(version: str) -> tuple[Path, str]:
+        if version not in made:
+            where = tmp_path_factory.mktemp(f"first-load-{version}")
+            sandbox = start_sandbox(candidates=SIZE)
+            env = {
+                "DUCKDB_PATH": str(where / "raw.duckdb"),
+                "GREENHOUSE_PIPELINES_DIR": str(where / "pipelines"),
+                "GREENHOUSE_SETTLE_SECONDS": "0",
+                "GREENHOUSE_RESOURCES": FEW,
+                **sandbox.env(version),
+            }
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "extract", "extract", "--summary-json",
+                     str(where / "summary.json")],
+                    cwd=REPO, env={**clean_environ(), **env}, capture_output=True, text=True,
+                    timeout=TIMEOUT,
+                )  # fmt: skip
+            finally:
+                sandbox.stop()
+            assert done.returncode == 0, done.stderr[-3000:]
+            name = json.loads((where / "summary.json").read_text())["pipeline_name"]
+            made[version] = (where, name)
+        return made[version]
+
+    return load
+
+
+# a module's fixture: other test modules declare theirs the same way
+first_loads = pytest.fixture(scope="module", name="first_loads")(make_first_loads)
+
+
+def _clean_first_load(
+    first_loads: Callable[[str], tuple[Path, str]], extract_env: dict[str, str], version: str
+) -> str:
+    """Start this test's destination and pipeline dir from the module's clean first load (the
+    test's sandbox: SIZE candidates, seed 42, not yet changed); the pipeline's name."""
+    where, name = first_loads(version)
+    shutil.copy(where / "raw.duckdb", extract_env["DUCKDB_PATH"])
+    shutil.copytree(where / "pipelines", extract_env["GREENHOUSE_PIPELINES_DIR"])
+    return name
+
+
 def _cursor(extract_env: dict[str, str], pipeline_name: str, resource: str, field: str) -> Any:
     pipeline = dlt.attach(
         pipeline_name=pipeline_name, pipelines_dir=extract_env["GREENHOUSE_PIPELINES_DIR"]
@@ -73,9 +140,10 @@ def _hostile_then_clean(
     table: str,
     faults: dict[str, Any],
     *needles: str,
+    first_loads: Callable[[str], tuple[Path, str]],
 ) -> str:
     """A clean load, a change, a hostile run failing on `table` only, then a clean rerun."""
-    run_extract(env, timeout=TIMEOUT).check()
+    _clean_first_load(first_loads, extract_env, version)
     target = duckdb_target(extract_env)
     before = set(target.ids(table))
     assert before == set(org_ids(sandbox.org, entity_of(version, table)))
@@ -96,11 +164,11 @@ def _hostile_then_clean(
 
 @pytest.mark.parametrize("kind", ["empty", "html", "object"])
 def test_a_200_that_is_no_json_array_never_replaces_a_reference_table(
-    sandbox_factory, run_extract, extract_env, kind
+    sandbox_factory, run_extract, extract_env, first_loads, kind
 ):
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v3")
-    run_extract(env, timeout=TIMEOUT).check()
+    _clean_first_load(first_loads, extract_env, "v3")
     target = duckdb_target(extract_env)
     departments = target.ids("departments")
     assert departments == sorted(org_ids(sandbox.org, "departments"))
@@ -135,7 +203,7 @@ def test_an_occasional_bad_body_is_retried(sandbox_factory, run_extract, extract
 
 @pytest.mark.parametrize(("version", "table"), [("v3", "offers"), ("v1", "departments")])
 def test_a_next_link_back_to_a_page_already_read_stops_the_endpoint(
-    sandbox_factory, run_extract, extract_env, version, table
+    sandbox_factory, run_extract, extract_env, first_loads, version, table
 ):
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, version)
@@ -148,6 +216,7 @@ def test_a_next_link_back_to_a_page_already_read_stops_the_endpoint(
         table,
         {"repeat_next": [f"{version}/{table}"]},
         "repeats a page already read",
+        first_loads=first_loads,
     )
 
 
@@ -170,7 +239,7 @@ def test_pages_per_endpoint_are_capped(sandbox):
 
 @pytest.mark.parametrize("version", ["v1", "v3"])
 def test_a_redirect_to_another_origin_is_refused(
-    sandbox_factory, run_extract, extract_env, version
+    sandbox_factory, run_extract, extract_env, first_loads, version
 ):
     # The other origin is a second sandbox that would answer (v1: the same default API key).
     elsewhere = sandbox_factory(candidates=SIZE, seed=7)
@@ -178,8 +247,9 @@ def test_a_redirect_to_another_origin_is_refused(
     env = _env(extract_env, sandbox, version)
     faults = {"redirect_to": elsewhere.base_url, "redirect_endpoints": ["jobs"]}
     line = _hostile_then_clean(
-        sandbox, run_extract, env, extract_env, version, "jobs", faults, "redirected"
-    )
+        sandbox, run_extract, env, extract_env, version, "jobs", faults, "redirected",
+        first_loads=first_loads,
+    )  # fmt: skip
     assert f"127.0.0.1:{elsewhere.port}" in line
     assert elsewhere.stats()["total"] == 0  # nothing was sent there
 
@@ -192,12 +262,12 @@ def test_a_redirect_to_another_origin_is_refused(
     ],
 )
 def test_a_bad_cursor_value_never_becomes_the_cursor(
-    sandbox_factory, run_extract, extract_env, fault, value, problem
+    sandbox_factory, run_extract, extract_env, first_loads, fault, value, problem
 ):
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v3")
-    first = run_extract(env, timeout=TIMEOUT).check()
-    cursor = _cursor(extract_env, first.summary["pipeline_name"], "candidates", "updated_at")
+    name = _clean_first_load(first_loads, extract_env, "v3")
+    cursor = _cursor(extract_env, name, "candidates", "updated_at")
     target = duckdb_target(extract_env)
     before = set(target.ids("candidates"))
 
@@ -207,9 +277,7 @@ def test_a_bad_cursor_value_never_becomes_the_cursor(
     sandbox.set_faults(**{fault: ["v3/candidates"]})
     failed = run_extract(env, timeout=TIMEOUT)
     _failed_once(failed, "candidates", f"record id {newest}", repr(value), problem)
-    assert (
-        _cursor(extract_env, first.summary["pipeline_name"], "candidates", "updated_at") == cursor
-    )
+    assert _cursor(extract_env, name, "candidates", "updated_at") == cursor
     landed = set(target.ids("candidates"))
     assert before <= landed and newest not in landed
     assert not target.query(
@@ -223,13 +291,12 @@ def test_a_bad_cursor_value_never_becomes_the_cursor(
 
 
 def test_a_future_cursor_value_on_an_endpoint_without_an_upper_bound(
-    sandbox_factory, run_extract, extract_env
+    sandbox_factory, run_extract, extract_env, first_loads
 ):
     """v1 applications take no last_activity_before: the clock bounds their cursor instead."""
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v1")
-    first = run_extract(env, timeout=TIMEOUT).check()
-    name = first.summary["pipeline_name"]
+    name = _clean_first_load(first_loads, extract_env, "v1")
     cursor = _cursor(extract_env, name, "applications", "last_activity_at")
     sandbox.advance(0.05)
     sandbox.set_faults(future_cursor=["v1/applications"])
@@ -271,10 +338,12 @@ def _poison_stored_cursor(duckdb_path: str, resource: str, value: str) -> None:
         ("2036-01-01T00:00:00.000Z", ()),
     ],
 )
-def test_a_stored_bad_cursor_is_repaired(sandbox_factory, run_extract, extract_env, value, args):
+def test_a_stored_bad_cursor_is_repaired(
+    sandbox_factory, run_extract, extract_env, first_loads, value, args
+):
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v3")
-    first = run_extract(env, timeout=TIMEOUT).check()
+    name = _clean_first_load(first_loads, extract_env, "v3")
     _poison_stored_cursor(extract_env["DUCKDB_PATH"], "offers", value)
     sandbox.advance(0.05)
 
@@ -284,7 +353,7 @@ def test_a_stored_bad_cursor_is_repaired(sandbox_factory, run_extract, extract_e
     target = duckdb_target(extract_env)
     _all_landed(target, sandbox, "v3", env)
     assert_updated_at_current(target, sandbox, "v3", "offers")
-    cursor = _cursor(extract_env, first.summary["pipeline_name"], "offers", "updated_at")
+    cursor = _cursor(extract_env, name, "offers", "updated_at")
     assert cursor == max(r["updated_at"] for r in sandbox.org.records("offers"))
     # and the run after that is an ordinary incremental one
     again = run_extract(env, timeout=TIMEOUT).check()

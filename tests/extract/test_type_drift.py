@@ -13,12 +13,23 @@ from typing import Any
 import pytest
 
 from tests.extract.conftest import DATASET, duckdb_target, entity_of, org_ids
-from tests.extract.test_hostile import SIZE, TIMEOUT, _all_landed, _cursor, _env, _failed_once
+from tests.extract.test_hostile import (
+    SIZE,
+    TIMEOUT,
+    _all_landed,
+    _clean_first_load,
+    _cursor,
+    _env,
+    _failed_once,
+    make_first_loads,
+)
 
 WARNING = (
     "warning: applications.created_at__v_text: values of an unexpected type kept in a variant "
     "column; the typed column is NULL for those rows"
 )
+
+first_loads = pytest.fixture(scope="module", name="first_loads")(make_first_loads)
 
 
 def _drift(endpoint: str, column: str, value: Any) -> dict[str, Any]:
@@ -30,12 +41,11 @@ def _drift(endpoint: str, column: str, value: Any) -> dict[str, Any]:
     [("v3", "applications", "job_id"), ("v1", "departments", "parent_id")],
 )
 def test_a_key_that_is_no_integer_fails_its_endpoint(
-    sandbox_factory, run_extract, extract_env, version, table, column
+    sandbox_factory, run_extract, extract_env, first_loads, version, table, column
 ):
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, version)
-    first = run_extract(env, timeout=TIMEOUT).check()
-    name = first.summary["pipeline_name"]
+    name = _clean_first_load(first_loads, extract_env, version)
     target = duckdb_target(extract_env)
     before = set(target.ids(table))
     assert before == set(org_ids(sandbox.org, entity_of(version, table)))
@@ -109,7 +119,7 @@ def test_another_column_of_the_wrong_type_lands_in_a_variant_column_with_a_warni
 
 
 def test_a_record_without_an_id_fails_its_endpoint_by_name(
-    sandbox_factory, run_extract, extract_env
+    sandbox_factory, run_extract, extract_env, first_loads
 ):
     """A record served with ``"id": null`` (dlt would fail the whole run in Arrow): its
     endpoint fails by name, keeps its rows, the others load, and the clean rerun completes."""
@@ -120,6 +130,7 @@ def test_a_record_without_an_id_fails_its_endpoint_by_name(
     line = _hostile_then_clean(
         sandbox, run_extract, env, extract_env, "v3", "departments",
         _drift("v3/departments", "id", None), "GET /v3/departments", "has id None",
+        first_loads=first_loads,
     )  # fmt: skip
     assert "not an integer id" in line and "Arrow" not in line
 
