@@ -382,6 +382,7 @@ def _assert_one_current_copy_each(target: Any, sandbox: Any, run: Run) -> None:
     expected = {r["id"]: len(r["email_addresses"]) for r in sandbox.org.records("candidates")}
     assert {i: n for i, n in expected.items() if n} == dict(emails)
     pages = sandbox.stats()["by_endpoint"]
+    assert run.summary is not None
     assert run.summary["duplicates_dropped"] == {t: pages[f"v3/{t}"] - 1 for t in OVERLAPPING}
 
 

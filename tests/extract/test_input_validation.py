@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from dlt.common.schema.typing import TWriteDisposition
 
 from extract import cli
 from extract.errors import ConfigError
@@ -150,7 +151,7 @@ def test_switching_api_version_on_a_dataset_is_refused(
 
 
 @pytest.mark.parametrize("disposition", ["replace", "merge"])
-def test_duplicate_ids_keep_the_last_copy(tmp_path: Path, disposition: str) -> None:
+def test_duplicate_ids_keep_the_last_copy(tmp_path: Path, disposition: TWriteDisposition) -> None:
     """The API lists a record twice, on one page or on two: the load writes it once, the
     last copy seen winning, and says how many copies it left out."""
     import dlt
