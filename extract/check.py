@@ -3,7 +3,8 @@
 One row per check: the credentials (a token request), every selected endpoint (one
 ``per_page=1`` request each: ok, 403 with the scope to grant, 404, error), the destination
 (reachable and writable: a scratch table created and dropped in the raw schema) and the dbt
-profile (``dbt debug``). Exit 0 only if every row is fine.
+profile (``dbt debug``), and the raw dataset's variant columns (values of an unexpected type an
+earlier run kept; a warning, not a failure). Exit 0 only if every row is fine.
 """
 
 from __future__ import annotations
@@ -29,18 +30,20 @@ from extract.probe import ProbeResult, probe
 from extract.settings import Settings, resolve_source_config
 from extract.source import HttpContext
 
-STYLE = {"ok": "green", "skipped": "yellow"}
+STYLE = {"ok": "green", "skipped": "yellow", "warning": "yellow"}
 
 
 @dataclass(frozen=True)
 class Row:
     check: str
-    status: str  # ok, skipped (allowed to fail: --skip-forbidden), forbidden, not found, error
+    # ok, skipped (allowed to fail: --skip-forbidden), warning (variant columns), forbidden,
+    # not found, error
+    status: str
     detail: str = ""
 
     @property
     def fine(self) -> bool:
-        return self.status in ("ok", "skipped")
+        return self.status in ("ok", "skipped", "warning")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -108,6 +111,55 @@ def check_destination(settings: Settings) -> tuple[Row, DestinationPlan | None]:
     return Row(label, "ok", f"{where}: wrote and dropped a table in {settings.raw_schema}"), plan
 
 
+VARIANT_EXPLAINED = (
+    "values of an unexpected type kept by an earlier run; the typed column is NULL for those "
+    "rows until a later version of the record is loaded (see docs/extract.md, Variant columns)"
+)
+
+
+def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> list[Row]:
+    """One row per raw table whose variant columns (``<column>__v_<type>``) hold values, read
+    through a throwaway pipeline working dir (the schema and state dlt stores in the dataset):
+    the run's own working dir, which a run in progress may be using, is left alone."""
+    from extract.pipeline import (
+        OBJECT_AS_LIST,
+        objects_served_as_lists,
+        pipeline_name,
+        variant_columns,
+    )
+
+    label = "raw dataset"
+    if plan is None:
+        return [Row(label, "error", "not checked: the destination is not configured")]
+    try:
+        with tempfile.TemporaryDirectory(prefix="elt-check-") as workdir:
+            import dlt
+
+            pipeline = dlt.pipeline(
+                pipeline_name=pipeline_name(settings, plan),
+                destination=plan.destination,
+                dataset_name=settings.raw_schema,
+                pipelines_dir=workdir,
+            )
+            pipeline.sync_destination()
+            found = variant_columns(pipeline)
+            lists = objects_served_as_lists(pipeline, settings.api_version)
+    except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
+        return [Row(label, "error", _one_line(exc))]
+    if not found and not lists:
+        return [Row(label, "ok", f"no variant columns in {settings.raw_schema}")]
+    rows = [
+        Row(f"raw table {table}", "warning", f"{', '.join(columns)}: {VARIANT_EXPLAINED}")
+        for table, columns in found.items()
+    ]
+    rows += [
+        Row(f"raw table {table}", "warning", f"{child}: {OBJECT_AS_LIST.format(child=child)}")
+        for table, children in lists.items()
+        for child in children
+    ]
+    return rows
+
+
 def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:
     if settings.dest == "filesystem":
         return Row("dbt profile", "ok", "DEST=filesystem has no dbt step")
@@ -150,6 +202,7 @@ def run_check(settings: Settings, console: Console | None = None) -> int:
     ]  # fmt: skip
     destination, plan = check_destination(settings)
     rows += [destination, check_dbt(settings, plan)]
+    rows += check_variant_columns(settings, plan if destination.fine else None)
 
     where = f"Harvest {settings.api_version} at {settings.base_url} -> {settings.dest}"
     table = Table(
@@ -166,5 +219,7 @@ def run_check(settings: Settings, console: Console | None = None) -> int:
     if failed:
         console.print(f"{len(failed)} of {len(rows)} checks failed: fix them before `elt run`.")
         return 1
-    console.print(f"all {len(rows)} checks passed: `elt run` can start.")
+    warned = sum(row.status == "warning" for row in rows)
+    also = f" ({warned} warning{'s' if warned > 1 else ''} above)" if warned else ""
+    console.print(f"all {len(rows)} checks passed{also}: `elt run` can start.")
     return 0

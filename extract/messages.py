@@ -94,7 +94,24 @@ def quiet_dlt_logs() -> None:
 def _one_line_excepthook(
     kind: type[BaseException], error: BaseException, _tb: types.TracebackType | None
 ) -> None:
+    if _raised_by_the_driver_too(error):
+        return
     log(f"{kind.__name__}: {_one_line(error, _LOG_SECRETS)}")
+
+
+def _raised_by_the_driver_too(error: BaseException) -> bool:
+    """psycopg2's COPY, cut off by a server going away, prints a ``SystemError`` caused by
+    the database error (PyErr_Print, once per load thread) and then raises that error from
+    ``copy_expert``: dlt fails the job with it and the run ends in its own error line, so the
+    print is a duplicate."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__module__.split(".")[0] == "psycopg2":
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -42,10 +43,11 @@ class RunSummary:
     duration_seconds: float = 0.0
     load_ids: list[str] = field(default_factory=list)
     pipeline_name: str = ""
-    duplicates_dropped: dict[str, int] = field(default_factory=dict)  # replace loads only
+    duplicates_dropped: dict[str, int] = field(default_factory=dict)  # copies of a repeated id
     variant_columns: dict[str, list[str]] = field(default_factory=dict)  # table -> columns
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # see table_changes
     step_seconds: dict[str, float] = field(default_factory=dict)  # extract, normalize, load
+    objects_as_lists: dict[str, list[str]] = field(default_factory=dict)  # table -> child tables
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class RunSummary:
             "variant_columns": self.variant_columns,
             "tables": self.tables,
             "step_seconds": self.step_seconds,
+            "objects_as_lists": self.objects_as_lists,
         }
 
 
@@ -236,14 +239,47 @@ def variant_columns(pipeline: Pipeline) -> dict[str, list[str]]:
         for name, column in schema.get_table_columns(table).items()
         if column.get("variant")
     ]
-    if not made:
+    return _holding_values(pipeline, made)
+
+
+def objects_served_as_lists(pipeline: Pipeline, version: str) -> dict[str, list[str]]:
+    """Table -> its child tables that stand for a field declared as an object (flattened into
+    ``<field>__*`` columns, extract/v1_columns.json) and that hold rows: the field was served
+    as a list, dlt kept it in ``<table>__<field>`` and the declared columns are NULL there."""
+    from extract.source import column_types
+
+    schema = pipeline.default_schema if pipeline.default_schema_name else None
+    if schema is None:
+        return {}
+    tables = set(schema.data_table_names(seen_data_only=True))
+    made = []
+    for table, declared in sorted(column_types(version).items()):
+        objects = {name.split("__", 1)[0] for name in declared if "__" in name}
+        made += [(f"{table}__{field}", "*") for field in sorted(objects)]
+    out: dict[str, list[str]] = {}
+    for child in _holding_values(pipeline, [(t, c) for t, c in made if t in tables]):
+        out.setdefault(child.split("__", 1)[0], []).append(child)
+    return out
+
+
+OBJECT_AS_LIST = (
+    "an object served as a list, kept in child table {child}; the object's columns are NULL "
+    "for those rows"
+)
+
+
+def _holding_values(pipeline: Pipeline, columns: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Table -> those of the given (table, column) pairs that hold a value in some row
+    (``*``: the table has rows), in one query."""
+    if not columns:
         return {}
     found: dict[str, list[str]] = {}
     with pipeline.sql_client() as client:
         selects = [
-            f"select '{table}' as t, '{name}' as c, count({client.escape_column_name(name)}) "
+            f"select '{table}' as t, '{name}' as c, "
+            f"count({'*' if name == '*' else client.escape_column_name(name)}) "
             f"as n from {client.make_qualified_table_name(table)}"
-            for table, name in made
+            for table, name in columns
         ]
         for table, name, count in client.execute_sql(" union all ".join(selects)) or []:
             if int(count):
@@ -269,17 +305,19 @@ def _load_all_at_once(pipeline: Pipeline, source: Any, full_refresh: bool) -> li
 
 
 class KeepLastCopy:
-    """A step of a "replace" resource: one row per primary key in this run. The API can list a
-    record twice (an insert between two page reads shifts the offsets); a merge dedupes on the
-    key, a replace would write both copies. Within a page the last copy wins; a copy of a key
-    already written from an earlier page of this run is dropped (that page is already in the
-    load package; the next incremental run's lookback window re-reads a record changed since).
-    Only the keys are kept in memory."""
+    """A step of every resource: the last copy of each primary key seen in this run wins. The
+    API can list a record twice (a record inserted or changed between two page reads shifts
+    the pages), the later copy being the fresher one. Within a page the earlier copies are
+    dropped; a key already written from an earlier page is not written again in this load
+    (that page is in the load package already, and neither "replace" nor dlt's merge, which
+    keeps an arbitrary copy of a key, would pick the later one): its later copy is kept aside
+    and merged right after the load (``Deduplication.load_later_copies``). Only the keys and
+    the repeated records are kept in memory."""
 
-    def __init__(self, resource: str, key: str, dropped: dict[str, int]) -> None:
+    def __init__(self, resource: str, key: str, dedup: Deduplication) -> None:
         self.resource = resource
         self.key = key
-        self.dropped = dropped
+        self.dedup = dedup
         self.seen: set[Any] = set()
 
     def __call__(self, items: Any, meta: Any = None) -> Any:
@@ -290,18 +328,65 @@ class KeepLastCopy:
         for index, (item, key) in enumerate(zip(page, keys, strict=True)):
             if key is None:
                 kept.append(item)
-            elif last[key] == index and key not in self.seen:
+            elif last[key] != index:
+                continue  # a later copy follows on this page
+            elif key in self.seen:
+                self.dedup.later_copy(self.resource, key, item)
+            else:
                 self.seen.add(key)
                 kept.append(item)
         if len(kept) < len(page):
-            self.dropped[self.resource] = self.dropped.get(self.resource, 0) + len(page) - len(kept)
+            self.dedup.count(self.resource, len(page) - len(kept))
         return kept if kept else None
 
 
-def dedupe_replaced(source: Any, keys: dict[str, str], dropped: dict[str, int]) -> None:
-    """Add ``KeepLastCopy`` to the resources written with "replace" this run (name -> key)."""
-    for name, key in keys.items():
-        source.resources[name].add_step(KeepLastCopy(name, key, dropped))
+@dataclass
+class Deduplication:
+    """The duplicate ids of one run: how many copies were left out (resource -> count) and the
+    later copies of keys already written (resource -> key -> record)."""
+
+    dropped: dict[str, int] = field(default_factory=dict)
+    later: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def attach(self, source: Any, keys: dict[str, str]) -> None:
+        """Add ``KeepLastCopy`` to the source's resources (name -> primary key)."""
+        self.keys.update(keys)
+        for name, key in keys.items():
+            source.resources[name].add_step(KeepLastCopy(name, key, self))
+
+    def count(self, resource: str, copies: int) -> None:
+        with self._lock:  # resources are extracted in parallel
+            self.dropped[resource] = self.dropped.get(resource, 0) + copies
+
+    def later_copy(self, resource: str, key: Any, item: Any) -> None:
+        with self._lock:
+            self.later.setdefault(resource, {})[key] = item
+
+    def load_later_copies(self, pipeline: Pipeline, source: Any, **run_args: Any) -> list[str]:
+        """Merge the later copies into their tables (child tables follow their root row), in a
+        second load of this run; nothing is loaded when no key repeated across pages. The
+        resources carry their table and column hints, not their cursors: the load's cursors
+        are already stored with the first load. Returns the load ids."""
+        if not self.later:
+            return []
+        resources = []
+        for name, copies in sorted(self.later.items()):
+            original = source.resources[name]
+            resources.append(
+                dlt.resource(
+                    list(copies.values()),
+                    name=f"{name}_later_copies",
+                    table_name=original.table_name,
+                    write_disposition="merge",
+                    primary_key=self.keys[name],
+                    columns=original.columns,
+                    nested_hints=original.nested_hints,
+                )
+            )
+        info = pipeline.run(resources, schema=pipeline.default_schema, **run_args)
+        return list(info.loads_ids)
 
 
 def expected_records(
@@ -415,7 +500,8 @@ def run_extract(
             for name in source.resources
             if name in initial or endpoints[name].kind == "reference"
         }
-        dedupe_replaced(source, replaced, summary.duplicates_dropped)
+        dedup = Deduplication()
+        dedup.attach(source, {name: endpoints[name].primary_key for name in source.resources})
         before = destination_row_counts(pipeline)
         progress.expected = expected_records(pipeline, settings, list(replaced), before)
         # dlt's three steps one by one (what pipeline.run does once state is synced), so that
@@ -428,6 +514,10 @@ def run_extract(
         progress.phase = "load"
         info = pipeline.load()
         summary.load_ids.extend(info.loads_ids)
+        summary.load_ids.extend(
+            dedup.load_later_copies(pipeline, source, loader_file_format=plan.loader_file_format)
+        )
+        summary.duplicates_dropped = dict(sorted(dedup.dropped.items()))
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
         replaced_now = set(replaced) - set(ctx.progress.failed)
@@ -435,6 +525,7 @@ def run_extract(
             pipeline, before, summary.rows, summary.load_ids, replaced_now
         )
         summary.variant_columns = variant_columns(pipeline)
+        summary.objects_as_lists = objects_served_as_lists(pipeline, settings.api_version)
     summary.step_seconds = progress.step_seconds()
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
@@ -443,12 +534,15 @@ def run_extract(
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
     for name, count in sorted(summary.duplicates_dropped.items()):
-        log(f"[extract] {name}: {count} duplicate id(s) in the API's pages written once")
+        log(f"[extract] {name}: {count} duplicate id(s) in the API's pages, the last copy kept")
     for table, columns in summary.variant_columns.items():
         log(
             f"warning: {', '.join(f'{table}.{c}' for c in columns)}: values of an unexpected type "
             "kept in a variant column; the typed column is NULL for those rows"
         )
+    for table, children in summary.objects_as_lists.items():
+        for child in children:
+            log(f"warning: {table}.{child.split('__', 1)[1]}: {OBJECT_AS_LIST.format(child=child)}")
     if summary.failed:
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).

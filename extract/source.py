@@ -135,7 +135,24 @@ def failure_reason(exc: BaseException) -> str:
         return f"{what} on GET {path} persisted after all retries"
     if isinstance(exc, ExtractError):
         return str(exc)
+    if isinstance(exc, Timeout):
+        request = exc.request
+        path = urlsplit(getattr(request, "url", None) or "").path or "?"
+        return (
+            f"no answer within {request_timeout():g}s on GET {path} ({type(exc).__name__}) "
+            "after all retries; raise GREENHOUSE_REQUEST_TIMEOUT (seconds per request) "
+            "or check the network"
+        )
     return f"{type(exc).__name__} after all retries"
+
+
+def request_timeout() -> float:
+    """The per-request timeout in seconds, as dlt's retrying ``Client`` resolves it
+    (``runtime.request_timeout``, set by GREENHOUSE_REQUEST_TIMEOUT)."""
+    from dlt.common.configuration import resolve_configuration
+    from dlt.common.configuration.specs import RuntimeConfiguration
+
+    return float(resolve_configuration(RuntimeConfiguration()).request_timeout)
 
 
 @dataclass

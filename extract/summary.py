@@ -124,7 +124,8 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
     console.print(durations_line(summary), highlight=False)
     for endpoint, count in summary.get("duplicates_dropped", {}).items():
         console.print(
-            f"DEDUPLICATED {endpoint}: {count} duplicate id(s) in the API's pages written once",
+            f"DEDUPLICATED {endpoint}: {count} duplicate id(s) in the API's pages, "
+            "the last copy kept",
             highlight=False,
             markup=False,
         )

@@ -235,10 +235,12 @@ class SandboxServer:
             raise ApiError(401, {"message": "Invalid Basic Auth credentials"})
 
     # ---- lists ---------------------------------------------------------------------------------
-    def v3_list(self, endpoint: str, params: Params) -> tuple[list[dict], str | None]:
-        return v3_list(self.org, endpoint, params)
+    def v3_list(
+        self, endpoint: str, params: Params, overlap: int = 0
+    ) -> tuple[list[dict], str | None]:
+        return v3_list(self.org, endpoint, params, overlap)
 
     def v1_list(
-        self, endpoint: str, params: Params, job_id: int | None = None
+        self, endpoint: str, params: Params, job_id: int | None = None, overlap: int = 0
     ) -> tuple[list[dict], dict[str, int | None]]:
-        return v1_list(self.org, self.v1, endpoint, params, job_id)
+        return v1_list(self.org, self.v1, endpoint, params, job_id, overlap)

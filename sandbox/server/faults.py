@@ -14,10 +14,13 @@ LIST_FAULTS = (
     "bad_body_endpoints",
     "repeat_next",
     "redirect_endpoints",
+    "slow_endpoints",
+    "overlap_pages",
 )
 BAD_BODIES = ("empty", "html", "object")
 BAD_CURSOR = "garbage-timestamp"
 FUTURE_TIMESTAMP = "2036-01-01T00:00:00.000Z"
+OVERLAP_PER_PAGE = 5
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Faults:
     retry_after: int = 1  # Retry-After seconds sent with storm 429s
     slow_ms: int = 0  # delay added to API responses
     slow_every: int = 1  # ... to every Nth one
+    slow_endpoints: list[str] = field(default_factory=list)  # ... of these endpoints (empty: all)
     drop_every: int = 0  # every Nth API request: close the socket without a response
     truncate_every: int = 0  # every Nth 200 response: body cut in half (invalid JSON)
     forbidden: list[str] = field(
@@ -51,6 +55,11 @@ class Faults:
     bad_body_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     bad_body_every: int = 1  # ... on every Nth request of the matching endpoints
     repeat_next: list[str] = field(default_factory=list)  # Link rel=next = the URL just served
+    # an insert between two page reads (offset pagination): on these endpoints pages hold at
+    # most OVERLAP_PER_PAGE records and each page after the first starts again with the last
+    # record of the page before; that earlier copy is served as it was before its last change
+    # (cursor fields one day earlier), the repeat as it is now
+    overlap_pages: list[str] = field(default_factory=list)
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     # Type drift: first record of each page of one endpoint, one field served as another JSON
@@ -122,12 +131,17 @@ class FaultSchedule:
         out: dict[str, Any] = {}
         if f.drop_every and n % f.drop_every == 0:
             out["drop"] = True
-        if f.slow_ms and n % max(f.slow_every, 1) == 0:
+        name = endpoint.split("/", 1)[-1]
+
+        def listed(names: list[str]) -> bool:
+            return endpoint in names or name in names
+
+        slow_here = not f.slow_endpoints or listed(f.slow_endpoints)
+        if f.slow_ms and slow_here and n % max(f.slow_every, 1) == 0:
             out["slow"] = f.slow_ms / 1000
         if f.storm_429 > 0:
             f.storm_429 -= 1
             out["storm"] = f.retry_after
-        name = endpoint.split("/", 1)[-1]
         if endpoint in f.forbidden or name in f.forbidden:
             out["forbidden"] = True
         if endpoint in f.fail_endpoints or name in f.fail_endpoints:
@@ -139,10 +153,6 @@ class FaultSchedule:
             out["error"] = True
         if f.truncate_every and n % f.truncate_every == 0:
             out["truncate"] = True
-
-        def listed(names: list[str]) -> bool:
-            return endpoint in names or name in names
-
         if listed(f.bad_cursor):
             out["bad_cursor"] = BAD_CURSOR
         if listed(f.future_cursor):
@@ -153,6 +163,8 @@ class FaultSchedule:
                 out["bad_body"] = f.bad_body
         if f.drift and listed([f.drift["endpoint"]]):
             out["drift"] = (f.drift["column"], f.drift["value"])
+        if listed(f.overlap_pages):
+            out["overlap"] = OVERLAP_PER_PAGE
         if listed(f.repeat_next):
             out["repeat_next"] = True
         if f.redirect_to and (not f.redirect_endpoints or listed(f.redirect_endpoints)):

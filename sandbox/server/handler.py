@@ -20,6 +20,7 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -184,17 +185,22 @@ class Handler(BaseHTTPRequestHandler):
             if fault.get("error"):
                 raise ApiError(500, {"message": "Internal Server Error (sandbox fault)"})
             headers = dict(rl_headers)
+            overlap = int(fault.get("overlap", 0))
             if version == "v3":
                 with sb.data_lock:  # advance() may be changing the organisation concurrently
-                    records, cursor = sb.v3_list(endpoint, params)
+                    records, cursor = sb.v3_list(endpoint, params, overlap)
                 if cursor is not None:
                     headers["Link"] = f'<{self._base()}/v3/{endpoint}?cursor={cursor}>; rel="next"'
+                more = cursor is not None
             else:
                 with sb.data_lock:
-                    records, info = sb.v1_list(endpoint, params, job_id)
+                    records, info = sb.v1_list(endpoint, params, job_id, overlap)
                 link = v1_link(self._base(), path, params, info)
                 if link:
                     headers["Link"] = link
+                more = int(info["page"] or 1) < int(info["last"] or 1)
+            if overlap and more and records:  # served again, as it is now, on the next page
+                records = [*records[:-1], _as_before_its_last_change(records[-1])]
             records = _hostile_records(records, fault)
             if fault.get("repeat_next"):  # a next link back to the page just served
                 headers["Link"] = f'<{self._base()}{self.path}>; rel="next"'
@@ -224,6 +230,18 @@ def _hostile_records(records: list[dict], fault: dict[str, Any]) -> list[dict]:
         column, drifted = fault["drift"]
         first[column] = drifted
     return [first, *records[1:]]
+
+
+def _as_before_its_last_change(record: dict) -> dict:
+    """A copy of the record with its cursor fields one day earlier (a stale read of it)."""
+    stale = dict(record)
+    for name in ("updated_at", "last_activity_at"):
+        value = stale.get(name)
+        if isinstance(value, str):
+            earlier = datetime.fromisoformat(value) - timedelta(days=1)
+            text = earlier.astimezone(UTC).isoformat(timespec="milliseconds")
+            stale[name] = text.replace("+00:00", "Z")
+    return stale
 
 
 def _bad_body(kind: str, records: list[dict]) -> tuple[bytes, str]:

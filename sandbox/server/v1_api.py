@@ -47,8 +47,11 @@ def v1_list(
     endpoint: str,
     params: Params,
     job_id: int | None = None,
+    overlap: int = 0,
 ) -> tuple[list[dict], dict[str, int | None]]:
-    """One page of a v1 list (ids ascending) and its paging info (page, last, per_page, total)."""
+    """One page of a v1 list (ids ascending) and its paging info (page, last, per_page, total).
+    ``overlap`` (the overlap_pages fault): pages of at most that many records, each starting
+    with the last record of the page before (offsets shifted by an insert between reads)."""
     if endpoint not in V1_ENDPOINTS:
         raise ApiError(404, {"message": f"Unknown endpoint /v1/{endpoint}"})
     entity = V1_ENDPOINTS[endpoint]
@@ -57,10 +60,14 @@ def v1_list(
     flt = v1_filters(endpoint, params, job_id)
     ids = org.query(entity, flt)
     total = len(ids)
-    page_ids = ids.slice((page - 1) * per_page, page * per_page)
+    step = per_page
+    if overlap:
+        per_page = min(per_page, max(overlap, 2))
+        step = per_page - 1
+    page_ids = ids.slice((page - 1) * step, (page - 1) * step + per_page)
     render = getattr(renderer, endpoint)
     records = [render(r) for r in org.get_many(entity, page_ids)]
-    last_page = max(1, math.ceil(total / per_page))
+    last_page = max(1, math.ceil(max(total - per_page, 0) / step) + 1)
     return records, {"page": page, "last": last_page, "per_page": per_page, "total": total}
 
 

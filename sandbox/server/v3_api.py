@@ -104,8 +104,12 @@ V3_BOOL_FILTERS = {
 }
 
 
-def v3_list(org: Organisation, endpoint: str, params: Params) -> tuple[list[dict], str | None]:
-    """One page of a v3 list (ids descending) and the cursor of the next page, if any."""
+def v3_list(
+    org: Organisation, endpoint: str, params: Params, overlap: int = 0
+) -> tuple[list[dict], str | None]:
+    """One page of a v3 list (ids descending) and the cursor of the next page, if any.
+    ``overlap`` (the overlap_pages fault): pages of at most that many records, each next page
+    starting again with the last record of this one."""
     if endpoint not in V3_ENDPOINTS:
         raise ApiError(404, {"message": f"Unknown endpoint /v3/{endpoint}"})
     if "cursor" in params:
@@ -121,6 +125,8 @@ def v3_list(org: Organisation, endpoint: str, params: Params) -> tuple[list[dict
         per_page = parse_per_page(params)
         flt = v3_filters(endpoint, params)
         before = None
+    if overlap:
+        per_page = min(per_page, max(overlap, 2))
     ids = org.query(endpoint, flt)
     stop = len(ids) if before is None else ids.position(before)
     start = max(0, stop - per_page)
@@ -130,7 +136,12 @@ def v3_list(org: Organisation, endpoint: str, params: Params) -> tuple[list[dict
     next_cursor = None
     if start > 0 and page_ids:
         next_cursor = encode_cursor(
-            {"e": endpoint, "f": filters_to_json(flt), "pp": per_page, "b": page_ids[-1]}
+            {
+                "e": endpoint,
+                "f": filters_to_json(flt),
+                "pp": per_page,
+                "b": page_ids[-2] if overlap and len(page_ids) > 1 else page_ids[-1],
+            }
         )
     return records, next_cursor
 

@@ -21,7 +21,7 @@ def check(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str):
     rows = {}
     for line in out.splitlines():
         parts = line.split(None, 2)
-        if len(parts) >= 2 and parts[0] in ("credentials", "endpoint", "destination", "dbt"):
+        if len(parts) >= 2 and parts[0] in ("credentials", "endpoint", "destination", "dbt", "raw"):
             name = " ".join(line.split()[:2])
             result = line.split()[2] if parts[0] != "credentials" else line.split()[3]
             rows[name] = (result, line)
@@ -36,6 +36,7 @@ def test_everything_fine(sandbox, tmp_path: Path, capsys) -> None:
         assert rows[f"endpoint {name}"][0] == "ok", out
     assert rows["credentials (v3"][0] == "ok"
     assert rows["destination duckdb"][0] == "ok" and rows["dbt profile"][0] == "ok"
+    assert rows["raw dataset"][0] == "ok" and "no variant columns" in rows["raw dataset"][1]
     # one request per endpoint, plus the token: the check moves no data
     assert sandbox.stats()["total"] <= len(default_resources("v3")) + 1
 
@@ -103,3 +104,22 @@ def test_postgres_problems(problem: str, sandbox, postgres_db: PostgresDatabase,
     # and the healthy server in the same shape passes
     code, rows, out = check({**env, **postgres_db.env()}, capsys, "--resources", FEW)
     assert code == 0, out
+
+
+def test_variant_columns_are_listed_per_table(sandbox, run_extract, extract_env, capsys) -> None:
+    """An earlier run kept a drifted value (the sandbox's drift fault) in a variant column:
+    the check lists it under its table with what it means, and still passes."""
+    sandbox.set_faults(
+        drift={"endpoint": "v3/applications", "column": "created_at", "value": "garbage"}
+    )
+    resources = "applications,jobs"
+    run_extract({**extract_env, **sandbox.env("v3")}, "--resources", resources).check()
+    sandbox.set_faults()
+    code, rows, out = check({**extract_env, **sandbox.env("v3")}, capsys, "--resources", resources)
+    assert code == 0, out
+    _, line = rows["raw table"]
+    assert line.split()[2:4] == ["applications", "warning"], out
+    assert "created_at__v_text: values of an unexpected type kept by an earlier run" in out
+    assert "the typed column is NULL for those rows" in out
+    assert [name for name in rows if name.startswith("raw")] == ["raw table"]  # jobs is clean
+    assert "(1 warning above)" in out

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from dlt.common.schema.typing import TWriteDisposition
 
 from extract import cli, messages, stages
 from extract.errors import ConfigError
@@ -149,40 +150,47 @@ def test_switching_api_version_on_a_dataset_is_refused(
     run_extract({**extract_env, **sandbox.env("v1")}, *resources).check()  # v1 carries on
 
 
-def test_duplicate_ids_in_a_page_are_written_once_on_a_replace_load(tmp_path: Path) -> None:
-    """The API lists a record twice: a first ("replace") load writes it once, the last copy of
-    a page winning, and says how many copies it dropped."""
+@pytest.mark.parametrize("disposition", ["replace", "merge"])
+def test_duplicate_ids_keep_the_last_copy(tmp_path: Path, disposition: TWriteDisposition) -> None:
+    """The API lists a record twice, on one page or on two: the load writes it once, the
+    last copy seen winning, and says how many copies it left out."""
     import dlt
     import duckdb
 
-    from extract.pipeline import dedupe_replaced
+    from extract.pipeline import Deduplication
 
     pages = [
         [{"id": 1, "name": "old"}, {"id": 2, "name": "b"}, {"id": 1, "name": "new"}],
-        [{"id": 2, "name": "b again"}, {"id": 3, "name": "c"}],
+        [{"id": 2, "name": "b again", "tags": ["x"]}, {"id": 3, "name": "c"}],
     ]
 
-    @dlt.source(name="dupes")
+    @dlt.source(name="dupes", root_key=True)
     def source():
-        @dlt.resource(name="jobs", primary_key="id", write_disposition="replace")
+        @dlt.resource(name="jobs", primary_key="id", write_disposition=disposition)
         def jobs():
             yield from pages
 
         return jobs
 
-    dropped: dict[str, int] = {}
+    dedup = Deduplication()
     src = source()
-    dedupe_replaced(src, {"jobs": "id"}, dropped)
+    dedup.attach(src, {"jobs": "id"})
     path = tmp_path / "dupes.duckdb"
     pipeline = dlt.pipeline(
         "dupes", destination=dlt.destinations.duckdb(str(path)), dataset_name="raw",
         pipelines_dir=str(tmp_path / "pipelines"),
     )  # fmt: skip
     pipeline.run(src)
+    assert len(dedup.load_later_copies(pipeline, src)) == 1
     with duckdb.connect(str(path), read_only=True) as conn:
         rows = conn.execute("select id, name from raw.jobs order by id").fetchall()
-    assert rows == [(1, "new"), (2, "b"), (3, "c")]
-    assert dropped == {"jobs": 2}
+        tags = conn.execute(
+            "select j.id, t.value from raw.jobs__tags t "
+            "join raw.jobs j on t._dlt_root_id = j._dlt_id"
+        ).fetchall()
+    assert rows == [(1, "new"), (2, "b again"), (3, "c")]
+    assert tags == [(2, "x")]
+    assert dedup.dropped == {"jobs": 2}
 
 
 def test_the_summary_says_how_many_duplicates_were_dropped() -> None:
@@ -224,10 +232,21 @@ def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
     assert "\n" not in text and "30002520" not in text and "Traceback" not in text
     assert "Transient exception in job a.csv" in text and "terminating connection" in text
 
+    # psycopg2 prints a SystemError caused by it from its C code, then raises it to dlt: the
+    # run's own error line reports it, so the print is left out
     assert error is not None
-    messages._one_line_excepthook(type(error), error, None)
+    try:
+        raise SystemError("<function decode> returned a result with an exception set") from error
+    except SystemError as printed:
+        messages._one_line_excepthook(SystemError, printed, printed.__traceback__)
+    assert capsys.readouterr().err == ""
+    # any other error reaching the hook is one scrubbed line
+    try:
+        raise ValueError(f"bad value\nCONTEXT:  COPY application_stages, line 9955: {row}")
+    except ValueError as other:
+        messages._one_line_excepthook(ValueError, other, other.__traceback__)
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "30002520" not in err and "OperationalError" in err
+    assert err.count("\n") == 1 and "30002520" not in err and "ValueError: bad value" in err
 
 
 def test_dlt_log_records_never_show_a_secret_of_the_run(monkeypatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,9 +25,13 @@ def _as_utc(value: Any) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def assert_every_record_landed(target: Target, sandbox: Any, version: str) -> None:
+def assert_every_record_landed(
+    target: Target, sandbox: Any, version: str, wanted: Sequence[str] | None = None
+) -> None:
+    """Every record of the sandbox in its raw table, once (``wanted``: the tables of a run
+    given ``--resources``; the default selection otherwise)."""
     tables = target.tables()
-    wanted = default_resources(version)
+    wanted = list(wanted or default_resources(version))
     missing_tables = [t for t in wanted if t not in tables]
     assert not missing_tables, f"raw tables missing: {missing_tables}"
     all_ids = target.ids_many(wanted)

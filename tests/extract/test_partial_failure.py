@@ -13,10 +13,13 @@ import pytest
 
 from extract.endpoints import default_resources
 from tests.extract.conftest import duckdb_target, entity_of, org_ids
+from tests.extract.test_hostile import make_first_loads
 from tests.extract.test_load import assert_every_record_landed, assert_updated_at_current
 
 SIZE = 200
 FAILING = ("scorecards", "departments")  # one merged (incremental), one replaced (reference)
+
+first_loads = pytest.fixture(scope="module", name="first_loads")(make_first_loads)
 
 
 def _env(extract_env: dict[str, str], sandbox: Any, version: str) -> dict[str, str]:
@@ -107,3 +110,22 @@ def test_endpoint_failing_half_way_keeps_its_cursor(sandbox_factory, run_extract
     target = duckdb_target(extract_env)
     assert_every_record_landed(target, sandbox, "v3")
     assert_updated_at_current(target, sandbox, "v3", "application_stages")
+
+
+def test_an_endpoint_that_times_out_names_the_timeout_variable(
+    sandbox_factory, run_extract, extract_env, first_loads
+):
+    """A read timeout on one endpoint (a hanging gateway): that endpoint fails naming
+    GREENHOUSE_REQUEST_TIMEOUT and its limit, its table keeps its rows, the rest loads."""
+    from tests.extract.test_hostile import FEW, SIZE, _hostile_then_clean
+
+    sandbox = sandbox_factory(candidates=SIZE)
+    env = {**_env(extract_env, sandbox, "v3"), "GREENHOUSE_REQUEST_TIMEOUT": "1"}
+    env["GREENHOUSE_RESOURCES"] = FEW
+    faults = {"slow_ms": 2500, "slow_endpoints": ["departments"]}
+    line = _hostile_then_clean(
+        sandbox, run_extract, env, extract_env, "v3", "departments", faults,
+        "no answer within 1s on GET /v3/departments", "raise GREENHOUSE_REQUEST_TIMEOUT",
+        first_loads=first_loads,
+    )  # fmt: skip
+    assert "ReadTimeout" in line

@@ -157,3 +157,88 @@ def test_no_database_password_in_artifacts(sandbox_factory, run_extract, extract
     texts = [r.stdout + r.stderr for r in runs]
     texts += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
     assert not [t for t in texts if password in t]
+
+
+# A load session that inserts into the held table waits for this advisory lock: the test
+# "stops" the database while a COPY is in flight, on its own database only (the server is
+# shared; ALLOW_CONNECTIONS false refuses reconnects the way a stopped server does).
+HOLD = """
+create function public.elt_test_hold() returns trigger language plpgsql as $$
+begin perform pg_advisory_lock_shared(4242); return new; end $$;
+create trigger elt_test_hold before insert on greenhouse_raw.{table}
+for each row execute function public.elt_test_hold();
+"""
+PROGRESS = ("[elt ", "[extract] ")
+
+
+@pytest.mark.postgres
+def test_postgres_gone_mid_load_is_one_line_without_row_data(
+    sandbox_factory, run_extract, extract_env, postgres_db, postgres_server_url
+):
+    import psycopg2
+
+    from tests.extract.conftest import Target
+
+    sandbox = sandbox_factory(candidates=100)
+    env = {**extract_env, **sandbox.env("v3"), "DEST": "postgres", **postgres_db.env()}
+    env["GREENHOUSE_MAX_ATTEMPTS"] = "2"
+    target = Target("postgres", {}, postgres_db.connect)
+    run_extract(env).check()
+    holder = postgres_db.connect()
+    holder.autocommit = True
+    admin = psycopg2.connect(postgres_server_url)
+    admin.autocommit = True
+    try:
+        with holder.cursor() as cur:
+            cur.execute(HOLD.format(table="departments"))  # replaced on every run: a COPY
+            cur.execute("select pg_advisory_lock(4242)")
+        sandbox.advance(0.05)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "extract", "extract"],
+            cwd=REPO,
+            env={**clean_environ(), **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        waiting = "select pid from pg_stat_activity where datname = %s and wait_event = 'advisory'"
+        with admin.cursor() as cur:
+            assert _wait_for(
+                lambda: (
+                    cur.execute(waiting, (postgres_db.database,))
+                    or cur.fetchall()
+                    or process.poll() is not None
+                )
+            ), "no load session reached the held table"
+            assert process.poll() is None, "the run ended before the database went away"
+            cur.execute(f'alter database "{postgres_db.database}" with allow_connections false')
+            cur.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s",
+                (postgres_db.database,),
+            )
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'alter database "{postgres_db.database}" with allow_connections true')
+        admin.close()
+        holder.close()
+
+    assert process.returncode == 1, stderr
+    lines = stderr.splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert postgres_db.database in errors[0] or "terminating connection" in errors[0], errors[0]
+    others = [line for line in lines if not line.startswith(("error:", *PROGRESS))]
+    # the run history cannot be written to a database that is gone: one warning, no more
+    assert len(others) <= 1 and all(
+        line.startswith("warning: run history not recorded") for line in others
+    ), stderr
+    assert "SystemError" not in stderr and "Traceback" not in stderr and "COPY" not in stderr
+    names = [r["name"] for r in sandbox.org.records("departments")]
+    emails = [e["value"] for r in sandbox.org.records("candidates") for e in r["email_addresses"]]
+    assert not [value for value in names + emails if value in stderr]
+
+    with postgres_db.connect() as conn, conn.cursor() as cur:
+        cur.execute("drop trigger elt_test_hold on greenhouse_raw.departments")
+    run_extract(env).check()  # the database is back: the rerun lands everything once
+    assert_every_record_landed(target, sandbox, "v3")
