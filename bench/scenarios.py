@@ -22,6 +22,7 @@ from bench.procs import (
     run_measured,
 )
 from bench.sizes import Size
+from extract.dbt_runner import production_build_env
 
 RAW_SCHEMA = "greenhouse_raw"
 PAGE_SIZE = 500
@@ -339,6 +340,7 @@ class Bench:
             "DBT_PROFILES_DIR": str(repo_root() / "profiles"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
+        env |= production_build_env(env)  # the build `elt run` runs
         dbt = str(Path(sys.executable).parent / "dbt")
         has_packages = any((transform / f).exists() for f in ("packages.yml", "dependencies.yml"))
         if has_packages and not (transform / "dbt_packages").exists():

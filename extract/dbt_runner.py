@@ -56,6 +56,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
                 argv += ["--log-level", "warn", "--log-level-file", "info"]
             argv += [*command.split(), "--target", dest, *args]
             env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
+            env |= production_build_env(os.environ) if command == "build" else {}
             started = time.monotonic()
             code = call_child(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
             if quiet and code not in (130, 143):
@@ -70,6 +71,19 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         message, code = describe_failure(exc, [])
         print(f"error: cannot reach DEST={dest}: {message}", file=sys.stderr)
         return code
+
+
+def production_build_env(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """What a pipeline run's ``dbt build`` leaves out: the dbt unit tests. Their inputs are
+    fixed rows, not the warehouse's data, so they prove the SQL (``make test`` and CI run them,
+    calling dbt directly) and would only spend warehouse time on every scheduled run, as dbt's
+    documentation advises against. ``ELT_DBT_UNIT_TESTS=true`` runs them too; a
+    ``DBT_EXCLUDE_RESOURCE_TYPES`` of the user's own wins."""
+    if "DBT_EXCLUDE_RESOURCE_TYPES" in environ:
+        return {}
+    if (environ.get("ELT_DBT_UNIT_TESTS") or "").strip().lower() in ("1", "true", "yes"):
+        return {}
+    return {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
 
 
 def verbose() -> bool:

@@ -146,3 +146,12 @@ def test_an_interrupted_run_exits_130_and_the_rerun_completes(
     sandbox.set_faults()
     run_extract({**extract_env, **sandbox.env("v3")}).check()
     assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
+
+
+def test_pipeline_builds_leave_dbt_unit_tests_out_unless_asked() -> None:
+    from extract.dbt_runner import production_build_env
+
+    assert production_build_env({}) == {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
+    assert production_build_env({"ELT_DBT_UNIT_TESTS": "true"}) == {}
+    # the user's own choice of what dbt leaves out wins, even an empty one
+    assert production_build_env({"DBT_EXCLUDE_RESOURCE_TYPES": ""}) == {}

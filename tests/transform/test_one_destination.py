@@ -74,6 +74,10 @@ def test_duckdb_file_named_by_dlts_variable(small_sandbox: SandboxHandle, tmp_pa
         assert _marts_rows(con) == small_sandbox.org.count("applications")
     # the run's one summary counts dbt's nodes as dbt's run_results.json lists them
     nodes = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    # a pipeline run builds models and runs the data tests; dbt unit tests (fixed inputs) are
+    # for make test and CI
+    kinds = {n["unique_id"].split(".")[0] for n in nodes}
+    assert {"model", "test"} <= kinds and "unit_test" not in kinds, kinds
     models = sum(1 for n in nodes if n["unique_id"].startswith(("model.", "seed.", "snapshot.")))
     tests = len(nodes) - models
     assert f"dbt: models {models:,} passed, 0 failed; tests {tests:,} passed" in result.stdout
