@@ -6,6 +6,8 @@ SHELL := /bin/bash
 DEST ?= duckdb
 SIZE ?= default
 SANDBOX_PORT ?= 8765
+# pytest workers (pytest-xdist; whole test files per worker, so module fixtures build once): auto = one per CPU
+TEST_WORKERS ?= auto
 UV_VERSION := 0.13.9
 
 VENV := .venv
@@ -56,7 +58,7 @@ sandbox: $(STAMP) ## Serve the Harvest-compatible sandbox on SANDBOX_PORT (defau
 test: $(STAMP) ## Full test suite (starts the sandbox and uses PostgreSQL)
 	@bin/ensure-postgres
 	@bin/ensure-chromium
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy, sqlfluff, hadolint, shellcheck, compose/workflow/Kubernetes schema checks
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bin/lint
