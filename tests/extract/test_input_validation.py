@@ -258,3 +258,27 @@ def test_dlt_log_records_never_show_a_secret_of_the_run(monkeypatch) -> None:
     )
     assert messages.OneLineLogRecords().filter(record)
     assert "s3cr3t-value" not in logging.Formatter().format(record)
+
+
+def test_a_run_history_failure_never_quotes_row_data(monkeypatch, capsys, tmp_path) -> None:
+    """The run history is a by-product: when its load fails, one warning line, and the part of
+    a database error that quotes the row being copied is left out."""
+    import dlt
+
+    from extract import history
+
+    row = '"30002520,Ada,Lovelace"'
+
+    def failing_pipeline(**_: Any) -> Any:
+        raise RuntimeError(
+            f"COPY failed: server closed the connection\nCONTEXT:  COPY elt_runs, {row}"
+        )
+
+    monkeypatch.setenv("DEST", "duckdb")
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "h.duckdb"))
+    monkeypatch.setenv("ELT_RUN_HISTORY", "true")
+    monkeypatch.setattr(dlt, "pipeline", failing_pipeline)
+    history.record({"stage": "extract"})
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("warning: run history not recorded"), err
+    assert "server closed the connection" in err and "30002520" not in err
