@@ -25,7 +25,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
     from extract.destinations import plan_for
     from extract.handoff import dbt_environment, missing_raw_data
     from extract.pipeline import lock_for
-    from extract.settings import raw_dataset, resolve_source_config
+    from extract.settings import parse_resource_list, raw_dataset, resolve_source_config
 
     dest = checked_dest()
     if dest is None:
@@ -57,6 +57,11 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
             argv += [*command.split(), "--target", dest, *args]
             env = {**os.environ, **profile_env, "GREENHOUSE_API_VERSION": version}
             env |= production_build_env(os.environ) if command == "build" else {}
+            # the endpoints the extract reads (environment, .dlt/config.toml or --resources)
+            # decide the opt-in EEOC models (transform/dbt_project.yml, var greenhouse_eeoc)
+            selected = parse_resource_list(config.resources)
+            if selected:
+                env["GREENHOUSE_RESOURCES"] = ",".join(selected)
             started = time.monotonic()
             code = call_child(argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env)
             if quiet and code not in (130, 143):

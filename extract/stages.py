@@ -80,6 +80,8 @@ def _extract(
         from extract.sweep import sweep_if_due, sweep_only
 
         quiet_dlt_logs()
+        if resources:  # --resources means GREENHOUSE_RESOURCES for the whole run, dbt's stage too
+            os.environ["GREENHOUSE_RESOURCES"] = resources
         settings = load_settings(
             resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )

@@ -10,7 +10,7 @@ import pytest
 
 from extract import cli
 from extract import stages as stage_module
-from tests.extract.conftest import duckdb_target, org_ids
+from tests.extract.conftest import REPO, duckdb_target, org_ids
 from tests.extract.test_config import environ
 
 
@@ -117,7 +117,7 @@ def test_an_interrupted_run_exits_130_and_the_rerun_completes(
     import subprocess
     import sys
 
-    from tests.extract.conftest import REPO, clean_environ
+    from tests.extract.conftest import clean_environ
     from tests.extract.test_load import assert_every_record_landed
 
     sandbox = sandbox_factory(candidates=60, slow_ms=200)
@@ -155,3 +155,24 @@ def test_pipeline_builds_leave_dbt_unit_tests_out_unless_asked() -> None:
     assert production_build_env({"ELT_DBT_UNIT_TESTS": "true"}) == {}
     # the user's own choice of what dbt leaves out wins, even an empty one
     assert production_build_env({"DBT_EXCLUDE_RESOURCE_TYPES": ""}) == {}
+
+
+def test_dbt_learns_the_endpoints_the_extract_reads(monkeypatch, tmp_path) -> None:
+    """The opt-in EEOC models follow the extract's selection wherever it is configured (here
+    dlt's own variable, as .dlt/config.toml would give it), not only GREENHOUSE_RESOURCES."""
+    from extract import dbt_runner
+
+    seen: dict[str, str] = {}
+
+    def child(argv: list[str], cwd: str, env: dict[str, str]) -> int:
+        seen.update(env)
+        return 0
+
+    monkeypatch.delenv("GREENHOUSE_RESOURCES", raising=False)
+    monkeypatch.setenv("SOURCES__GREENHOUSE__RESOURCES", "candidates, eeoc")
+    monkeypatch.setenv("DEST", "duckdb")
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "g.duckdb"))
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(REPO / "transform"))
+    monkeypatch.setattr(dbt_runner, "call_child", child)
+    assert dbt_runner.dbt("parse") == 0
+    assert seen["GREENHOUSE_RESOURCES"] == "candidates,eeoc"
