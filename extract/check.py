@@ -26,6 +26,7 @@ from extract.destinations import DestinationPlan, plan_destination, sql_client
 from extract.endpoints import catalogue
 from extract.errors import AuthenticationError, ExtractError
 from extract.handoff import dbt_environment
+from extract.messages import one_line
 from extract.probe import ProbeResult, probe
 from extract.settings import Settings, resolve_source_config
 from extract.source import HttpContext
@@ -46,10 +47,6 @@ class Row:
         return self.status in ("ok", "skipped", "warning")
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
-
-
 def check_credentials(ctx: HttpContext) -> Row:
     settings = ctx.settings
     if settings.api_version == "v1":
@@ -57,7 +54,7 @@ def check_credentials(ctx: HttpContext) -> Row:
     try:
         ctx.auth.obtain_token()
     except ExtractError as exc:
-        return Row("credentials (v3 token)", "error", _one_line(exc))
+        return Row("credentials (v3 token)", "error", one_line(exc, limit=300))
     return Row("credentials (v3 token)", "ok", f"token issued by {settings.auth_url}")
 
 
@@ -69,7 +66,7 @@ def check_endpoints(ctx: HttpContext) -> list[Row]:
         try:
             result: ProbeResult = probe(ctx, endpoints[name])
         except AuthenticationError as exc:
-            return Row(f"endpoint {name}", "error", _one_line(exc))
+            return Row(f"endpoint {name}", "error", one_line(exc, limit=300))
         except Exception as exc:  # noqa: BLE001 - any failure is this endpoint's row
             from extract.messages import describe_failure
 
@@ -88,7 +85,7 @@ def check_destination(settings: Settings) -> tuple[Row, DestinationPlan | None]:
     try:
         plan = plan_destination(settings)
     except ExtractError as exc:
-        return Row(label, "error", _one_line(exc)), None
+        return Row(label, "error", one_line(exc, limit=300)), None
     except OSError as exc:
         detail = f"cannot write DUCKDB_PATH={settings.duckdb_path} ({exc.strerror})"
         return Row(label, "error", detail), None
@@ -106,7 +103,7 @@ def check_destination(settings: Settings) -> tuple[Row, DestinationPlan | None]:
             if created:
                 client.drop_dataset()
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
-        return Row(label, "error", _one_line(exc)), plan
+        return Row(label, "error", one_line(exc, limit=300)), plan
     where = plan.identity.split(":", 1)[-1]
     return Row(label, "ok", f"{where}: wrote and dropped a table in {settings.raw_schema}"), plan
 
@@ -145,7 +142,7 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
             found = variant_columns(pipeline)
             lists = objects_served_as_lists(pipeline, settings.api_version)
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
-        return [Row(label, "error", _one_line(exc))]
+        return [Row(label, "error", one_line(exc, limit=300))]
     if not found and not lists:
         return [Row(label, "ok", f"no variant columns in {settings.raw_schema}")]
     rows = [

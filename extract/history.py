@@ -100,10 +100,10 @@ def record(row: dict[str, Any]) -> None:
                 columns=[{"name": name, **hints} for name, hints in COLUMNS.items()],
             )
     except Exception as exc:  # noqa: BLE001 - history is a by-product: report, never fail
-        from extract.messages import scrub_database_text
+        from extract.messages import one_line
 
         # a load error can quote the row being copied (PostgreSQL's CONTEXT): never in a log
-        text = " ".join(scrub_database_text(str(exc)).split())[:200]
+        text = one_line(exc, limit=200)
         print(f"warning: run history not recorded ({type(exc).__name__}: {text})", file=sys.stderr)
 
 

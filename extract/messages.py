@@ -49,12 +49,13 @@ def scrub_database_text(text: str) -> str:
     return text[: match.start()].rstrip() + " (row data left out)" if match else text
 
 
-def _one_line(exc: BaseException, secrets: Sequence[str]) -> str:
+def one_line(exc: BaseException, secrets: Sequence[str] = (), limit: int = 600) -> str:
+    """An error as one line of at most `limit` characters: no row data, no secret."""
     text = " ".join(scrub_database_text(str(exc)).split()) or type(exc).__name__
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text[:600]
+    return text[:limit]
 
 
 class OneLineLogRecords(logging.Filter):
@@ -65,7 +66,7 @@ class OneLineLogRecords(logging.Filter):
         text = scrub_database_text(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            text = f"{text}: {type(error).__name__}: {_one_line(error, _LOG_SECRETS)}"
+            text = f"{text}: {type(error).__name__}: {one_line(error, _LOG_SECRETS)}"
         for secret in _LOG_SECRETS:
             text = text.replace(secret, "***")
         record.msg, record.args = " ".join(text.split()), None
@@ -96,7 +97,7 @@ def _one_line_excepthook(
 ) -> None:
     if _raised_by_the_driver_too(error):
         return
-    log(f"{kind.__name__}: {_one_line(error, _LOG_SECRETS)}")
+    log(f"{kind.__name__}: {one_line(error, _LOG_SECRETS)}")
 
 
 def _raised_by_the_driver_too(error: BaseException) -> bool:
@@ -122,7 +123,7 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
 
     cause = find_cause(exc)
     if isinstance(cause, ExtractError):
-        return _one_line(cause, secrets), cause.exit_code
+        return one_line(cause, secrets), cause.exit_code
     problem = toml_problem(exc)
     if problem:
         return problem, 2
@@ -152,7 +153,7 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
             "check GREENHOUSE_BASE_URL and the network",
             1,
         )
-    return f"{type(cause).__name__}: {_one_line(cause, secrets)}", 1
+    return f"{type(cause).__name__}: {one_line(cause, secrets)}", 1
 
 
 def checked_dest() -> str | None:
