@@ -151,7 +151,9 @@ def recruiting_tables(con: Any) -> list[Table]:
             "month", "hires", "fastest job", "slowest job",
         )  # fmt: skip
         for month, hires, fastest, slowest in reversed(months):
-            table.add_row(f"{month:%Y-%m}", str(hires), f"{fastest:g}", f"{slowest:g}")
+            # float: a DECIMAL formats with its scale ('0.000000'), a person wants '0' or '2.5'
+            days = f"{float(fastest):g}", f"{float(slowest):g}"
+            table.add_row(f"{month:%Y-%m}", str(hires), *days)
         tables.append(table)
     people = con.execute(
         "select interviewer_name, sum(interviews_scheduled) as interviews,"

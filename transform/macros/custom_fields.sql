@@ -236,14 +236,14 @@ select * from final
 
 {#-
     One branch of stg_greenhouse__custom_field_values: the ids and JSON column of one entity's
-    raw table. v3: `<table>.custom_fields`; v1: `keyed_custom_fields` (it carries the value
-    type), openings from the child table jobs__openings. Missing: an empty set.
+    raw table in one account. v3: `<table>.custom_fields`; v1: `keyed_custom_fields` (it
+    carries the value type), openings from the child table jobs__openings. Missing: an empty set.
 -#}
-{% macro custom_field_values_of(field_type, table) -%}
+{% macro custom_field_values_of(field_type, table, account) -%}
     {%- set v1 = greenhouse_api_version() == 'v1' -%}
     {%- set json_column = 'keyed_custom_fields' if v1 else 'custom_fields' -%}
     {%- set table = 'jobs__openings' if v1 and table == 'openings' else table -%}
-    {%- set relation = source('greenhouse', table) -%}
+    {%- set relation = greenhouse_source(table, account) -%}
     {%- set columns = raw_columns(relation) -%}
     {%- if raw_table_exists(relation) and (columns is none or json_column in columns) -%}
     select

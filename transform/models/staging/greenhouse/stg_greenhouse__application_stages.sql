@@ -3,6 +3,7 @@
     stages the application never entered. v1 has no stage history: this model is empty there
     (same columns), see docs/transform.md.
 -#}
+{% call(account) greenhouse_union() -%}
 {%- if greenhouse_api_version() == 'v1' %}
 
 with
@@ -28,8 +29,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'application_stages') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'application_stages')) }}
+    select * from {{ greenhouse_source('application_stages', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('application_stages', account)) }}
 
 ),
 
@@ -50,3 +51,4 @@ renamed as (
 
 select * from renamed
 {%- endif %}
+{%- endcall %}

@@ -1,14 +1,17 @@
 {#- One row per application (candidate applications and prospects), same columns for v3 and v1. -#}
 {%- if greenhouse_api_version() == 'v1' %}
-{{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'applications__jobs')) }}"]) }}
-{%- set columns = raw_columns(source('greenhouse', 'applications')) %}
+{{ config(pre_hook=index_parent_hooks(['applications__jobs'])) }}
+{%- endif %}
+{% call(account) greenhouse_union() -%}
+{%- if greenhouse_api_version() == 'v1' %}
+{%- set columns = raw_columns(greenhouse_source('applications', account)) %}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'applications') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'applications')) }}
+    select * from {{ greenhouse_source('applications', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('applications', account)) }}
 
 ),
 
@@ -18,7 +21,7 @@ source as (
 -- this linear on every destination.
 first_job as (
 
-    {{ first_list_element(source('greenhouse', 'applications__jobs'), 'id', 'job_id') }}
+    {{ first_list_element(greenhouse_source('applications__jobs', account), 'id', 'job_id') }}
 
 ),
 
@@ -59,8 +62,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'applications') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'applications')) }}
+    select * from {{ greenhouse_source('applications', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('applications', account)) }}
 
 ),
 
@@ -85,3 +88,4 @@ renamed as (
 {%- endif %}
 
 select * from renamed
+{%- endcall %}

@@ -2,16 +2,17 @@
     One row per candidate. No personal data (names, e-mails, phones, addresses, custom
     fields) passes this layer: no model downstream needs it.
 -#}
+{% call(account) greenhouse_union() -%}
 {%- set api_version = greenhouse_api_version() -%}
-{%- set candidates_table = source('greenhouse', 'candidates') -%}
+{%- set candidates_table = greenhouse_source('candidates', account) -%}
 {%- set columns = raw_columns(candidates_table) if api_version == 'v1' else none -%}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'candidates') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'candidates')) }}
+    select * from {{ greenhouse_source('candidates', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('candidates', account)) }}
 
 ),
 
@@ -45,3 +46,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}

@@ -1,5 +1,6 @@
 {#- One row per close reason of job openings (same shape in v3 and v1). -#}
-{%- set raw_table = source('greenhouse', 'close_reasons') -%}
+{% call(account) greenhouse_union() -%}
+{%- set raw_table = greenhouse_source('close_reasons', account) -%}
 
 {%- if warn_missing_raw_table(raw_table) %}
 
@@ -7,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'close_reasons') }}
+    select * from {{ greenhouse_source('close_reasons', account) }}
 
 ),
 
@@ -29,3 +30,4 @@ select
     cast(null as {{ dbt.type_string() }}) as close_reason_name
 where 1 = 0
 {%- endif %}
+{%- endcall %}

@@ -4,35 +4,36 @@
     (v3 `custom_fields`; v1 `keyed_custom_fields`, openings from the child table
     jobs__openings). The `<entity>_custom_fields` marts type them, one column per field.
 -#}
+{% call(account) greenhouse_union() -%}
 with
 
 candidate_values as (
 
-    {{ custom_field_values_of('candidate', 'candidates') }}
+    {{ custom_field_values_of('candidate', 'candidates', account) }}
 
 ),
 
 application_values as (
 
-    {{ custom_field_values_of('application', 'applications') }}
+    {{ custom_field_values_of('application', 'applications', account) }}
 
 ),
 
 job_values as (
 
-    {{ custom_field_values_of('job', 'jobs') }}
+    {{ custom_field_values_of('job', 'jobs', account) }}
 
 ),
 
 offer_values as (
 
-    {{ custom_field_values_of('offer', 'offers') }}
+    {{ custom_field_values_of('offer', 'offers', account) }}
 
 ),
 
 opening_values as (
 
-    {{ custom_field_values_of('opening', 'openings') }}
+    {{ custom_field_values_of('opening', 'openings', account) }}
 
 ),
 
@@ -59,3 +60,4 @@ final as (
 )
 
 select * from final
+{%- endcall %}

@@ -3,7 +3,8 @@
     `<entity>_custom_fields` marts read it while they compile (macros/custom_fields.sql) to
     decide their columns. Missing raw table (endpoint not extracted): empty, with a warning.
 -#}
-{%- set raw_table = source('greenhouse', 'custom_fields') -%}
+{% call(account) greenhouse_union() -%}
+{%- set raw_table = greenhouse_source('custom_fields', account) -%}
 
 {%- if warn_missing_raw_table(raw_table) %}
 
@@ -11,7 +12,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'custom_fields') }}
+    select * from {{ greenhouse_source('custom_fields', account) }}
 
 ),
 
@@ -43,3 +44,4 @@ select
     cast(null as {{ dbt.type_boolean() }}) as is_private
 where 1 = 0
 {%- endif %}
+{%- endcall %}

@@ -1,11 +1,12 @@
 {#- One row per department (same fields in v3 and v1). -#}
-{%- set columns = raw_columns(source('greenhouse', 'departments')) -%}
+{% call(account) greenhouse_union() -%}
+{%- set columns = raw_columns(greenhouse_source('departments', account)) -%}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'departments') }}
+    select * from {{ greenhouse_source('departments', account) }}
 
 ),
 
@@ -23,3 +24,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}

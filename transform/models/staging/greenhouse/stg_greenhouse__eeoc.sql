@@ -6,15 +6,16 @@
     Built only when EEOC is enabled (macros/greenhouse_eeoc.sql).
 -#}
 {{ config(enabled=greenhouse_eeoc_enabled()) }}
+{% call(account) greenhouse_union() -%}
 {%- set v1 = greenhouse_api_version() == 'v1' %}
-{%- if not raw_table_exists(source('greenhouse', 'eeoc')) %}
+{%- if not raw_table_exists(greenhouse_source('eeoc', account)) %}
     {{ exceptions.raise_compiler_error(
         "EEOC is enabled (GREENHOUSE_RESOURCES names eeoc, or var greenhouse_eeoc) but the raw"
-        ~ " table " ~ source('greenhouse', 'eeoc') ~ " does not exist: extract it first"
+        ~ " table " ~ greenhouse_source('eeoc', account) ~ " does not exist: extract it first"
         ~ " (elt extract --resources ...,eeoc) or leave eeoc out"
     ) }}
 {%- endif %}
-{%- set columns = raw_columns(source('greenhouse', 'eeoc')) %}
+{%- set columns = raw_columns(greenhouse_source('eeoc', account)) %}
 {%- set answers = {
     'gender': 'description',
     'race': 'description',
@@ -26,7 +27,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'eeoc') }}
+    select * from {{ greenhouse_source('eeoc', account) }}
 
 ),
 
@@ -62,3 +63,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}

@@ -1,5 +1,6 @@
 {#- One row per stage of every pipeline run, as `elt` appends them (same for v3 and v1). -#}
-{%- set raw_table = source('greenhouse', 'elt_runs') -%}
+{% call(account) greenhouse_union() -%}
+{%- set raw_table = greenhouse_source('elt_runs', account) -%}
 
 {%- if raw_table_exists(raw_table) %}
 
@@ -7,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'elt_runs') }}
+    select * from {{ greenhouse_source('elt_runs', account) }}
 
 ),
 
@@ -49,3 +50,4 @@ select
     cast(null as {{ dbt.type_timestamp() }}) as finished_at
 where 1 = 0
 {%- endif %}
+{%- endcall %}

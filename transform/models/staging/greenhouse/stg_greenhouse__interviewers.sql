@@ -5,18 +5,19 @@
     attendees, v3 user_id null) are kept here with a null user_id.
 -#}
 {%- if greenhouse_api_version() == 'v1' %}
-{{ config(pre_hook=[
-    "{{ index_parent_id(source('greenhouse', 'scheduled_interviews__interviewers')) }}",
-]) }}
-{%- set panel = source('greenhouse', 'scheduled_interviews__interviewers') %}
+{{ config(pre_hook=index_parent_hooks(['scheduled_interviews__interviewers'])) }}
+{%- endif %}
+{% call(account) greenhouse_union() -%}
+{%- if greenhouse_api_version() == 'v1' %}
+{%- set panel = greenhouse_source('scheduled_interviews__interviewers', account) %}
 {%- set columns = raw_columns(panel) %}
 
 with
 
 interviews as (
 
-    select * from {{ source('greenhouse', 'scheduled_interviews') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'scheduled_interviews')) }}
+    select * from {{ greenhouse_source('scheduled_interviews', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('scheduled_interviews', account)) }}
 
 ),
 
@@ -73,8 +74,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'interviewers') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'interviewers')) }}
+    select * from {{ greenhouse_source('interviewers', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('interviewers', account)) }}
 
 ),
 
@@ -93,3 +94,4 @@ renamed as (
 {%- endif %}
 
 select * from renamed
+{%- endcall %}

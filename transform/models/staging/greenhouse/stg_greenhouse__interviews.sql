@@ -3,14 +3,15 @@
     is the slot of the job's interview plan it fulfils (stg_greenhouse__job_interviews), which
     gives its stage. v1 has no job_id on an interview (it is the application's).
 -#}
+{% call(account) greenhouse_union() -%}
 {%- if greenhouse_api_version() == 'v1' %}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'scheduled_interviews') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'scheduled_interviews')) }}
+    select * from {{ greenhouse_source('scheduled_interviews', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('scheduled_interviews', account)) }}
 
 ),
 
@@ -36,8 +37,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'interviews') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'interviews')) }}
+    select * from {{ greenhouse_source('interviews', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('interviews', account)) }}
 
 ),
 
@@ -60,3 +61,4 @@ renamed as (
 {%- endif %}
 
 select * from renamed
+{%- endcall %}

@@ -3,17 +3,18 @@
     jobs.hiring_team.hiring_managers[], whose id is the user's).
 -#}
 {%- if greenhouse_api_version() == 'v1' %}
-{{ config(pre_hook=[
-    "{{ index_parent_id(source('greenhouse', 'jobs__hiring_team__hiring_managers')) }}",
-]) }}
-{%- set managers = source('greenhouse', 'jobs__hiring_team__hiring_managers') %}
+{{ config(pre_hook=index_parent_hooks(['jobs__hiring_team__hiring_managers'])) }}
+{%- endif %}
+{% call(account) greenhouse_union() -%}
+{%- if greenhouse_api_version() == 'v1' %}
+{%- set managers = greenhouse_source('jobs__hiring_team__hiring_managers', account) %}
 
 with
 
 jobs as (
 
-    select * from {{ source('greenhouse', 'jobs') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs')) }}
+    select * from {{ greenhouse_source('jobs', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('jobs', account)) }}
 
 ),
 
@@ -54,8 +55,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'job_hiring_managers') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'job_hiring_managers')) }}
+    select * from {{ greenhouse_source('job_hiring_managers', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('job_hiring_managers', account)) }}
 
 ),
 
@@ -79,3 +80,4 @@ select
     job_id,
     user_id
 from renamed
+{%- endcall %}

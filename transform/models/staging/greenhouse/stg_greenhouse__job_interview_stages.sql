@@ -1,14 +1,15 @@
 {#- One row per job interview stage (v3 job_interview_stages, v1 job_stages), deleted ones kept. -#}
+{% call(account) greenhouse_union() -%}
 {%- set api_version = greenhouse_api_version() -%}
 {%- set raw_table = 'job_stages' if api_version == 'v1' else 'job_interview_stages' -%}
-{%- set columns = raw_columns(source('greenhouse', raw_table)) if api_version == 'v1' else none -%}
+{%- set columns = raw_columns(greenhouse_source(raw_table, account)) if api_version == 'v1' else none -%}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', raw_table) }}
-    where {{ greenhouse_not_deleted(source('greenhouse', raw_table)) }}
+    select * from {{ greenhouse_source(raw_table, account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source(raw_table, account)) }}
 
 ),
 
@@ -38,3 +39,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}

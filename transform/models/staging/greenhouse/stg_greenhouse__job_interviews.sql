@@ -3,15 +3,18 @@
     job_stages.interviews[]): the stage an interview belongs to.
 -#}
 {%- if greenhouse_api_version() == 'v1' %}
-{{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'job_stages__interviews')) }}"]) }}
-{%- set slots = source('greenhouse', 'job_stages__interviews') %}
+{{ config(pre_hook=index_parent_hooks(['job_stages__interviews'])) }}
+{%- endif %}
+{% call(account) greenhouse_union() -%}
+{%- if greenhouse_api_version() == 'v1' %}
+{%- set slots = greenhouse_source('job_stages__interviews', account) %}
 
 with
 
 stages as (
 
-    select * from {{ source('greenhouse', 'job_stages') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'job_stages')) }}
+    select * from {{ greenhouse_source('job_stages', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('job_stages', account)) }}
 
 ),
 
@@ -56,8 +59,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'job_interviews') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'job_interviews')) }}
+    select * from {{ greenhouse_source('job_interviews', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('job_interviews', account)) }}
 
 ),
 
@@ -75,3 +78,4 @@ renamed as (
 {%- endif %}
 
 select * from renamed
+{%- endcall %}

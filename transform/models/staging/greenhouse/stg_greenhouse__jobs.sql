@@ -2,20 +2,21 @@
     One row per job. Department: v3 department_id / the first of v1 departments[]; office: the
     first of v3 office_ids[] / v1 offices[].
 -#}
+{%- if greenhouse_api_version() == 'v1' %}
+{{ config(pre_hook=index_parent_hooks(['jobs__departments', 'jobs__offices'])) }}
+{%- else %}
+{{ config(pre_hook=index_parent_hooks(['jobs__office_ids'])) }}
+{%- endif %}
+{% call(account) greenhouse_union() -%}
 {%- set api_version = greenhouse_api_version() -%}
 {%- if api_version == 'v1' %}
-{{ config(pre_hook=[
-    "{{ index_parent_id(source('greenhouse', 'jobs__departments')) }}",
-    "{{ index_parent_id(source('greenhouse', 'jobs__offices')) }}",
-]) }}
-{%- set columns = raw_columns(source('greenhouse', 'jobs')) %}
-{%- set departments_child = source('greenhouse', 'jobs__departments') %}
-{%- set offices_child = source('greenhouse', 'jobs__offices') %}
+{%- set columns = raw_columns(greenhouse_source('jobs', account)) %}
+{%- set departments_child = greenhouse_source('jobs__departments', account) %}
+{%- set offices_child = greenhouse_source('jobs__offices', account) %}
 {%- set office_id_column = 'id' %}
 {%- else %}
-{{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'jobs__office_ids')) }}"]) }}
 {%- set columns = none %}
-{%- set offices_child = source('greenhouse', 'jobs__office_ids') %}
+{%- set offices_child = greenhouse_source('jobs__office_ids', account) %}
 {#- v3 office_ids[] is a list of scalars: dlt keeps each id in `value` #}
 {%- set office_id_column = 'value' %}
 {%- endif %}
@@ -24,8 +25,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'jobs') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs')) }}
+    select * from {{ greenhouse_source('jobs', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('jobs', account)) }}
 
 ),
 
@@ -82,3 +83,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}

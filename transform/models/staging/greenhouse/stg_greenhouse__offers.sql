@@ -1,13 +1,14 @@
 {#- One row per offer version; status in the canonical v3 vocabulary, lower case. -#}
+{% call(account) greenhouse_union() -%}
 {%- set api_version = greenhouse_api_version() -%}
-{%- set columns = raw_columns(source('greenhouse', 'offers')) if api_version == 'v1' else none -%}
+{%- set columns = raw_columns(greenhouse_source('offers', account)) if api_version == 'v1' else none -%}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'offers') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'offers')) }}
+    select * from {{ greenhouse_source('offers', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('offers', account)) }}
 
 ),
 
@@ -49,3 +50,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}

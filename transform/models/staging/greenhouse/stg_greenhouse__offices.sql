@@ -1,5 +1,6 @@
 {#- One row per office (v3 location is a string, v1 a {name} object). -#}
-{%- set raw_table = source('greenhouse', 'offices') -%}
+{% call(account) greenhouse_union() -%}
+{%- set raw_table = greenhouse_source('offices', account) -%}
 {%- set columns = raw_columns(raw_table) -%}
 
 {%- if warn_missing_raw_table(raw_table) %}
@@ -8,7 +9,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'offices') }}
+    select * from {{ greenhouse_source('offices', account) }}
 
 ),
 
@@ -34,3 +35,4 @@ select
     cast(null as {{ dbt.type_string() }}) as office_name
 where 1 = 0
 {%- endif %}
+{%- endcall %}

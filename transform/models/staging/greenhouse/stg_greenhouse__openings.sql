@@ -4,8 +4,11 @@
     external_opening_id is Greenhouse's free-form `opening_id` (an HRIS position id).
 -#}
 {%- if greenhouse_api_version() == 'v1' %}
-{{ config(pre_hook=["{{ index_parent_id(source('greenhouse', 'jobs__openings')) }}"]) }}
-{%- set child = source('greenhouse', 'jobs__openings') %}
+{{ config(pre_hook=index_parent_hooks(['jobs__openings'])) }}
+{%- endif %}
+{% call(account) greenhouse_union() -%}
+{%- if greenhouse_api_version() == 'v1' %}
+{%- set child = greenhouse_source('jobs__openings', account) %}
 {%- set columns = raw_columns(child) %}
 {%- if raw_table_exists(child) %}
 
@@ -13,15 +16,15 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'jobs__openings') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs__openings')) }}
+    select * from {{ greenhouse_source('jobs__openings', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('jobs__openings', account)) }}
 
 ),
 
 jobs as (
 
-    select * from {{ source('greenhouse', 'jobs') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'jobs')) }}
+    select * from {{ greenhouse_source('jobs', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('jobs', account)) }}
 
 ),
 
@@ -73,8 +76,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'openings') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'openings')) }}
+    select * from {{ greenhouse_source('openings', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('openings', account)) }}
 
 ),
 
@@ -95,3 +98,4 @@ renamed as (
 
 select * from renamed
 {%- endif %}
+{%- endcall %}

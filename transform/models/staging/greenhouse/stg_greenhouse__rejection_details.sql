@@ -3,15 +3,16 @@
     the rejection_details endpoint; v1 nests the reason in the application (rejection_reason),
     without who rejected it (rejected_by_user_id null) or a record id of its own.
 -#}
+{% call(account) greenhouse_union() -%}
 {%- if greenhouse_api_version() == 'v1' %}
-{%- set columns = raw_columns(source('greenhouse', 'applications')) %}
+{%- set columns = raw_columns(greenhouse_source('applications', account)) %}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'applications') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'applications')) }}
+    select * from {{ greenhouse_source('applications', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('applications', account)) }}
 
 ),
 
@@ -38,8 +39,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'rejection_details') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'rejection_details')) }}
+    select * from {{ greenhouse_source('rejection_details', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('rejection_details', account)) }}
 
 ),
 
@@ -58,3 +59,4 @@ renamed as (
 {%- endif %}
 
 select * from renamed
+{%- endcall %}

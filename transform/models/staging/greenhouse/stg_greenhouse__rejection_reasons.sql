@@ -3,8 +3,9 @@
     (we_rejected_them, they_rejected_us, none_specified, security_concern); v1 has only the type
     name, mapped to the same key (`We rejected them` -> we_rejected_them).
 -#}
+{% call(account) greenhouse_union() -%}
 {%- set api_version = greenhouse_api_version() -%}
-{%- set raw_table = source('greenhouse', 'rejection_reasons') -%}
+{%- set raw_table = greenhouse_source('rejection_reasons', account) -%}
 {%- set columns = raw_columns(raw_table) -%}
 
 {%- if warn_missing_raw_table(raw_table) %}
@@ -13,7 +14,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'rejection_reasons') }}
+    select * from {{ greenhouse_source('rejection_reasons', account) }}
 
 ),
 
@@ -56,3 +57,4 @@ select
     cast(null as {{ dbt.type_string() }}) as rejection_type_name
 where 1 = 0
 {%- endif %}
+{%- endcall %}

@@ -4,14 +4,15 @@
     strong_no; v1 overall_recommendation already says definitely_not). submitted_at is null
     while a v3 scorecard is a draft; v1 lists submitted scorecards only.
 -#}
+{% call(account) greenhouse_union() -%}
 {%- if greenhouse_api_version() == 'v1' %}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'scorecards') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'scorecards')) }}
+    select * from {{ greenhouse_source('scorecards', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('scorecards', account)) }}
 
 ),
 
@@ -37,8 +38,8 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'scorecards') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'scorecards')) }}
+    select * from {{ greenhouse_source('scorecards', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('scorecards', account)) }}
 
 ),
 
@@ -64,3 +65,4 @@ renamed as (
 {%- endif %}
 
 select * from renamed
+{%- endcall %}

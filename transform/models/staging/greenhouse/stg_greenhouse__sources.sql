@@ -1,5 +1,6 @@
 {#- One row per candidate source (same shape in v3 and v1: type flattened by dlt as type__*). -#}
-{%- set raw_table = source('greenhouse', 'sources') -%}
+{% call(account) greenhouse_union() -%}
+{%- set raw_table = greenhouse_source('sources', account) -%}
 {%- set columns = raw_columns(raw_table) -%}
 
 {%- if warn_missing_raw_table(raw_table) %}
@@ -8,7 +9,7 @@ with
 
 source as (
 
-    select * from {{ source('greenhouse', 'sources') }}
+    select * from {{ greenhouse_source('sources', account) }}
 
 ),
 
@@ -34,3 +35,4 @@ select
     cast(null as {{ dbt.type_string() }}) as source_type
 where 1 = 0
 {%- endif %}
+{%- endcall %}

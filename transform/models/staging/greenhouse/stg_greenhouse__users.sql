@@ -2,14 +2,15 @@
     One row per Greenhouse user (recruiters, interviewers, hiring managers). Only the display
     name passes this layer: no model needs e-mail addresses or employee ids.
 -#}
+{% call(account) greenhouse_union() -%}
 {%- set api_version = greenhouse_api_version() -%}
 
 with
 
 source as (
 
-    select * from {{ source('greenhouse', 'users') }}
-    where {{ greenhouse_not_deleted(source('greenhouse', 'users')) }}
+    select * from {{ greenhouse_source('users', account) }}
+    where {{ greenhouse_not_deleted(greenhouse_source('users', account)) }}
 
 ),
 
@@ -30,3 +31,4 @@ renamed as (
 )
 
 select * from renamed
+{%- endcall %}
