@@ -25,7 +25,7 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
     from extract.destinations import plan_for
     from extract.handoff import dbt_environment, missing_raw_data
     from extract.pipeline import lock_for
-    from extract.settings import parse_resource_list, raw_dataset, resolve_source_config
+    from extract.settings import parse_resource_list, raw_datasets, resolve_source_config
 
     dest = checked_dest()
     if dest is None:
@@ -43,11 +43,12 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         version = str(config.api_version).lower()
         locks = ExitStack()
         if need_raw_data:
-            # the transform reads what an extract writes: not while one is running
-            locks.enter_context(lock_for(version, dest, plan, raw_dataset(config)))
-            problem = missing_raw_data(plan, dest, raw_dataset(config), version)
-            if problem:
-                raise ConfigError(problem)
+            # the transform reads what the extracts write (one per account): not while one runs
+            for dataset in raw_datasets(config):
+                locks.enter_context(lock_for(version, dest, plan, dataset))
+                problem = missing_raw_data(plan, dest, dataset, version)
+                if problem:
+                    raise ConfigError(problem)
         with locks, dbt_environment(plan, dest, config.raw_schema) as profile_env:
             executable = Path(sys.executable).with_name("dbt")
             argv = [str(executable) if executable.exists() else "dbt"]

@@ -80,14 +80,26 @@ def record(row: dict[str, Any]) -> None:
         import dlt
 
         from extract.destinations import plan_for
-        from extract.settings import DEFAULT_DUCKDB_PATH, raw_dataset, resolve_source_config
+        from extract.settings import (
+            DEFAULT_DUCKDB_PATH,
+            raw_dataset,
+            raw_datasets,
+            resolve_source_config,
+        )
 
         plan = plan_for(os.environ["DEST"], os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+        config = resolve_source_config()
+        dataset = raw_dataset(config)
+        if row["stage"] == "transform":
+            # a transform of several accounts (GREENHOUSE_RAW_SCHEMAS) is recorded with the
+            # extract's account when it is one of them, else with the first
+            accounts = raw_datasets(config)
+            dataset = dataset if dataset in accounts else accounts[0]
         with tempfile.TemporaryDirectory(prefix="elt-history-") as workdir:
             pipeline = dlt.pipeline(
                 pipeline_name="elt_run_history",
                 destination=plan.destination,
-                dataset_name=raw_dataset(resolve_source_config()),
+                dataset_name=dataset,
                 pipelines_dir=workdir,
             )
             # a throwaway pipeline: keep its (empty) state out of the dataset's

@@ -22,7 +22,7 @@ from extract.errors import ConfigError, EndpointsFailedError
 from extract.lock import run_lock
 from extract.probe import probe
 from extract.progress import Expected, LiveProgress
-from extract.settings import Settings
+from extract.settings import GreenhouseConfig, Settings, raw_dataset
 from extract.source import HttpContext, greenhouse, repair_stored_cursors
 from extract.summary import print_summary
 
@@ -79,11 +79,19 @@ def pipeline_name(settings: Settings, plan: DestinationPlan) -> str:
     """``greenhouse_<version>_<dest>_<database>``, e.g. ``greenhouse_v3_postgres_analytics``:
     what ``dlt pipeline <name> info`` takes. The cursors themselves always come from the
     destination (see ``run_extract``), so two places never share state through a name."""
-    return name_of(settings.api_version, settings.dest, plan)
+    return name_of(settings.api_version, settings.dest, plan, settings.raw_schema)
 
 
-def name_of(api_version: str, dest: str, plan: DestinationPlan) -> str:
-    return f"greenhouse_{api_version}_{dest}_{plan.label}"
+def name_of(api_version: str, dest: str, plan: DestinationPlan, dataset: str) -> str:
+    """A raw dataset other than the default one (another Greenhouse account,
+    ``GREENHOUSE_RAW_SCHEMA=greenhouse_raw_eu``) ends the name: each account then has its own
+    dlt working dir (a pending load package of one account is never loaded into another's
+    dataset) and its own lock, so two accounts can run side by side. The default dataset keeps
+    the short name that earlier releases gave it."""
+    name = f"greenhouse_{api_version}_{dest}_{plan.label}"
+    if dataset != raw_dataset(GreenhouseConfig()):
+        name += f"_{dataset}"
+    return name
 
 
 def lock_for(
@@ -93,7 +101,7 @@ def lock_for(
     working dir and this dataset of this destination."""
     return run_lock(
         os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
-        name_of(api_version, dest, plan),
+        name_of(api_version, dest, plan, dataset),
         plan.identity,
         dataset,
     )

@@ -154,6 +154,37 @@ def raw_dataset(config: GreenhouseConfig, environ: Mapping[str, str] | None = No
     return f"{prefix}_{config.raw_schema}" if prefix else config.raw_schema
 
 
+RAW_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def raw_datasets(config: GreenhouseConfig, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The raw datasets dbt builds on: one per Greenhouse account of ``GREENHOUSE_RAW_SCHEMAS``
+    (comma-separated raw schema names, each behind the prefix as in ``raw_dataset``); unset
+    or blank, the one dataset of ``raw_schema``. The same rules as dbt's
+    ``greenhouse_accounts()`` (transform/macros/greenhouse_accounts.sql), checked here first
+    so that ``elt transform`` / ``elt run`` stop with one line before dbt starts."""
+    env = os.environ if environ is None else environ
+    listed = env.get("GREENHOUSE_RAW_SCHEMAS", "")
+    if not listed.strip():
+        return [raw_dataset(config, env)]
+    names = [name.strip() for name in listed.split(",") if name.strip()]
+    if not names:
+        raise ConfigError(
+            f"GREENHOUSE_RAW_SCHEMAS lists no schema (got {listed!r}): give comma-separated raw "
+            "schema names, e.g. greenhouse_raw_us,greenhouse_raw_eu, or leave it unset"
+        )
+    for name in names:
+        if not RAW_SCHEMA_NAME.fullmatch(name):
+            raise ConfigError(
+                f"GREENHOUSE_RAW_SCHEMAS: {name!r} is not a raw schema name (lower-case letters, "
+                "digits and underscores, as the extract's GREENHOUSE_RAW_SCHEMA)"
+            )
+        if names.count(name) > 1:
+            raise ConfigError(f"GREENHOUSE_RAW_SCHEMAS lists {name!r} twice: each account once")
+    prefix = schema_prefix(env)
+    return [f"{prefix}_{name}" if prefix else name for name in names]
+
+
 def parse_resource_list(raw: Any) -> list[str] | None:
     """Endpoint names from a comma-separated string or a list; None (unset or blank) means
     the default selection. A value made only of separators (``' , ,'``) is a mistake, not

@@ -158,6 +158,10 @@ def run_pipeline(summary_json: Path | None = None, **extract_options: Any) -> in
     """``elt run``: extract, then transform; one summary of both at the end."""
     if checked_dest() is None:
         return 2
+    problem = _account_not_transformed()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     collected: dict[str, Any] = {}
     with ExitStack() as locks:  # one lock from the extract to the end of the transform
         code = extract_stage(
@@ -177,6 +181,27 @@ def run_pipeline(summary_json: Path | None = None, **extract_options: Any) -> in
         return code
     log("run finished: extract + transform succeeded")
     return 0
+
+
+def _account_not_transformed() -> str | None:
+    """Why ``elt run`` would extract an account its own transform leaves out, or None: with
+    GREENHOUSE_RAW_SCHEMAS (several accounts) the extract's GREENHOUSE_RAW_SCHEMA must be one
+    of them. Checked before anything is read."""
+    from extract.settings import raw_dataset, raw_datasets, resolve_source_config
+
+    try:
+        config = resolve_source_config()
+        datasets = raw_datasets(config)
+    except ExtractError as exc:
+        return str(exc)
+    if raw_dataset(config) in datasets:
+        return None
+    return (
+        f"GREENHOUSE_RAW_SCHEMA={config.raw_schema} is not one of GREENHOUSE_RAW_SCHEMAS "
+        f"({os.environ.get('GREENHOUSE_RAW_SCHEMAS', '')}): this run would extract an account "
+        "its transform leaves out. Add it to GREENHOUSE_RAW_SCHEMAS, or extract each account "
+        "with 'elt extract' and then run 'elt transform' once"
+    )
 
 
 def report_stage(out: Path) -> int:
