@@ -64,12 +64,18 @@ def _credentials(target: str, work: Path) -> dict[str, str]:
     return {"BIGQUERY_PROJECT": "dummy-project", "BIGQUERY_KEYFILE": str(keyfile)}
 
 
-@pytest.mark.parametrize("version", ["v3", "v1"])
+@pytest.mark.parametrize(
+    ("version", "accounts"),
+    [("v3", ""), ("v1", ""), ("v3", "greenhouse_raw_us,greenhouse_raw_eu")],
+    ids=["v3", "v1", "v3-two-accounts"],
+)
 @pytest.mark.parametrize("target", ["snowflake", "bigquery"])
 def test_project_compiles_offline_to_valid_warehouse_sql(
-    target: str, version: str, tmp_path: Path
+    target: str, version: str, accounts: str, tmp_path: Path
 ) -> None:
     env = clean_env(**_credentials(target, tmp_path), GREENHOUSE_API_VERSION=version)
+    if accounts:  # several accounts: each staging model a union over the raw schemas
+        env["GREENHOUSE_RAW_SCHEMAS"] = accounts
     # greenhouse_introspect=false: assume every optional raw column exists (no connection)
     args = ["compile", "--no-populate-cache", "--no-introspect", "--target", target]
     args += ["--vars", "{greenhouse_introspect: false}"]
@@ -90,6 +96,10 @@ def test_project_compiles_offline_to_valid_warehouse_sql(
     compiled = sorted((run.target_path / "compiled" / "greenhouse").rglob("*.sql"))
     models = {p.stem for p in compiled if p.parent.name in ("marts", "greenhouse")}
     assert {"applications_by_stage", "offer_acceptance", "stg_greenhouse__applications"} <= models
+    staging = next(p for p in compiled if p.stem == "stg_greenhouse__applications").read_text()
+    for account in accounts.split(",") if accounts else ["greenhouse_raw"]:
+        assert f"'{account}' as " in staging, account  # its source_relation
+        assert re.search(rf"\b{account}\b\W+applications\b", staging, re.I), account
     for path in compiled:
         sql = path.read_text()
         try:

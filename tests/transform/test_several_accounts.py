@@ -165,6 +165,12 @@ def test_two_accounts_in_one_duckdb(accounts: dict[str, SandboxHandle], tmp_path
     assert {r["source_relation"] for r in runs} == {US, EU}
     tables = _rows(connect("both"), "select distinct table_schema from information_schema.tables")
     assert "greenhouse_raw" not in {r["table_schema"] for r in tables}
+    # each account's cursors under a pipeline name of its own
+    for account in accounts:
+        state = _rows(
+            connect("both"), f"select distinct pipeline_name from {account}._dlt_pipeline_state"
+        )
+        assert [r["pipeline_name"] for r in state] == [f"greenhouse_v3_duckdb_db_both_{account}"]
 
 
 @pytest.mark.postgres
