@@ -24,6 +24,7 @@ offers as (
 final as (
 
     select
+        applications.source_relation,
         applications.application_id,
         applications.candidate_id,
         applications.job_id,
@@ -44,7 +45,9 @@ final as (
         end as offer_resolved_at
     from applications
     left join offers
-        on applications.application_id = offers.application_id
+        on
+            applications.source_relation = offers.source_relation
+            and applications.application_id = offers.application_id
 
 )
 

@@ -27,6 +27,7 @@ applications as (  -- noqa: ST03
 final as (
 
     select
+        source_relation,
         cast(null as {{ dbt.type_bigint() }}) as application_stage_id,
         application_id,
         current_stage_id as stage_id,
@@ -43,6 +44,7 @@ final as (
 final as (
 
     select
+        source_relation,
         application_stage_id,
         application_id,
         stage_id,

@@ -28,6 +28,7 @@ stages as (
 final as (
 
     select
+        visits.source_relation,
         {{ dbt.concat([
             dbt.cast('visits.application_id', dbt.type_string()),
             "'-'",
@@ -47,9 +48,13 @@ final as (
         visits.exited_at
     from visits
     inner join applications
-        on visits.application_id = applications.application_id
+        on
+            visits.source_relation = applications.source_relation
+            and visits.application_id = applications.application_id
     left join stages
-        on visits.stage_id = stages.stage_id
+        on
+            visits.source_relation = stages.source_relation
+            and visits.stage_id = stages.stage_id
 
 )
 

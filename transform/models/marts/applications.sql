@@ -33,6 +33,7 @@ sources as (
 final as (
 
     select
+        applications.source_relation,
         applications.application_id,
         applications.candidate_id,
         applications.job_id,
@@ -58,11 +59,17 @@ final as (
         applications.last_activity_at
     from applications
     left join jobs
-        on applications.job_id = jobs.job_id
+        on
+            applications.source_relation = jobs.source_relation
+            and applications.job_id = jobs.job_id
     left join sources
-        on applications.source_id = sources.source_id
+        on
+            applications.source_relation = sources.source_relation
+            and applications.source_id = sources.source_id
     left join stages
-        on applications.current_stage_id = stages.stage_id
+        on
+            applications.source_relation = stages.source_relation
+            and applications.current_stage_id = stages.stage_id
 
 )
 

@@ -41,13 +41,14 @@ jobs as (
 current_counts as (
 
     select
+        source_relation,
         current_stage_id as stage_id,
         sum(case when status = 'in_process' then 1 else 0 end) as applications_current,
         sum(case when status = 'rejected' then 1 else 0 end) as applications_rejected,
         sum(case when status = 'hired' then 1 else 0 end) as applications_hired
     from applications
     where current_stage_id is not null
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -56,11 +57,14 @@ current_counts as (
 current_orders as (
 
     select
+        current_stages.source_relation,
         current_stages.job_id,
         current_stages.stage_order as current_stage_order
     from applications
     inner join stages as current_stages
-        on applications.current_stage_id = current_stages.stage_id
+        on
+            applications.source_relation = current_stages.source_relation
+            and applications.current_stage_id = current_stages.stage_id
 
 ),
 
@@ -68,14 +72,16 @@ current_orders as (
 reached_counts as (
 
     select
+        stages.source_relation,
         stages.stage_id,
         count(*) as applications_reached
     from stages
     inner join current_orders
         on
-            stages.job_id = current_orders.job_id
+            stages.source_relation = current_orders.source_relation
+            and stages.job_id = current_orders.job_id
             and stages.stage_order <= current_orders.current_stage_order
-    group by 1
+    group by 1, 2
 
 ),
 {%- else %}
@@ -83,13 +89,16 @@ reached_counts as (
 reached_counts as (
 
     select
+        application_stages.source_relation,
         application_stages.stage_id,
         count(distinct application_stages.application_id) as applications_reached
     from application_stages
     inner join applications
-        on application_stages.application_id = applications.application_id
+        on
+            application_stages.source_relation = applications.source_relation
+            and application_stages.application_id = applications.application_id
     where application_stages.entered_at is not null
-    group by 1
+    group by 1, 2
 
 ),
 {%- endif %}
@@ -97,6 +106,7 @@ reached_counts as (
 stage_counts as (
 
     select
+        stages.source_relation,
         stages.stage_id,
         stages.job_id,
         stages.stage_name,
@@ -108,9 +118,13 @@ stage_counts as (
         coalesce(reached_counts.applications_reached, 0) as applications_reached
     from stages
     left join current_counts
-        on stages.stage_id = current_counts.stage_id
+        on
+            stages.source_relation = current_counts.source_relation
+            and stages.stage_id = current_counts.stage_id
     left join reached_counts
-        on stages.stage_id = reached_counts.stage_id
+        on
+            stages.source_relation = reached_counts.source_relation
+            and stages.stage_id = reached_counts.stage_id
 
 ),
 
@@ -119,7 +133,7 @@ with_previous as (
     select
         *,
         lag(applications_reached) over (
-            partition by job_id
+            partition by source_relation, job_id
             order by stage_order, stage_id
         ) as previous_reached
     from stage_counts
@@ -129,6 +143,7 @@ with_previous as (
 final as (
 
     select
+        with_previous.source_relation,
         with_previous.job_id,
         jobs.department_id,
         with_previous.stage_id,
@@ -148,7 +163,9 @@ final as (
         with_previous.is_active as is_stage_active
     from with_previous
     left join jobs
-        on with_previous.job_id = jobs.job_id
+        on
+            with_previous.source_relation = jobs.source_relation
+            and with_previous.job_id = jobs.job_id
 
 )
 

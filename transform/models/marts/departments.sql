@@ -9,6 +9,7 @@ departments as (
 final as (
 
     select
+        source_relation,
         department_id,
         parent_department_id,
         department_name

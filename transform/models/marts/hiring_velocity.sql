@@ -22,6 +22,7 @@ jobs as (
 hires as (
 
     select
+        source_relation,
         job_id,
         cast({{ dbt.date_trunc('month', 'hired_at') }} as date) as hire_month,
         cast({{ dbt.datediff(
@@ -35,6 +36,7 @@ hires as (
 resolved_offers as (
 
     select
+        source_relation,
         job_id,
         cast({{ dbt.date_trunc('month', 'offer_resolved_at') }} as date) as hire_month,
         cast({{ dbt.datediff(
@@ -48,36 +50,40 @@ resolved_offers as (
 hires_by_month as (
 
     select
+        source_relation,
         job_id,
         hire_month,
         count(*) as hires,
         {{ median('days_to_hire') }} as median_days_to_hire,
         {{ percentile_cont('days_to_hire', 0.75) }} as p75_days_to_hire
     from hires
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 offers_by_month as (
 
     select
+        source_relation,
         job_id,
         hire_month,
         count(*) as offers_resolved,
         {{ median('days_to_offer') }} as median_days_to_offer
     from resolved_offers
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 months as (
 
     select
+        source_relation,
         job_id,
         hire_month
     from hires_by_month
     union distinct
     select
+        source_relation,
         job_id,
         hire_month
     from offers_by_month
@@ -87,6 +93,7 @@ months as (
 final as (
 
     select
+        months.source_relation,
         months.job_id,
         jobs.department_id,
         jobs.job_name,
@@ -101,14 +108,18 @@ final as (
     from months
     left join hires_by_month
         on
-            months.job_id = hires_by_month.job_id
+            months.source_relation = hires_by_month.source_relation
+            and months.job_id = hires_by_month.job_id
             and months.hire_month = hires_by_month.hire_month
     left join offers_by_month
         on
-            months.job_id = offers_by_month.job_id
+            months.source_relation = offers_by_month.source_relation
+            and months.job_id = offers_by_month.job_id
             and months.hire_month = offers_by_month.hire_month
     left join jobs
-        on months.job_id = jobs.job_id
+        on
+            months.source_relation = jobs.source_relation
+            and months.job_id = jobs.job_id
 
 )
 

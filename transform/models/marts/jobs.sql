@@ -21,6 +21,7 @@ offices as (
 final as (
 
     select
+        jobs.source_relation,
         jobs.job_id,
         jobs.department_id,
         jobs.office_id,
@@ -35,9 +36,13 @@ final as (
         jobs.closed_at
     from jobs
     left join departments
-        on jobs.department_id = departments.department_id
+        on
+            jobs.source_relation = departments.source_relation
+            and jobs.department_id = departments.department_id
     left join offices
-        on jobs.office_id = offices.office_id
+        on
+            jobs.source_relation = offices.source_relation
+            and jobs.office_id = offices.office_id
 
 )
 

@@ -24,6 +24,7 @@ jobs as (
 aggregated as (
 
     select
+        source_relation,
         job_id,
         cohort_month,
         count(*) as offers_total,
@@ -38,13 +39,14 @@ aggregated as (
             case when status in ('accepted', 'rejected') then days_to_resolve end
         ) as resolve_days_count
     from offers
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 final as (
 
     select
+        aggregated.source_relation,
         aggregated.job_id,
         jobs.department_id,
         jobs.job_name,
@@ -63,7 +65,9 @@ final as (
             as avg_days_to_resolve
     from aggregated
     left join jobs
-        on aggregated.job_id = jobs.job_id
+        on
+            aggregated.source_relation = jobs.source_relation
+            and aggregated.job_id = jobs.job_id
 
 )
 

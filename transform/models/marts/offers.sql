@@ -23,7 +23,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by application_id
+            partition by source_relation, application_id
             order by offer_version desc, offer_id desc
         ) as version_rank
     from offers
@@ -44,6 +44,7 @@ current_offers as (
 final as (
 
     select
+        current_offers.source_relation,
         current_offers.offer_id,
         current_offers.application_id,
         current_offers.candidate_id,
@@ -69,7 +70,9 @@ final as (
         current_offers.resolved_at
     from current_offers
     left join jobs
-        on current_offers.job_id = jobs.job_id
+        on
+            current_offers.source_relation = jobs.source_relation
+            and current_offers.job_id = jobs.job_id
 
 )
 

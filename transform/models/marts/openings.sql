@@ -34,6 +34,7 @@ applications as (
 final as (
 
     select
+        openings.source_relation,
         openings.opening_id,
         openings.job_id,
         jobs.department_id,
@@ -57,11 +58,17 @@ final as (
         openings.closed_at
     from openings
     left join close_reasons
-        on openings.close_reason_id = close_reasons.close_reason_id
+        on
+            openings.source_relation = close_reasons.source_relation
+            and openings.close_reason_id = close_reasons.close_reason_id
     left join jobs
-        on openings.job_id = jobs.job_id
+        on
+            openings.source_relation = jobs.source_relation
+            and openings.job_id = jobs.job_id
     left join applications
-        on openings.application_id = applications.application_id
+        on
+            openings.source_relation = applications.source_relation
+            and openings.application_id = applications.application_id
 
 )
 

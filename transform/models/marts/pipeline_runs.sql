@@ -9,6 +9,7 @@ runs as (
 final as (
 
     select
+        source_relation,
         run_id,
         pipeline_stage,
         api_version,

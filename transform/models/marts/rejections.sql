@@ -33,6 +33,7 @@ stages as (
 final as (
 
     select
+        applications.source_relation,
         applications.application_id,
         applications.candidate_id,
         applications.job_id,
@@ -55,11 +56,17 @@ final as (
         applications.rejected_at
     from applications
     left join details
-        on applications.application_id = details.application_id
+        on
+            applications.source_relation = details.source_relation
+            and applications.application_id = details.application_id
     left join reasons
-        on details.rejection_reason_id = reasons.rejection_reason_id
+        on
+            details.source_relation = reasons.source_relation
+            and details.rejection_reason_id = reasons.rejection_reason_id
     left join stages
-        on applications.current_stage_id = stages.stage_id
+        on
+            applications.source_relation = stages.source_relation
+            and applications.current_stage_id = stages.stage_id
     where applications.status = 'rejected'
 
 )

@@ -3,7 +3,7 @@
     candidate applications, how many got past the first stage, reached an interview stage (a
     stage between the job's first, Application Review, and its last, Offer), got an offer and
     were hired; the conversion of each step from the one before, and the source's share of all
-    hires. v3 reads the stage history (stages entered); v1 has none: an application has reached
+    its account's hires. v3 reads the stage history (stages entered); v1 has none: an application has reached
     every stage of its job ordered at or before its current stage (skipped stages count).
 -#}
 
@@ -43,11 +43,12 @@ offers as (
 job_bounds as (
 
     select
+        source_relation,
         job_id,
         min(stage_order) as first_order,
         max(stage_order) as last_order
     from stages
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -57,14 +58,18 @@ job_bounds as (
 reached as (
 
     select
+        applications.source_relation,
         applications.application_id,
         stages.stage_order
     from applications
     inner join stages as current_stage
-        on applications.current_stage_id = current_stage.stage_id
+        on
+            applications.source_relation = current_stage.source_relation
+            and applications.current_stage_id = current_stage.stage_id
     inner join stages
         on
-            current_stage.job_id = stages.job_id
+            current_stage.source_relation = stages.source_relation
+            and current_stage.job_id = stages.job_id
             and current_stage.stage_order >= stages.stage_order
 
 ),
@@ -73,11 +78,14 @@ reached as (
 reached as (
 
     select
+        application_stages.source_relation,
         application_stages.application_id,
         stages.stage_order
     from application_stages
     inner join stages
-        on application_stages.stage_id = stages.stage_id
+        on
+            application_stages.source_relation = stages.source_relation
+            and application_stages.stage_id = stages.stage_id
     where application_stages.entered_at is not null
 
 ),
@@ -86,6 +94,7 @@ reached as (
 progress as (
 
     select
+        reached.source_relation,
         reached.application_id,
         max(case when reached.stage_order > job_bounds.first_order then 1 else 0 end)
             as reached_second_stage,
@@ -100,16 +109,22 @@ progress as (
         ) as reached_interview
     from reached
     inner join applications
-        on reached.application_id = applications.application_id
+        on
+            reached.source_relation = applications.source_relation
+            and reached.application_id = applications.application_id
     inner join job_bounds
-        on applications.job_id = job_bounds.job_id
-    group by 1
+        on
+            applications.source_relation = job_bounds.source_relation
+            and applications.job_id = job_bounds.job_id
+    group by 1, 2
 
 ),
 
 with_offer as (
 
-    select distinct application_id
+    select distinct
+        source_relation,
+        application_id
     from offers
 
 ),
@@ -117,6 +132,7 @@ with_offer as (
 cohorts as (
 
     select
+        applications.source_relation,
         applications.source_id,
         cast({{ dbt.date_trunc('month', 'applications.applied_at') }} as date) as cohort_month,
         coalesce(progress.reached_second_stage, 0) as reached_second_stage,
@@ -125,9 +141,13 @@ cohorts as (
         case when applications.status = 'hired' then 1 else 0 end as hired
     from applications
     left join progress
-        on applications.application_id = progress.application_id
+        on
+            applications.source_relation = progress.source_relation
+            and applications.application_id = progress.application_id
     left join with_offer
-        on applications.application_id = with_offer.application_id
+        on
+            applications.source_relation = with_offer.source_relation
+            and applications.application_id = with_offer.application_id
     where not applications.is_prospect
 
 ),
@@ -135,6 +155,7 @@ cohorts as (
 aggregated as (
 
     select
+        source_relation,
         source_id,
         cohort_month,
         count(*) as applications,
@@ -143,20 +164,25 @@ aggregated as (
         sum(got_offer) as got_offer,
         sum(hired) as hired
     from cohorts
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
+-- the hires of each account, every source and month
 all_hires as (
 
-    select sum(hired) as hires
+    select
+        source_relation,
+        sum(hired) as hires
     from aggregated
+    group by 1
 
 ),
 
 final as (
 
     select
+        aggregated.source_relation,
         aggregated.source_id,
         sources.source_name,
         sources.source_type,
@@ -177,9 +203,12 @@ final as (
             as application_to_hire_rate,
         {{ ratio('aggregated.hired', 'all_hires.hires') }} as share_of_hires
     from aggregated
-    cross join all_hires
+    inner join all_hires
+        on aggregated.source_relation = all_hires.source_relation
     left join sources
-        on aggregated.source_id = sources.source_id
+        on
+            aggregated.source_relation = sources.source_relation
+            and aggregated.source_id = sources.source_id
 
 )
 

@@ -30,6 +30,7 @@ stages as (
 classified as (
 
     select
+        visits.source_relation,
         visits.application_id,
         visits.stage_id,
         applications.candidate_id,
@@ -49,13 +50,16 @@ classified as (
         end as exited_at
     from visits
     inner join applications
-        on visits.application_id = applications.application_id
+        on
+            visits.source_relation = applications.source_relation
+            and visits.application_id = applications.application_id
 
 ),
 
 final as (
 
     select
+        classified.source_relation,
         {{ dbt.concat([
             dbt.cast('classified.application_id', dbt.type_string()),
             "'-'",
@@ -75,7 +79,9 @@ final as (
         classified.exited_at
     from classified
     left join stages
-        on classified.stage_id = stages.stage_id
+        on
+            classified.source_relation = stages.source_relation
+            and classified.stage_id = stages.stage_id
 
 )
 

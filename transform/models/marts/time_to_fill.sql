@@ -22,6 +22,7 @@ jobs as (
 closed as (
 
     select
+        source_relation,
         job_id,
         days_open,
         is_filled,
@@ -34,6 +35,7 @@ closed as (
 aggregated as (
 
     select
+        source_relation,
         job_id,
         closed_month,
         count(*) as openings_closed,
@@ -41,13 +43,14 @@ aggregated as (
         {{ median('case when is_filled then days_open end') }} as median_days_to_fill,
         {{ percentile_cont('case when is_filled then days_open end', 0.75) }} as p75_days_to_fill
     from closed
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 final as (
 
     select
+        aggregated.source_relation,
         aggregated.job_id,
         jobs.department_id,
         jobs.job_name,
@@ -59,7 +62,9 @@ final as (
         {{ rounded('aggregated.p75_days_to_fill') }} as p75_days_to_fill
     from aggregated
     left join jobs
-        on aggregated.job_id = jobs.job_id
+        on
+            aggregated.source_relation = jobs.source_relation
+            and aggregated.job_id = jobs.job_id
 
 )
 
