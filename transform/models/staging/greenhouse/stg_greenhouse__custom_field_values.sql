@@ -4,60 +4,62 @@
     (v3 `custom_fields`; v1 `keyed_custom_fields`, openings from the child table
     jobs__openings). The `<entity>_custom_fields` marts type them, one column per field.
 -#}
-{% call(account) greenhouse_union() -%}
-with
+{%- for account in greenhouse_accounts() %}
+{{ account_rows_begin(account, loop.first) }}
+    with
 
-candidate_values as (
+    candidate_values as (
 
-    {{ custom_field_values_of('candidate', 'candidates', account) }}
+        {{ custom_field_values_of('candidate', 'candidates', account) }}
 
-),
+    ),
 
-application_values as (
+    application_values as (
 
-    {{ custom_field_values_of('application', 'applications', account) }}
+        {{ custom_field_values_of('application', 'applications', account) }}
 
-),
+    ),
 
-job_values as (
+    job_values as (
 
-    {{ custom_field_values_of('job', 'jobs', account) }}
+        {{ custom_field_values_of('job', 'jobs', account) }}
 
-),
+    ),
 
-offer_values as (
+    offer_values as (
 
-    {{ custom_field_values_of('offer', 'offers', account) }}
+        {{ custom_field_values_of('offer', 'offers', account) }}
 
-),
+    ),
 
-opening_values as (
+    opening_values as (
 
-    {{ custom_field_values_of('opening', 'openings', account) }}
+        {{ custom_field_values_of('opening', 'openings', account) }}
 
-),
+    ),
 
-final as (
+    final as (
 
-    select * from candidate_values
+        select * from candidate_values
 
-    union all
+        union all
 
-    select * from application_values
+        select * from application_values
 
-    union all
+        union all
 
-    select * from job_values
+        select * from job_values
 
-    union all
+        union all
 
-    select * from offer_values
+        select * from offer_values
 
-    union all
+        union all
 
-    select * from opening_values
+        select * from opening_values
 
-)
+    )
 
-select * from final
-{%- endcall %}
+    select * from final
+{{ account_rows_end() }}
+{%- endfor %}

@@ -5,79 +5,81 @@
 {%- if greenhouse_api_version() == 'v1' %}
 {{ config(pre_hook=index_parent_hooks(['jobs__hiring_team__hiring_managers'])) }}
 {%- endif %}
-{% call(account) greenhouse_union() -%}
-{%- if greenhouse_api_version() == 'v1' %}
-{%- set managers = greenhouse_source('jobs__hiring_team__hiring_managers', account) %}
+{%- for account in greenhouse_accounts() %}
+{{ account_rows_begin(account, loop.first) }}
+    {%- if greenhouse_api_version() == 'v1' %}
+    {%- set managers = greenhouse_source('jobs__hiring_team__hiring_managers', account) %}
 
-with
+    with
 
-jobs as (
+    jobs as (
 
-    select * from {{ greenhouse_source('jobs', account) }}
-    where {{ greenhouse_not_deleted(greenhouse_source('jobs', account)) }}
+        select * from {{ greenhouse_source('jobs', account) }}
+        where {{ greenhouse_not_deleted(greenhouse_source('jobs', account)) }}
 
-),
+    ),
 
-{%- if raw_table_exists(managers) %}
+    {%- if raw_table_exists(managers) %}
 
-managers as (
+    managers as (
 
-    select * from {{ managers }}
+        select * from {{ managers }}
 
-),
+    ),
 
-renamed as (
+    renamed as (
+
+        select
+            cast(jobs.id as {{ dbt.type_bigint() }}) as job_id,
+            cast(managers.id as {{ dbt.type_bigint() }}) as user_id
+
+        from managers
+        inner join jobs
+            on managers._dlt_parent_id = jobs._dlt_id
+
+    )
+    {%- else %}
+
+    renamed as (
+
+        select
+            cast(null as {{ dbt.type_bigint() }}) as job_id,
+            cast(null as {{ dbt.type_bigint() }}) as user_id
+        from jobs
+        where 1 = 0
+
+    )
+    {%- endif %}
+    {%- else %}
+
+    with
+
+    source as (
+
+        select * from {{ greenhouse_source('job_hiring_managers', account) }}
+        where {{ greenhouse_not_deleted(greenhouse_source('job_hiring_managers', account)) }}
+
+    ),
+
+    renamed as (
+
+        select
+            cast(job_id as {{ dbt.type_bigint() }}) as job_id,
+            cast(user_id as {{ dbt.type_bigint() }}) as user_id
+
+        from source
+
+    )
+    {%- endif %}
 
     select
-        cast(jobs.id as {{ dbt.type_bigint() }}) as job_id,
-        cast(managers.id as {{ dbt.type_bigint() }}) as user_id
-
-    from managers
-    inner join jobs
-        on managers._dlt_parent_id = jobs._dlt_id
-
-)
-{%- else %}
-
-renamed as (
-
-    select
-        cast(null as {{ dbt.type_bigint() }}) as job_id,
-        cast(null as {{ dbt.type_bigint() }}) as user_id
-    from jobs
-    where 1 = 0
-
-)
-{%- endif %}
-{%- else %}
-
-with
-
-source as (
-
-    select * from {{ greenhouse_source('job_hiring_managers', account) }}
-    where {{ greenhouse_not_deleted(greenhouse_source('job_hiring_managers', account)) }}
-
-),
-
-renamed as (
-
-    select
-        cast(job_id as {{ dbt.type_bigint() }}) as job_id,
-        cast(user_id as {{ dbt.type_bigint() }}) as user_id
-
-    from source
-
-)
-{%- endif %}
-
-select
-    {{ dbt.concat([
-        dbt.cast('job_id', dbt.type_string()),
-        "'-'",
-        dbt.cast('user_id', dbt.type_string()),
-    ]) }} as job_hiring_manager_id,
-    job_id,
-    user_id
-from renamed
-{%- endcall %}
+        {{ dbt.concat([
+            dbt.cast('job_id', dbt.type_string()),
+            "'-'",
+            dbt.cast('user_id', dbt.type_string()),
+        ]) }} as job_hiring_manager_id,
+        job_id,
+        user_id
+    from renamed
+{{ account_rows_end() }}
+{%- endfor %}

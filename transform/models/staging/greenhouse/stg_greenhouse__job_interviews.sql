@@ -5,77 +5,79 @@
 {%- if greenhouse_api_version() == 'v1' %}
 {{ config(pre_hook=index_parent_hooks(['job_stages__interviews'])) }}
 {%- endif %}
-{% call(account) greenhouse_union() -%}
-{%- if greenhouse_api_version() == 'v1' %}
-{%- set slots = greenhouse_source('job_stages__interviews', account) %}
+{%- for account in greenhouse_accounts() %}
+{{ account_rows_begin(account, loop.first) }}
+    {%- if greenhouse_api_version() == 'v1' %}
+    {%- set slots = greenhouse_source('job_stages__interviews', account) %}
 
-with
+    with
 
-stages as (
+    stages as (
 
-    select * from {{ greenhouse_source('job_stages', account) }}
-    where {{ greenhouse_not_deleted(greenhouse_source('job_stages', account)) }}
+        select * from {{ greenhouse_source('job_stages', account) }}
+        where {{ greenhouse_not_deleted(greenhouse_source('job_stages', account)) }}
 
-),
+    ),
 
-{%- if raw_table_exists(slots) %}
+    {%- if raw_table_exists(slots) %}
 
-slots as (
+    slots as (
 
-    select * from {{ slots }}
+        select * from {{ slots }}
 
-),
+    ),
 
-renamed as (
+    renamed as (
 
-    select
-        cast(slots.id as {{ dbt.type_bigint() }}) as job_interview_id,
-        cast(stages.job_id as {{ dbt.type_bigint() }}) as job_id,
-        cast(stages.id as {{ dbt.type_bigint() }}) as stage_id,
-        cast(slots.name as {{ dbt.type_string() }}) as job_interview_name
+        select
+            cast(slots.id as {{ dbt.type_bigint() }}) as job_interview_id,
+            cast(stages.job_id as {{ dbt.type_bigint() }}) as job_id,
+            cast(stages.id as {{ dbt.type_bigint() }}) as stage_id,
+            cast(slots.name as {{ dbt.type_string() }}) as job_interview_name
 
-    from slots
-    inner join stages
-        on slots._dlt_parent_id = stages._dlt_id
+        from slots
+        inner join stages
+            on slots._dlt_parent_id = stages._dlt_id
 
-)
-{%- else %}
+    )
+    {%- else %}
 
-renamed as (
+    renamed as (
 
-    select
-        cast(null as {{ dbt.type_bigint() }}) as job_interview_id,
-        cast(null as {{ dbt.type_bigint() }}) as job_id,
-        cast(null as {{ dbt.type_bigint() }}) as stage_id,
-        cast(null as {{ dbt.type_string() }}) as job_interview_name
-    from stages
-    where 1 = 0
+        select
+            cast(null as {{ dbt.type_bigint() }}) as job_interview_id,
+            cast(null as {{ dbt.type_bigint() }}) as job_id,
+            cast(null as {{ dbt.type_bigint() }}) as stage_id,
+            cast(null as {{ dbt.type_string() }}) as job_interview_name
+        from stages
+        where 1 = 0
 
-)
-{%- endif %}
-{%- else %}
+    )
+    {%- endif %}
+    {%- else %}
 
-with
+    with
 
-source as (
+    source as (
 
-    select * from {{ greenhouse_source('job_interviews', account) }}
-    where {{ greenhouse_not_deleted(greenhouse_source('job_interviews', account)) }}
+        select * from {{ greenhouse_source('job_interviews', account) }}
+        where {{ greenhouse_not_deleted(greenhouse_source('job_interviews', account)) }}
 
-),
+    ),
 
-renamed as (
+    renamed as (
 
-    select
-        cast(id as {{ dbt.type_bigint() }}) as job_interview_id,
-        cast(job_id as {{ dbt.type_bigint() }}) as job_id,
-        cast(job_interview_stage_id as {{ dbt.type_bigint() }}) as stage_id,
-        cast(name as {{ dbt.type_string() }}) as job_interview_name
+        select
+            cast(id as {{ dbt.type_bigint() }}) as job_interview_id,
+            cast(job_id as {{ dbt.type_bigint() }}) as job_id,
+            cast(job_interview_stage_id as {{ dbt.type_bigint() }}) as stage_id,
+            cast(name as {{ dbt.type_string() }}) as job_interview_name
 
-    from source
+        from source
 
-)
-{%- endif %}
+    )
+    {%- endif %}
 
-select * from renamed
-{%- endcall %}
+    select * from renamed
+{{ account_rows_end() }}
+{%- endfor %}

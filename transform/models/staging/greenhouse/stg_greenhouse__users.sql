@@ -2,33 +2,35 @@
     One row per Greenhouse user (recruiters, interviewers, hiring managers). Only the display
     name passes this layer: no model needs e-mail addresses or employee ids.
 -#}
-{% call(account) greenhouse_union() -%}
-{%- set api_version = greenhouse_api_version() -%}
+{%- for account in greenhouse_accounts() %}
+{{ account_rows_begin(account, loop.first) }}
+    {%- set api_version = greenhouse_api_version() -%}
 
-with
+    with
 
-source as (
+    source as (
 
-    select * from {{ greenhouse_source('users', account) }}
-    where {{ greenhouse_not_deleted(greenhouse_source('users', account)) }}
+        select * from {{ greenhouse_source('users', account) }}
+        where {{ greenhouse_not_deleted(greenhouse_source('users', account)) }}
 
-),
+    ),
 
-renamed as (
+    renamed as (
 
-    select
-        cast(id as {{ dbt.type_bigint() }}) as user_id,
-        cast(name as {{ dbt.type_string() }}) as user_name,
-        {%- if api_version == 'v1' %}
-        cast(disabled as {{ dbt.type_boolean() }}) as is_deactivated,
-        {%- else %}
-        cast(deactivated as {{ dbt.type_boolean() }}) as is_deactivated,
-        {%- endif %}
-        {{ to_utc_timestamp('created_at') }} as created_at
+        select
+            cast(id as {{ dbt.type_bigint() }}) as user_id,
+            cast(name as {{ dbt.type_string() }}) as user_name,
+            {%- if api_version == 'v1' %}
+            cast(disabled as {{ dbt.type_boolean() }}) as is_deactivated,
+            {%- else %}
+            cast(deactivated as {{ dbt.type_boolean() }}) as is_deactivated,
+            {%- endif %}
+            {{ to_utc_timestamp('created_at') }} as created_at
 
-    from source
+        from source
 
-)
+    )
 
-select * from renamed
-{%- endcall %}
+    select * from renamed
+{{ account_rows_end() }}
+{%- endfor %}
