@@ -41,6 +41,7 @@ TYPES = {
         "date": "DATE",
         "integer": "BIGINT",
         "key": "BIGINT",
+        "account": "VARCHAR",
     },
     "postgres": {
         "text": "text",
@@ -50,6 +51,7 @@ TYPES = {
         "date": "date",
         "integer": "bigint",
         "key": "bigint",
+        "account": "text",
     },
 }
 
@@ -119,9 +121,19 @@ def _column_types(connection: Any, dest: str, table: str) -> dict[str, str]:
     return {row["column_name"]: row["data_type"] for row in fetch(connection, sql)}
 
 
+# the one account of these builds (GREENHOUSE_RAW_SCHEMA unset)
+ACCOUNT = "greenhouse_raw"
+
+
 def _mart(connection: Any, field_type: str) -> list[dict[str, Any]]:
     key = oracle.ENTITIES[field_type][1]
-    return fetch(connection, f"select * from greenhouse_marts.{MARTS[field_type]} order by {key}")
+    sql = f"select * from greenhouse_marts.{MARTS[field_type]} order by source_relation, {key}"
+    return fetch(connection, sql)
+
+
+def _expected_rows(org: Any, field_type: str) -> list[dict[str, Any]]:
+    """The oracle's rows (one organisation), as the account's: source_relation first."""
+    return [{"source_relation": ACCOUNT, **row} for row in oracle.rows(org, field_type)]
 
 
 def _diff(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> list[str]:
@@ -164,11 +176,13 @@ def test_every_custom_column_has_its_type_and_value(
     with builds[dest, version].connect() as connection:
         for field_type, (_, key) in oracle.ENTITIES.items():
             columns = oracle.columns(org, field_type)
-            expected_types = {key: TYPES[dest]["key"]} | {
-                c.name: TYPES[dest][c.kind] for c in columns
-            }
-            assert _column_types(connection, dest, MARTS[field_type]) == expected_types
-            problems = _diff(_mart(connection, field_type), oracle.rows(org, field_type))
+            expected_types = {
+                "source_relation": TYPES[dest]["account"],
+                key: TYPES[dest]["key"],
+            } | {c.name: TYPES[dest][c.kind] for c in columns}
+            got_types = _column_types(connection, dest, MARTS[field_type])
+            assert list(got_types.items()) == list(expected_types.items())
+            problems = _diff(_mart(connection, field_type), _expected_rows(org, field_type))
             assert not problems, f"{MARTS[field_type]}:\n" + "\n".join(problems[:30])
 
 
@@ -204,10 +218,10 @@ def _columns_of(path: Path) -> dict[str, list[str]]:
     import duckdb
 
     with duckdb.connect(str(path), read_only=True) as connection:
-        return {
-            field_type: list(_column_types(connection, "duckdb", mart))[1:]
-            for field_type, mart in MARTS.items()
-        }
+        names = {ft: list(_column_types(connection, "duckdb", m)) for ft, m in MARTS.items()}
+    for field_type, columns in names.items():  # the key first: the account, the entity's id
+        assert columns[:2] == ["source_relation", oracle.ENTITIES[field_type][1]], columns
+    return {field_type: columns[2:] for field_type, columns in names.items()}
 
 
 def _names(org: Any, **selection: Any) -> dict[str, list[str]]:
@@ -312,4 +326,4 @@ def test_custom_field_marts_compile_for_snowflake_and_bigquery(
         final = next(c for c in tree.find_all(exp.CTE) if c.alias == "final")
         names = [s.alias_or_name for s in final.this.selects]
         key = oracle.ENTITIES[field_type][1]
-        assert names == [key, *_names(org)[field_type]], mart
+        assert names == ["source_relation", key, *_names(org)[field_type]], mart

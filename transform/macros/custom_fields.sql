@@ -8,9 +8,23 @@
         var greenhouse_custom_fields_exclude   ['offer.notes', ...]: every selected field but these
         var greenhouse_custom_fields_dictionary  the dictionary itself, instead of reading it
                                                (offline compiles): [{custom_field_id, field_type,
-                                               name_key, value_type, is_active}, ...]
+                                               name_key, value_type, is_active}, ...], each
+                                               with its source_relation (missing: the first
+                                               account's)
 
     Default: every active field. Entries are `<field_type>.<name_key>`, name_key as in Greenhouse.
+
+    Several accounts (macros/greenhouse_accounts.sql): the dictionary holds each account's
+    fields, and a custom_field_id means a field only within its account. The columns are decided
+    over the union: a field is (field_type, name_key), as the values are keyed by name_key, and
+    gets one column (set) whatever the accounts that have it. The first account, in
+    greenhouse_accounts() (GREENHOUSE_RAW_SCHEMAS) order, that has the field gives its value
+    type (the other accounts' values are cast to it: one that does not cast is null) and its
+    custom_field_id (the field's place in the naming order and its clash suffix); the field is
+    active when it is active in any account. Naming order: by that first account, then by that
+    id; with one account, custom field id order. Listing a new account last therefore never
+    renames a column of the accounts before it. Each mart row is one record of one account
+    (key: source_relation and the entity's key), with its own account's values.
 #}
 
 {#- The entities (custom field `field_type`s) that have a `<entity>_custom_fields` mart. -#}
@@ -71,38 +85,82 @@
     {{ return(value | list) }}
 {%- endmacro %}
 
-{#- The dictionary rows as dicts; [] at parse time, with introspection off, or before it exists. -#}
+{#-
+    The dictionary rows as dicts, each with `account_rank` (its source_relation's place in
+    greenhouse_accounts(); an account not listed there comes after them), in account, then
+    custom field id order; [] at parse time, with introspection off, or before it exists.
+-#}
 {% macro custom_field_dictionary() -%}
     {%- set relation = ref('stg_greenhouse__custom_fields') -%}
+    {%- set accounts = greenhouse_accounts() -%}
     {%- set pinned = var('greenhouse_custom_fields_dictionary', none) -%}
-    {%- if pinned is not none -%}
-        {{ return(pinned) }}
-    {%- endif -%}
-    {%- if not greenhouse_introspect() or load_relation(relation) is none -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set result = run_query(
-        "select custom_field_id, field_type, name_key, value_type, is_active from "
-        ~ relation ~ " order by custom_field_id"
-    ) -%}
     {%- set rows = [] -%}
-    {%- for row in result.rows -%}
-        {%- do rows.append({
-            'custom_field_id': row[0] | int,
-            'field_type': row[1],
-            'name_key': row[2],
-            'value_type': row[3],
-            'is_active': row[4] in (true, 'true', 1),
+    {%- if pinned is not none -%}
+        {%- for field in pinned -%}
+            {%- do rows.append({
+                'source_relation': field.get('source_relation') or accounts[0],
+                'custom_field_id': field.custom_field_id | int,
+                'field_type': field.field_type,
+                'name_key': field.name_key,
+                'value_type': field.value_type,
+                'is_active': field.is_active in (true, 'true', 1),
+            }) -%}
+        {%- endfor -%}
+    {%- elif greenhouse_introspect() and load_relation(relation) is not none -%}
+        {%- set result = run_query(
+            "select source_relation, custom_field_id, field_type, name_key, value_type,"
+            ~ " is_active from " ~ relation ~ " order by source_relation, custom_field_id"
+        ) -%}
+        {%- for row in result.rows -%}
+            {%- do rows.append({
+                'source_relation': row[0],
+                'custom_field_id': row[1] | int,
+                'field_type': row[2],
+                'name_key': row[3],
+                'value_type': row[4],
+                'is_active': row[5] in (true, 'true', 1),
+            }) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- for row in rows -%}
+        {%- do row.update({
+            'account_rank': accounts.index(row.source_relation)
+                if row.source_relation in accounts else accounts | length,
         }) -%}
     {%- endfor -%}
-    {{ return(rows) }}
+    {{ return(rows | sort(attribute='account_rank,source_relation,custom_field_id') | list) }}
 {%- endmacro %}
 
 {#-
-    The columns of one entity's custom fields: [{name, key, path, kind}], in custom field id
-    order. Names are decided over the entity's whole dictionary (selected or not, so that a
-    selection never renames a column): a field whose columns would repeat a name already taken
-    (by a field of lower id, or the key column) gets `_<custom_field_id>` after its base name.
+    The fields of one entity over every account: one per name_key, [{custom_field_id, name_key,
+    value_type, is_active}] in naming order (the rule in this file's header).
+-#}
+{% macro custom_field_union(field_type) -%}
+    {%- set fields = [] -%}
+    {%- set by_name_key = {} -%}
+    {%- for row in custom_field_dictionary() | selectattr('field_type', 'equalto', field_type) -%}
+        {%- if row.name_key not in by_name_key -%}
+            {%- set field = {
+                'custom_field_id': row.custom_field_id,
+                'name_key': row.name_key,
+                'value_type': row.value_type,
+                'is_active': row.is_active,
+            } -%}
+            {%- do by_name_key.update({row.name_key: field}) -%}
+            {%- do fields.append(field) -%}
+        {%- elif row.is_active -%}
+            {%- do by_name_key[row.name_key].update({'is_active': true}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(fields) }}
+{%- endmacro %}
+
+{#-
+    The columns of one entity's custom fields: [{name, key, path, kind}], in naming order
+    (custom_field_union). Names are decided over the entity's whole dictionary, every account
+    (selected or not, so that a selection never renames a column): a field whose columns would
+    repeat a name already taken (by a field earlier in that order, or the key column) gets
+    `_<custom_field_id>` after its base name.
 -#}
 {% macro custom_field_columns(field_type, key_column) -%}
     {%- set enabled = var('greenhouse_custom_fields', true) | string | lower -%}
@@ -116,8 +174,7 @@
     {%- if enabled in ('false', '0', 'no') -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set fields = custom_field_dictionary() | selectattr('field_type', 'equalto', field_type)
-        | sort(attribute='custom_field_id') | list -%}
+    {%- set fields = custom_field_union(field_type) -%}
     {%- set known = [] -%}
     {%- for field in fields -%}
         {%- do known.append(field_type ~ '.' ~ field.name_key) -%}
@@ -193,7 +250,8 @@
 
 {#-
     A `<entity>_custom_fields` mart: one row per row of the entity's mart (`mart`, keyed by
-    `key_column`), with the typed custom columns of its record.
+    source_relation and `key_column`), with the typed custom columns of its record (the values
+    of its own account).
 -#}
 {% macro custom_fields_mart(field_type, mart, key_column) -%}
     {%- set columns = custom_field_columns(field_type, key_column) %}
@@ -202,13 +260,17 @@ with
 
 entities as (
 
-    select {{ key_column }} from {{ ref(mart) }}
+    select
+        source_relation,
+        {{ key_column }}
+    from {{ ref(mart) }}
 
 ),
 
 custom_field_values as (
 
     select
+        source_relation,
         entity_id,
         custom_fields
     from {{ ref('stg_greenhouse__custom_field_values') }}
@@ -219,6 +281,7 @@ custom_field_values as (
 final as (
 
     select
+        entities.source_relation,
         entities.{{ key_column }}
         {%- for column in columns %},
         {{ custom_field_expression('custom_field_values.custom_fields', column) }}
@@ -227,7 +290,9 @@ final as (
 
     from entities
     left join custom_field_values
-        on entities.{{ key_column }} = custom_field_values.entity_id
+        on
+            entities.source_relation = custom_field_values.source_relation
+            and entities.{{ key_column }} = custom_field_values.entity_id
 
 )
 

@@ -5,7 +5,8 @@
     interviewer's scorecard (the panel row's scorecard_id; submitted when submitted_at is set),
     whether the interviewer is a hiring manager of the job, and whether the candidate got past
     the interview's stage (the application's current stage is later in the plan, or it was
-    hired). A view, so that the matching can be unit tested.
+    hired). Per account: every join is within one source_relation. A view, so that the matching
+    can be unit tested.
 -#}
 {{ config(materialized='view', schema='greenhouse_staging') }}
 
@@ -57,6 +58,7 @@ hiring_managers as (
 panel as (
 
     select
+        interviews.source_relation,
         interviews.interview_id,
         interviews.application_id,
         applications.candidate_id,
@@ -75,19 +77,30 @@ panel as (
         coalesce(interviews.job_id, applications.job_id) as job_id
     from interviewers
     inner join interviews
-        on interviewers.interview_id = interviews.interview_id
+        on
+            interviewers.source_relation = interviews.source_relation
+            and interviewers.interview_id = interviews.interview_id
     left join applications
-        on interviews.application_id = applications.application_id
+        on
+            interviews.source_relation = applications.source_relation
+            and interviews.application_id = applications.application_id
     left join job_interviews
-        on interviews.job_interview_id = job_interviews.job_interview_id
+        on
+            interviews.source_relation = job_interviews.source_relation
+            and interviews.job_interview_id = job_interviews.job_interview_id
     left join stages
-        on job_interviews.stage_id = stages.stage_id
+        on
+            job_interviews.source_relation = stages.source_relation
+            and job_interviews.stage_id = stages.stage_id
     left join stages as current_stages
-        on applications.current_stage_id = current_stages.stage_id
+        on
+            applications.source_relation = current_stages.source_relation
+            and applications.current_stage_id = current_stages.stage_id
     -- a draft scorecard is assigned but not submitted: no recommendation yet
     left join scorecards
         on
-            interviewers.scorecard_id = scorecards.scorecard_id
+            interviewers.source_relation = scorecards.source_relation
+            and interviewers.scorecard_id = scorecards.scorecard_id
             and scorecards.submitted_at is not null
 
 ),
@@ -95,6 +108,7 @@ panel as (
 final as (
 
     select
+        panel.source_relation,
         {{ dbt.concat([
             dbt.cast('panel.interview_id', dbt.type_string()),
             "'-'",
@@ -128,7 +142,8 @@ final as (
     from panel
     left join hiring_managers
         on
-            panel.job_id = hiring_managers.job_id
+            panel.source_relation = hiring_managers.source_relation
+            and panel.job_id = hiring_managers.job_id
             and panel.interviewer_user_id = hiring_managers.user_id
 
 )

@@ -8,7 +8,9 @@
     (macros/suppress_small_cells.sql); a department cell is also hidden when any job cell of
     that value in the department is. Applications without an EEOC response, and skipped
     questions, are 'not answered'. Stage reached: v3 from the stage history, v1 by stage order
-    (as applications_by_stage). Built only when EEOC is enabled.
+    (as applications_by_stage). Per account (source_relation): every cell, suppression decision
+    and 'suppressed' row is within one account, whose ids are its own. Built only when EEOC is
+    enabled.
 -#}
 {{ config(enabled=greenhouse_eeoc_enabled()) }}
 {%- set min_cell = greenhouse_diversity_min_cell() %}
@@ -18,7 +20,7 @@
     'veteran': 'veteran_status',
     'disability': 'disability_status',
 } %}
-{%- set group_by = ['funnel_level', 'group_id', 'eeoc_category'] %}
+{%- set group_by = ['source_relation', 'funnel_level', 'group_id', 'eeoc_category'] %}
 
 with
 
@@ -65,14 +67,18 @@ application_stages as (  -- noqa: ST03
 reached as (
 
     select
+        applications.source_relation,
         applications.application_id,
         stages.stage_id
     from applications
     inner join stages as current_stages
-        on applications.current_stage_id = current_stages.stage_id
+        on
+            applications.source_relation = current_stages.source_relation
+            and applications.current_stage_id = current_stages.stage_id
     inner join stages
         on
-            current_stages.job_id = stages.job_id
+            current_stages.source_relation = stages.source_relation
+            and current_stages.job_id = stages.job_id
             and current_stages.stage_order >= stages.stage_order
 
 ),
@@ -81,11 +87,14 @@ reached as (
 reached as (
 
     select distinct
+        application_stages.source_relation,
         application_stages.application_id,
         application_stages.stage_id
     from application_stages
     inner join applications
-        on application_stages.application_id = applications.application_id
+        on
+            application_stages.source_relation = applications.source_relation
+            and application_stages.application_id = applications.application_id
     where application_stages.entered_at is not null
 
 ),
@@ -96,6 +105,7 @@ answers as (
     {%- for category, column in categories.items() %}
 
     select
+        applications.source_relation,
         applications.application_id,
         '{{ category }}' as eeoc_category,
         coalesce(eeoc.{{ column }}, 'not answered') as eeoc_value,
@@ -103,7 +113,9 @@ answers as (
             as value_rank
     from applications
     left join eeoc
-        on applications.application_id = eeoc.application_id
+        on
+            applications.source_relation = eeoc.source_relation
+            and applications.application_id = eeoc.application_id
     {%- if not loop.last %}
 
     union all
@@ -116,6 +128,7 @@ answers as (
 placed as (
 
     select
+        applications.source_relation,
         applications.application_id,
         'job' as funnel_level,
         applications.job_id as group_id,
@@ -123,11 +136,14 @@ placed as (
         jobs.department_id
     from applications
     left join jobs
-        on applications.job_id = jobs.job_id
+        on
+            applications.source_relation = jobs.source_relation
+            and applications.job_id = jobs.job_id
 
     union all
 
     select
+        applications.source_relation,
         applications.application_id,
         'department' as funnel_level,
         coalesce(jobs.department_id, 0) as group_id,
@@ -135,13 +151,16 @@ placed as (
         jobs.department_id
     from applications
     left join jobs
-        on applications.job_id = jobs.job_id
+        on
+            applications.source_relation = jobs.source_relation
+            and applications.job_id = jobs.job_id
 
 ),
 
 placed_answers as (
 
     select
+        placed.source_relation,
         placed.funnel_level,
         placed.group_id,
         placed.job_id,
@@ -152,7 +171,9 @@ placed_answers as (
         answers.value_rank
     from answers
     inner join placed
-        on answers.application_id = placed.application_id
+        on
+            answers.source_relation = placed.source_relation
+            and answers.application_id = placed.application_id
 
 ),
 
@@ -169,6 +190,7 @@ outcome_steps as (
 steps_taken as (
 
     select
+        source_relation,
         application_id,
         'applied' as funnel_step,
         cast(null as {{ dbt.type_bigint() }}) as stage_id
@@ -177,6 +199,7 @@ steps_taken as (
     union all
 
     select
+        source_relation,
         application_id,
         'stage' as funnel_step,
         stage_id
@@ -185,6 +208,7 @@ steps_taken as (
     union all
 
     select
+        source_relation,
         application_id,
         'offered' as funnel_step,
         cast(null as {{ dbt.type_bigint() }}) as stage_id
@@ -194,6 +218,7 @@ steps_taken as (
     union all
 
     select
+        source_relation,
         application_id,
         'hired' as funnel_step,
         cast(null as {{ dbt.type_bigint() }}) as stage_id
@@ -205,6 +230,7 @@ steps_taken as (
 counts as (
 
     select
+        placed_answers.source_relation,
         placed_answers.funnel_level,
         placed_answers.group_id,
         placed_answers.eeoc_category,
@@ -214,15 +240,18 @@ counts as (
         count(*) as applications
     from placed_answers
     inner join steps_taken
-        on placed_answers.application_id = steps_taken.application_id
+        on
+            placed_answers.source_relation = steps_taken.source_relation
+            and placed_answers.application_id = steps_taken.application_id
     where placed_answers.funnel_level = 'job' or steps_taken.funnel_step <> 'stage'
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7
 
 ),
 
 job_cells as (
 
     select
+        source_relation,
         funnel_level,
         group_id,
         job_id,
@@ -234,7 +263,7 @@ job_cells as (
         count(*) < {{ min_cell }} as is_primary
     from placed_answers
     where funnel_level = 'job'
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
 
@@ -249,18 +278,20 @@ job_decided as (
 department_forced as (
 
     select
+        source_relation,
         eeoc_category,
         eeoc_value,
         coalesce(department_id, 0) as group_id,
         max(case when is_suppressed then 1 else 0 end) as has_hidden_job_cell
     from job_decided
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 
 ),
 
 department_cells as (
 
     select
+        placed_answers.source_relation,
         placed_answers.funnel_level,
         placed_answers.group_id,
         placed_answers.job_id,
@@ -274,11 +305,12 @@ department_cells as (
     from placed_answers
     inner join department_forced
         on
-            placed_answers.group_id = department_forced.group_id
+            placed_answers.source_relation = department_forced.source_relation
+            and placed_answers.group_id = department_forced.group_id
             and placed_answers.eeoc_category = department_forced.eeoc_category
             and placed_answers.eeoc_value = department_forced.eeoc_value
     where placed_answers.funnel_level = 'department'
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
 
@@ -291,6 +323,7 @@ department_decided as (
 decided as (
 
     select
+        source_relation,
         funnel_level,
         group_id,
         job_id,
@@ -303,6 +336,7 @@ decided as (
     union all
 
     select
+        source_relation,
         funnel_level,
         group_id,
         job_id,
@@ -319,6 +353,7 @@ decided as (
 group_steps as (
 
     select distinct
+        decided.source_relation,
         decided.funnel_level,
         decided.group_id,
         outcome_steps.funnel_step,
@@ -329,13 +364,16 @@ group_steps as (
     union all
 
     select distinct
+        decided.source_relation,
         decided.funnel_level,
         decided.group_id,
         'stage' as funnel_step,
         stages.stage_id
     from decided
     inner join stages
-        on decided.job_id = stages.job_id
+        on
+            decided.source_relation = stages.source_relation
+            and decided.job_id = stages.job_id
     where decided.funnel_level = 'job'
 
 ),
@@ -343,6 +381,7 @@ group_steps as (
 cell_steps as (
 
     select
+        decided.source_relation,
         decided.funnel_level,
         decided.group_id,
         decided.job_id,
@@ -356,11 +395,13 @@ cell_steps as (
     from decided
     inner join group_steps
         on
-            decided.funnel_level = group_steps.funnel_level
+            decided.source_relation = group_steps.source_relation
+            and decided.funnel_level = group_steps.funnel_level
             and decided.group_id = group_steps.group_id
     left join counts
         on
-            decided.funnel_level = counts.funnel_level
+            decided.source_relation = counts.source_relation
+            and decided.funnel_level = counts.funnel_level
             and decided.group_id = counts.group_id
             and decided.eeoc_category = counts.eeoc_category
             and decided.eeoc_value = counts.eeoc_value
@@ -373,6 +414,7 @@ cell_steps as (
 suppressed_rows as (
 
     select
+        source_relation,
         funnel_level,
         group_id,
         job_id,
@@ -385,13 +427,14 @@ suppressed_rows as (
         sum(applications) as applications
     from cell_steps
     where is_suppressed
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 
 ),
 
 funnel as (
 
     select
+        source_relation,
         funnel_level,
         group_id,
         job_id,
@@ -407,6 +450,7 @@ funnel as (
     union all
 
     select
+        source_relation,
         funnel_level,
         group_id,
         job_id,
@@ -424,6 +468,7 @@ funnel as (
 final as (
 
     select
+        cast(funnel.source_relation as {{ dbt.type_string() }}) as source_relation,
         {{ dbt.concat([
             'funnel.funnel_level', "'-'",
             'cast(funnel.group_id as ' ~ dbt.type_string() ~ ')', "'-'",
@@ -447,11 +492,17 @@ final as (
         cast(funnel.is_suppressed as {{ dbt.type_boolean() }}) as is_suppressed
     from funnel
     left join jobs
-        on funnel.job_id = jobs.job_id
+        on
+            funnel.source_relation = jobs.source_relation
+            and funnel.job_id = jobs.job_id
     left join departments
-        on funnel.department_id = departments.department_id
+        on
+            funnel.source_relation = departments.source_relation
+            and funnel.department_id = departments.department_id
     left join stages
-        on funnel.stage_id = stages.stage_id
+        on
+            funnel.source_relation = stages.source_relation
+            and funnel.stage_id = stages.stage_id
 
 )
 

@@ -1,8 +1,9 @@
 {#-
-    One row per interviewer and ISO week (Monday) of interview start, over the interviews that
-    were not cancelled (status skipped): interviews, interview hours, scorecards submitted, the
-    share of them submitted within 24 hours of the interview's end, and the median hours from
-    interview end to scorecard (an even count takes the mean of the two middle values).
+    One row per account (source_relation), interviewer and ISO week (Monday) of interview
+    start, over the interviews that were not cancelled (status skipped): interviews, interview
+    hours, scorecards submitted, the share of them submitted within 24 hours of the interview's
+    end, and the median hours from interview end to scorecard (an even count takes the mean of
+    the two middle values). An interviewer is a user of one account: accounts never mix.
 -#}
 
 with
@@ -17,6 +18,7 @@ interviews as (
 weekly as (
 
     select
+        source_relation,
         interviewer_user_id,
         interviewer_name,
         {{ iso_week_start('starts_at') }} as week_start_date,
@@ -31,6 +33,7 @@ weekly as (
 aggregated as (
 
     select
+        source_relation,
         interviewer_user_id,
         week_start_date,
         max(interviewer_name) as interviewer_name,
@@ -42,13 +45,14 @@ aggregated as (
         ) as scorecards_within_24h,
         {{ median('hours_to_scorecard') }} as median_hours_to_scorecard
     from weekly
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 final as (
 
     select
+        source_relation,
         interviewer_user_id,
         interviewer_name,
         cast(interviews_scheduled as {{ dbt.type_bigint() }}) as interviews_scheduled,

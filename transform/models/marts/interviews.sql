@@ -1,7 +1,8 @@
 {#-
-    One row per scheduled interview and interviewer (int_interviewers_matched), with the names
-    of the job, stage and interviewer, the interview's duration and the hours from its end to
-    the interviewer's scorecard (whole minutes / 60, rounded to 4 decimals).
+    One row per account (source_relation), scheduled interview and interviewer
+    (int_interviewers_matched), with the names of the job, stage and interviewer, the
+    interview's duration and the hours from its end to the interviewer's scorecard (whole
+    minutes / 60, rounded to 4 decimals).
 -#}
 
 with
@@ -33,6 +34,7 @@ users as (
 final as (
 
     select
+        panel.source_relation,
         panel.interview_interviewer_id,
         panel.interview_id,
         panel.application_id,
@@ -57,11 +59,17 @@ final as (
         panel.scorecard_submitted_at
     from panel
     left join jobs
-        on panel.job_id = jobs.job_id
+        on
+            panel.source_relation = jobs.source_relation
+            and panel.job_id = jobs.job_id
     left join stages
-        on panel.stage_id = stages.stage_id
+        on
+            panel.source_relation = stages.source_relation
+            and panel.stage_id = stages.stage_id
     left join users
-        on panel.interviewer_user_id = users.user_id
+        on
+            panel.source_relation = users.source_relation
+            and panel.interviewer_user_id = users.user_id
 
 )
 

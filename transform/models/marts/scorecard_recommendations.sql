@@ -1,10 +1,10 @@
 {#-
-    One row per interviewer and job stage, over the submitted scorecards of the interviews
-    (the interviewer's own scorecard on each panel): the count per overall recommendation,
-    positive_share = (yes + strong_yes) / scorecards with a decision (no_decision left out),
-    and its calibration: the same share on applications that were later hired, and on those
-    later rejected (their current status). Shares are rounded to 4 decimals, null without a
-    decision to count.
+    One row per account (source_relation), interviewer and job stage, over the submitted
+    scorecards of the interviews (the interviewer's own scorecard on each panel): the count per
+    overall recommendation, positive_share = (yes + strong_yes) / scorecards with a decision
+    (no_decision left out), and its calibration: the same share on applications that were later
+    hired, and on those later rejected (their current status). Shares are rounded to 4
+    decimals, null without a decision to count.
 -#}
 
 with
@@ -19,6 +19,7 @@ scorecards as (
 counted as (
 
     select
+        source_relation,
         interviewer_user_id,
         stage_id,
         max(job_id) as job_id,
@@ -56,13 +57,14 @@ counted as (
             case when overall_recommendation != 'no_decision' then 1 else 0 end
         ) as decided_total
     from scorecards
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 final as (
 
     select
+        source_relation,
         interviewer_user_id,
         stage_id,
         job_id,
