@@ -82,19 +82,17 @@ def record(row: dict[str, Any]) -> None:
         from extract.destinations import plan_for
         from extract.settings import (
             DEFAULT_DUCKDB_PATH,
+            home_dataset,
             raw_dataset,
-            raw_datasets,
             resolve_source_config,
         )
 
         plan = plan_for(os.environ["DEST"], os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
         config = resolve_source_config()
-        dataset = raw_dataset(config)
-        if row["stage"] == "transform":
-            # a transform of several accounts (GREENHOUSE_RAW_SCHEMAS) is recorded with the
-            # extract's account when it is one of them, else with the first
-            accounts = raw_datasets(config)
-            dataset = dataset if dataset in accounts else accounts[0]
+        # an extract (or sweep) belongs to its own account; a transform of several accounts to
+        # the one that stands for them
+        transform = row["stage"] == "transform"
+        dataset = home_dataset(config) if transform else raw_dataset(config)
         with tempfile.TemporaryDirectory(prefix="elt-history-") as workdir:
             pipeline = dlt.pipeline(
                 pipeline_name="elt_run_history",

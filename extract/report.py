@@ -54,23 +54,31 @@ def _figure_html(figure: go.Figure, first: bool) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=first, config={"responsive": True}))
 
 
+def _labelled(name: str, account: Any, accounts: set[Any]) -> str:
+    """A job's or person's name, with its account when the marts hold several accounts."""
+    return f"{name} ({account})" if len(accounts) > 1 else name
+
+
 def funnel_chart(db: Warehouse) -> go.Figure | None:
     stages = db.rows(
-        "select job_id, job_name, stage_order, stage_name, applications_reached,"
+        "select source_relation, job_id, job_name, stage_order, stage_name, applications_reached,"
         f" reach_rate_from_previous from {db.marts}.applications_by_stage"
-        " order by job_id, stage_order"
+        " order by source_relation, job_id, stage_order"
     )
     if not stages:
         return None
-    first_stage: dict[Any, int] = {}
+    # a job is (account, job id): two accounts can both have job 7
+    first_stage: dict[tuple[str, Any], int] = {}
     for row in stages:
-        first_stage.setdefault(row["job_id"], int(row["applications_reached"] or 0))
+        job_key = (row["source_relation"], row["job_id"])
+        first_stage.setdefault(job_key, int(row["applications_reached"] or 0))
+    accounts = {account for account, _ in first_stage}
     busiest = sorted(first_stage, key=lambda job: (-first_stage[job], job))[:BUSIEST_JOBS]
     figure = go.Figure()
     for job in busiest:
-        rows = [r for r in stages if r["job_id"] == job]
+        rows = [r for r in stages if (r["source_relation"], r["job_id"]) == job]
         figure.add_bar(
-            name=str(rows[0]["job_name"]),
+            name=_labelled(str(rows[0]["job_name"]), job[0], accounts),
             x=[int(r["stage_order"]) for r in rows],
             y=[int(r["applications_reached"] or 0) for r in rows],
             hovertext=[str(r["stage_name"]) for r in rows],
@@ -173,14 +181,15 @@ def source_chart(db: Warehouse) -> go.Figure | None:
 
 def interviewer_chart(db: Warehouse) -> go.Figure | None:
     rows = db.rows(
-        "select interviewer_name, sum(interviews_scheduled) as interviews,"
+        "select source_relation, interviewer_name, sum(interviews_scheduled) as interviews,"
         " sum(scorecards_submitted) as scorecards, sum(scorecards_within_24h) as within_24h"
-        f" from {db.marts}.interviewer_activity group by interviewer_name"
-        " order by interviews desc, interviewer_name"
+        f" from {db.marts}.interviewer_activity group by source_relation, interviewer_name"
+        " order by interviews desc, interviewer_name, source_relation"
     )
     if not rows:
         return None
-    names = [str(r["interviewer_name"]) for r in rows]
+    accounts = {str(r["source_relation"]) for r in rows}
+    names = [_labelled(str(r["interviewer_name"]), r["source_relation"], accounts) for r in rows]
     figure = go.Figure()
     figure.add_bar(x=names, y=[int(r["interviews"] or 0) for r in rows], name="interviews")
     figure.add_bar(

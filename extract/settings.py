@@ -185,6 +185,15 @@ def raw_datasets(config: GreenhouseConfig, environ: Mapping[str, str] | None = N
     return [f"{prefix}_{name}" if prefix else name for name in names]
 
 
+def home_dataset(config: GreenhouseConfig, environ: Mapping[str, str] | None = None) -> str:
+    """The raw dataset that stands for a run over several accounts (its transform's run
+    history, the report's raw-table charts): the extract's own when it is listed in
+    ``GREENHOUSE_RAW_SCHEMAS``, else the first listed; with one account, that one."""
+    own = raw_dataset(config, environ)
+    accounts = raw_datasets(config, environ)
+    return own if own in accounts else accounts[0]
+
+
 def parse_resource_list(raw: Any) -> list[str] | None:
     """Endpoint names from a comma-separated string or a list; None (unset or blank) means
     the default selection. A value made only of separators (``' , ,'``) is a mistake, not

@@ -208,7 +208,7 @@ def report_stage(out: Path) -> int:
     from extract.destinations import plan_for
     from extract.handoff import missing_raw_data
     from extract.report import write_report
-    from extract.settings import raw_dataset, resolve_source_config, schema_prefix
+    from extract.settings import home_dataset, resolve_source_config, schema_prefix
 
     dest = checked_dest()
     if dest is None:
@@ -218,7 +218,7 @@ def report_stage(out: Path) -> int:
             raise ConfigError("DEST=filesystem has no marts to report on")
         config = resolve_source_config()
         plan = plan_for(dest, os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
-        raw = raw_dataset(config)
+        raw = home_dataset(config)  # the raw-table charts: one account's raw schema
         prefix = schema_prefix()
         marts = f"{prefix}_greenhouse_marts" if prefix else "greenhouse_marts"
         if missing_raw_data(plan, dest, raw, str(config.api_version).lower()):

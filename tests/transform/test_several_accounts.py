@@ -6,6 +6,7 @@ nothing of one account joins or adds up with the other's. On DuckDB and PostgreS
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -163,12 +164,26 @@ def test_two_accounts_in_one_duckdb(accounts: dict[str, SandboxHandle], tmp_path
     _check_side_by_side(connect("both"), {account: connect(account) for account in accounts})
     _check_ids_collide(connect("both"))
     # the transform of both accounts is in the history of the first (no third raw dataset)
-    history = _rows(connect("both"), f"{US}.elt_runs")
+    history = _rows(connect("both"), f"select stage from {US}.elt_runs order by started_at")
     assert [r["stage"] for r in history] == ["extract", "transform"]
     runs = _rows(connect("both"), "greenhouse_marts.pipeline_runs")
     assert {r["source_relation"] for r in runs} == {US, EU}
     tables = _rows(connect("both"), "select distinct table_schema from information_schema.tables")
     assert "greenhouse_raw" not in {r["table_schema"] for r in tables}
+    # the report: every account's jobs and interviewers, each named with its account
+    page = tmp_path / "report.html"
+    report = subprocess.run(
+        [sys.executable, "-m", "extract", "report", "--out", str(page)],
+        cwd=ROOT,
+        env=database("both") | {"GREENHOUSE_RAW_SCHEMAS": f"{US},{EU}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert report.returncode == 0, report.stderr
+    text = page.read_text()
+    for account in (US, EU):  # a funnel series named "<job> (<account>)"
+        assert re.search(rf'"name":"[^"]+ \({account}\)"', text), account
     # each account's cursors under a pipeline name of its own
     for account in accounts:
         state = _rows(
