@@ -3,10 +3,12 @@ stopped with it (nothing is left behind)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 # SIGTERM (docker stop, Kubernetes, the scheduler, ``timeout``) ends a run like Ctrl-C does:
 # Python raises KeyboardInterrupt for SIGINT only, so the handler below does the same for
@@ -17,8 +19,14 @@ _stopped_by: list[int] = []
 CHILD_GRACE_SECONDS = 30  # how long a dbt child may take to stop after the signal
 
 
-def _on_sigterm(signum: int, _frame: object) -> None:
+def _on_sigterm(signum: int, frame: Any) -> None:
     _stopped_by.append(signum)
+    if frame is not None and frame.f_code.co_name == "__del__":
+        # Python prints and drops an exception raised inside a finalizer ("Exception
+        # ignored in ... __del__"), so the run would go on: deliver the signal again once the
+        # finalizer has returned
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
     raise KeyboardInterrupt
 
 
