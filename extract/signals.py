@@ -19,7 +19,7 @@ _stopped_by: list[int] = []
 CHILD_GRACE_SECONDS = 30  # how long a dbt child may take to stop after the signal
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
+def _on_signal(signum: int, frame: Any) -> None:
     _stopped_by.append(signum)
     if frame is not None and frame.f_code.co_name == "__del__":
         # Python prints and drops an exception raised inside a finalizer ("Exception
@@ -34,7 +34,10 @@ def install_signal_handlers() -> None:
     import signal
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGTERM, _on_signal)
+        # SIGINT too: Python's own handler raises KeyboardInterrupt wherever the main thread
+        # is, a finalizer included, where it is dropped (see _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
 
 
 def interrupted(cause: BaseException | None = None) -> int:

@@ -10,6 +10,7 @@ retries and the token-refresh re-send) is the transport adapter, so the limiter 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import threading
 import time
@@ -245,6 +246,8 @@ class RateLimiter:
             self._forget_send()  # refused: not counted in the server's window
         elif remaining is None and limit is None:
             self._forget_send()  # not rate limited (a token endpoint, an unlimited server)
+        else:
+            self._count_send_at_answer(now)
         if remaining is not None:
             if not fresh:
                 # sent before our window rolled over: it can only make us more careful
@@ -304,6 +307,21 @@ class RateLimiter:
         extension = max(0.0, now + pause - max(self.pause_until, now))
         self.pause_until = max(self.pause_until, now + pause)
         self._stats.add(waited_seconds=extension)
+
+    def _count_send_at_answer(self, now: float) -> None:
+        """A sliding-window server counts a request from when it arrived, which is after our
+        send time by however long the request took to get there (seconds on a loaded machine)
+        and before its answer: from the answer on, the request's place in our window is the
+        answer's time, so a slot we compute never opens before the server's does."""
+        sent_at = getattr(self._sending, "at", None)
+        self._sending.at = None
+        if sent_at is None:
+            return
+        try:
+            self.sent.remove(sent_at)
+        except ValueError:  # already older than the window
+            return
+        self.sent.insert(bisect.bisect(self.sent, now), now)
 
     def _forget_send(self) -> None:
         """Drop this thread's last send time from the window (the server did not count it)."""
