@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 # SIGTERM (docker stop, Kubernetes, the scheduler, ``timeout``) ends a run like Ctrl-C does:
-# Python raises KeyboardInterrupt for SIGINT only, so the handler below does the same for
-# SIGTERM and remembers which signal it was, for the exit code (128 + signal) and the message.
+# the handler below raises KeyboardInterrupt for both (Python's own does so for SIGINT only)
+# and remembers which signal it was, for the exit code (128 + signal) and the message.
 # Inside dlt's normalize and load steps dlt's own handler takes over and stops at a safe point
 # (SignalReceivedException carries the signal's number).
 _stopped_by: list[int] = []
