@@ -45,6 +45,7 @@ DEFAULT_SCHEDULE = "0 * * * *"
 JOB_ID = "pipeline"
 # Seconds a child gets to finish after SIGTERM when the scheduler is stopped.
 STOP_GRACE_SECONDS = 60
+STOP_POLL_SECONDS = 0.2  # how soon the main thread notices a signal
 
 log = logging.getLogger("scheduler")
 
@@ -273,13 +274,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     runner = PipelineRunner(command, max_runs=args.max_runs)
     scheduler = build_scheduler(trigger, runner)
-    stopping = threading.Event()
+    received: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            log.info("received %s: stopping", signal.Signals(signum).name)
-        runner.done.set()
+        # Only a note: the handler runs in the main thread between two bytecodes, possibly
+        # while that thread holds the lock inside runner.done.wait(); setting the Event here
+        # would take that (non-reentrant) lock again and hang the scheduler for good.
+        received.append(signum)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -296,13 +297,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         job.next_run_time.isoformat(),
     )
 
-    runner.done.wait()
+    while not received and not runner.done.wait(STOP_POLL_SECONDS):
+        pass
+    if received:
+        log.info("received %s: stopping", signal.Signals(received[0]).name)
     scheduler.pause()
     runner.stop()
     scheduler.shutdown(wait=True)
     log.info("stopped after %d run(s), %d failed", runner.runs, runner.failures)
     # With --max-runs the exit status tells whether every run succeeded (useful for smoke tests).
-    if args.max_runs and not stopping.is_set():
+    if args.max_runs and not received:
         return 0 if runner.failures == 0 else 1
     return 0
 

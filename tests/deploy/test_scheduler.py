@@ -136,6 +136,35 @@ def test_sigterm_stops_the_running_pipeline_and_the_scheduler() -> None:
     assert "stopped after 1 run(s), 1 failed" in log
 
 
+def test_a_burst_of_signals_still_stops_the_scheduler() -> None:
+    # Hundreds of SIGTERMs: one lands while the main thread is inside its wait. A handler that
+    # took a lock there (Event.set) would hang the scheduler forever; it must still stop.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deploy.scheduler", "--run-on-start", "--", "sleep", "120"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SCHEDULE": "0 0 1 1 *"},
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "run 1 started" in line:
+            break
+    for _ in range(300):
+        if process.poll() is not None:
+            break
+        os.kill(process.pid, signal.SIGTERM)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError("the scheduler hung after a burst of SIGTERMs") from None
+    rest = process.stderr.read()
+    assert code == 0, rest
+    assert "stopped after 1 run(s), 1 failed" in rest
+
+
 def test_started_line_names_the_schedule_and_the_next_run() -> None:
     result = schedule(
         "--max-runs", "1", "--", "true", env={"SCHEDULE": EVERY_SECOND, "SCHEDULE_TIMEZONE": "UTC"}
