@@ -228,6 +228,10 @@ class RateLimiter:
             self.in_flight -= 1
             if response is not None:
                 self._observe(response, fresh=epoch == self.epoch)
+            elif self.remaining is not None:
+                # no answer (a dropped connection): the server may have counted it, and the
+                # budget left it out while it was in flight
+                self.remaining -= 1
             self._cond.notify_all()
 
     def _observe(self, response: Response, fresh: bool = True) -> None:
@@ -250,9 +254,12 @@ class RateLimiter:
             self._count_send_at_answer(now)
         if remaining is not None:
             if not fresh:
-                # sent before our window rolled over: it can only make us more careful
+                # sent before our window rolled over (or a slot opened): it can only make us
+                # more careful. The budget set then left it out as in flight; counted by the
+                # server (not a 429), it takes one of it now that it is no longer in flight.
                 if self.remaining is not None:
-                    self.remaining = min(self.remaining, remaining)
+                    counted = 0 if response.status_code == 429 else 1
+                    self.remaining = min(self.remaining - counted, remaining)
             elif (
                 self.remaining is None
                 or (self.reset_at is None and self.resets_advertised)

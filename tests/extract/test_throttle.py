@@ -162,3 +162,30 @@ def test_retry_after_without_reset_opens_one_slot(monkeypatch):
     _send(limiter, clock, _sliding(remaining=1))
     _send(limiter, clock, _sliding(429, remaining=0, Retry_After="3"))
     assert _send(limiter, clock, _sliding(remaining=0)) == 3 + RESET_SAFETY_SECONDS
+
+
+def test_a_request_in_flight_when_a_slot_opens_takes_its_place_when_it_returns(monkeypatch):
+    # A slot opens (budget = limit - our requests in the window) while one request is still in
+    # flight; when it returns with its older, higher count, the budget must shrink by it
+    limiter = _limiter()
+    clock = _FakeClock(monkeypatch, limiter)
+    early = limiter.acquire()  # t = 0, answered late
+    clock.now += 1
+    for remaining in (3, 2, 1):  # t = 1, 2, 3
+        _send(limiter, clock, _sliding(remaining=remaining))
+        clock.now += 1
+    fresh = limiter.acquire()  # t = 4: the fifth request of the window (a slot opened for it)
+    assert fresh == early + 1 and clock.waits == []
+    clock.now += 1
+    limiter.release(_sliding(remaining=4), early)  # counted first by the server, answered last
+    # five requests in the window: the sixth waits for the oldest (t = 1 at the latest) to leave
+    assert _send(limiter, clock, _sliding(remaining=0)) >= 10 + RESET_SAFETY_SECONDS
+    limiter.release(_sliding(remaining=0), fresh)
+
+
+def test_a_request_without_an_answer_is_counted_as_spent():
+    limiter = _limiter()
+    first, second = limiter.acquire(), limiter.acquire()
+    limiter.release(_response(X_RateLimit_Remaining="3", X_RateLimit_Reset="9"), first)
+    limiter.release(None, second)  # the connection dropped: the server may have counted it
+    assert limiter.remaining == 2 and limiter.in_flight == 0
