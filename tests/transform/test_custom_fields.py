@@ -327,3 +327,72 @@ def test_custom_field_marts_compile_for_snowflake_and_bigquery(
         names = [s.alias_or_name for s in final.this.selects]
         key = oracle.ENTITIES[field_type][1]
         assert names == ["source_relation", key, *_names(org)[field_type]], mart
+
+
+def _field(
+    source_relation: str | None, field_id: int, name_key: str, value_type: str, active: bool
+) -> dict[str, Any]:
+    field = {
+        "custom_field_id": field_id,
+        "field_type": "candidate",
+        "name_key": name_key,
+        "value_type": value_type,
+        "is_active": active,
+    }
+    return field if source_relation is None else {**field, "source_relation": source_relation}
+
+
+def _compiled_candidate_columns(
+    tmp_path: Path, accounts: list[str], dictionary: list[dict[str, Any]]
+) -> dict[str, exp.Expression]:
+    """The final select of candidate_custom_fields compiled offline: {column: expression}."""
+    tmp_path.mkdir()
+    vars_ = {"greenhouse_introspect": False, "greenhouse_custom_fields_dictionary": dictionary}
+    env = clean_env(**_credentials("snowflake", tmp_path))
+    env["GREENHOUSE_RAW_SCHEMAS"] = ",".join(accounts)
+    args = ["compile", "--no-populate-cache", "--no-introspect", "--target", "snowflake"]
+    args += ["--select", MARTS["candidate"], "--vars", json.dumps(vars_)]
+    run = run_dbt(args, env, tmp_path)
+    assert run.returncode == 0, run.output[-4000:]
+    compiled = run.target_path / "compiled" / "greenhouse" / "models" / "marts"
+    tree = sqlglot.parse_one((compiled / f"{MARTS['candidate']}.sql").read_text(), read="snowflake")
+    final = next(c for c in tree.find_all(exp.CTE) if c.alias == "final")
+    return {s.alias_or_name: s.unalias() for s in final.this.selects}
+
+
+def test_fields_of_several_accounts_follow_the_documented_rules(tmp_path: Path) -> None:
+    # Two accounts whose dictionaries disagree, written from the rules of docs/transform.md
+    # (custom fields over several accounts): a field is (field_type, name_key); the first
+    # listed account that has it gives its type and id; active if active anywhere; naming by
+    # that account, then id; an entry without source_relation is the first account's.
+    us, eu = "greenhouse_raw_us", "greenhouse_raw_eu"
+    dictionary = [  # listed out of order on purpose
+        _field(eu, 1, "region", "short_text", True),  # only in the second account
+        _field(eu, 2, "level", "number", True),  # same field, other type and id
+        _field(eu, 3, "a_b", "short_text", True),  # clashes with the first account's a-b
+        _field(us, 9, "a-b", "short_text", True),
+        _field(us, 7, "level", "short_text", False),  # inactive here, active in eu
+        _field(None, 11, "tenure", "yes_no", True),  # no source_relation: the first account
+        _field(eu, 4, "retired", "number", False),  # inactive everywhere: no column
+    ]
+    columns = _compiled_candidate_columns(tmp_path / "two", [us, eu], dictionary)
+    assert list(columns) == [
+        "source_relation",
+        "candidate_id",
+        "custom_level",  # first account's id 7 ...
+        "custom_a_b",  # ... 9 ...
+        "custom_tenure",  # ... 11, then the second account's own fields by id
+        "custom_region",
+        "custom_a_b_3",  # its base name was taken: its own (second account's) id
+    ]
+    # level is text (the first account's type): the second account's numbers are not cast
+    typed = ("BOOLEAN", "DECIMAL", "NUMBER", "DATE", "BIGINT")
+    level = columns["custom_level"].sql("snowflake")
+    assert not any(name in level for name in typed), level
+    assert "BOOLEAN" in columns["custom_tenure"].sql("snowflake")
+
+    # The first account alone: the names it had are the names it keeps with a second listed
+    alone = _compiled_candidate_columns(
+        tmp_path / "one", [us], [f for f in dictionary if f.get("source_relation") != eu]
+    )
+    assert list(alone) == ["source_relation", "candidate_id", "custom_a_b", "custom_tenure"]
