@@ -3,8 +3,9 @@
 One row per check: the credentials (a token request), every selected endpoint (one
 ``per_page=1`` request each: ok, 403 with the scope to grant, 404, error), the destination
 (reachable and writable: a scratch table created and dropped in the raw schema) and the dbt
-profile (``dbt debug``), and the raw dataset's variant columns (values of an unexpected type an
-earlier run kept; a warning, not a failure). Exit 0 only if every row is fine.
+profile (``dbt debug``), the raw dataset's variant columns (values of an unexpected type an
+earlier run kept; a warning, not a failure) and, with several accounts, every other account's
+raw tables. Exit 0 only if every row is fine.
 """
 
 from __future__ import annotations
@@ -189,6 +190,40 @@ def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:
     return Row("dbt profile", "error", detail[-300:])
 
 
+def check_accounts(settings: Settings, plan: DestinationPlan | None) -> list[Row]:
+    """With several accounts (``GREENHOUSE_RAW_SCHEMAS``): the list itself, this extract's
+    account in it, and every other account's raw tables, which ``elt transform`` needs and
+    another extract (that account's own credentials) writes. Nothing with one account."""
+    from extract.handoff import missing_raw_data
+    from extract.settings import account_left_out, raw_datasets
+
+    if not os.environ.get("GREENHOUSE_RAW_SCHEMAS", "").strip():
+        return []
+    config = resolve_source_config()
+    try:
+        datasets = raw_datasets(config)
+        left_out = account_left_out(config)
+    except ExtractError as exc:
+        return [Row("accounts", "error", one_line(exc, limit=300))]
+    rows = [Row("accounts", "error", left_out)] if left_out else []
+    for dataset in datasets:
+        label = f"account {dataset}"
+        if dataset == settings.raw_schema:
+            rows.append(Row(label, "ok", "this extract's account (its raw tables: this run)"))
+        elif settings.dest == "filesystem":
+            rows.append(Row(label, "ok", "DEST=filesystem has no dbt step"))
+        elif plan is None:
+            rows.append(Row(label, "error", "not checked: the destination is not configured"))
+        else:
+            try:
+                problem = missing_raw_data(plan, settings.dest, dataset, settings.api_version)
+            except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
+                problem = one_line(exc, limit=300)
+            detail = f"raw tables for API {settings.api_version} (extracted on their own)"
+            rows.append(Row(label, "error", problem) if problem else Row(label, "ok", detail))
+    return rows
+
+
 def run_check(settings: Settings, console: Console | None = None) -> int:
     console = console or Console()
     ctx = HttpContext.create(settings)
@@ -200,6 +235,7 @@ def run_check(settings: Settings, console: Console | None = None) -> int:
     destination, plan = check_destination(settings)
     rows += [destination, check_dbt(settings, plan)]
     rows += check_variant_columns(settings, plan if destination.fine else None)
+    rows += check_accounts(settings, plan if destination.fine else None)
 
     where = f"Harvest {settings.api_version} at {settings.base_url} -> {settings.dest}"
     table = Table(

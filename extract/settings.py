@@ -194,6 +194,23 @@ def home_dataset(config: GreenhouseConfig, environ: Mapping[str, str] | None = N
     return own if own in accounts else accounts[0]
 
 
+def account_left_out(
+    config: GreenhouseConfig, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Why ``elt run`` would extract an account its own transform leaves out, or None: with
+    ``GREENHOUSE_RAW_SCHEMAS`` (several accounts) the extract's ``GREENHOUSE_RAW_SCHEMA`` must
+    be one of them. Raises ``ConfigError`` for a list that is not one (``raw_datasets``)."""
+    env = os.environ if environ is None else environ
+    if raw_dataset(config, env) in raw_datasets(config, env):
+        return None
+    return (
+        f"GREENHOUSE_RAW_SCHEMA={config.raw_schema} is not one of GREENHOUSE_RAW_SCHEMAS "
+        f"({env.get('GREENHOUSE_RAW_SCHEMAS', '')}): this run would extract an account "
+        "its transform leaves out. Add it to GREENHOUSE_RAW_SCHEMAS, or extract each account "
+        "with 'elt extract' and then run 'elt transform' once"
+    )
+
+
 def parse_resource_list(raw: Any) -> list[str] | None:
     """Endpoint names from a comma-separated string or a list; None (unset or blank) means
     the default selection. A value made only of separators (``' , ,'``) is a mistake, not

@@ -12,6 +12,7 @@ from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 
 FEW = "jobs,scorecards,departments"
+NAMED = ("credentials", "endpoint", "destination", "dbt", "raw", "account")  # two-word checks
 
 
 def check(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str):
@@ -20,10 +21,12 @@ def check(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str):
     out = capsys.readouterr().out
     rows = {}
     for line in out.splitlines():
-        parts = line.split(None, 2)
-        if len(parts) >= 2 and parts[0] in ("credentials", "endpoint", "destination", "dbt", "raw"):
-            name = " ".join(line.split()[:2])
-            result = line.split()[2] if parts[0] != "credentials" else line.split()[3]
+        words = line.split()
+        if words[:1] == ["accounts"]:  # the one check named by one word
+            rows["accounts"] = (words[1], line)
+        elif len(words) >= 3 and words[0] in NAMED:
+            name = " ".join(words[:2])
+            result = words[2] if words[0] != "credentials" else words[3]
             rows[name] = (result, line)
     return code, rows, out
 
@@ -123,3 +126,41 @@ def test_variant_columns_are_listed_per_table(sandbox, run_extract, extract_env,
     assert "the typed column is NULL for those rows" in out
     assert [name for name in rows if name.startswith("raw")] == ["raw table"]  # jobs is clean
     assert "(1 warning above)" in out
+
+
+def test_several_accounts_each_listed_account_is_checked(sandbox, tmp_path: Path, capsys) -> None:
+    import duckdb
+
+    path = tmp_path / "accounts.duckdb"
+    env = {
+        **sandbox.env("v3"),
+        "DUCKDB_PATH": str(path),
+        "GREENHOUSE_RAW_SCHEMAS": "greenhouse_raw, greenhouse_raw_eu",
+    }
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 1, out
+    assert rows["account greenhouse_raw"][0] == "ok"  # this run's own: written by the run
+    result, line = rows["account greenhouse_raw_eu"]
+    assert result == "error" and "no raw tables in greenhouse_raw_eu" in line, out
+
+    # the other account's extract has run (its marker table is there): every row is fine
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema greenhouse_raw_eu")
+        connection.execute("create table greenhouse_raw_eu.application_stages (id bigint)")
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 0, out
+    assert rows["account greenhouse_raw_eu"][0] == "ok"
+
+    # this extract's account left out of the list, and a list that is not one
+    code, rows, out = check({**env, "GREENHOUSE_RAW_SCHEMAS": "greenhouse_raw_eu"}, capsys)
+    assert code == 1 and rows["accounts"][0] == "error"
+    assert "GREENHOUSE_RAW_SCHEMA=greenhouse_raw is not one of" in rows["accounts"][1]
+    code, rows, out = check({**env, "GREENHOUSE_RAW_SCHEMAS": "us,Bad-Name"}, capsys)
+    assert code == 1 and rows["accounts"][0] == "error" and "'Bad-Name'" in out
+
+
+def test_one_account_has_no_account_rows(sandbox, tmp_path: Path, capsys) -> None:
+    env = {**sandbox.env("v3"), "DUCKDB_PATH": str(tmp_path / "one.duckdb")}
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 0, out
+    assert not any(name.startswith("account") for name in rows)
