@@ -59,6 +59,13 @@ def _labelled(name: str, account: Any, accounts: set[Any]) -> str:
     return f"{name} ({account})" if len(accounts) > 1 else name
 
 
+def _together(db: Warehouse, mart: str) -> str:
+    """A chart title's note for a mart that holds several accounts, added up in the chart."""
+    rows = db.rows(f"select count(distinct source_relation) as n from {db.marts}.{mart}")
+    count = int(rows[0]["n"] or 0) if rows else 0
+    return f" - {count} accounts together" if count > 1 else ""
+
+
 def funnel_chart(db: Warehouse) -> go.Figure | None:
     stages = db.rows(
         "select source_relation, job_id, job_name, stage_order, stage_name, applications_reached,"
@@ -119,7 +126,8 @@ def acceptance_chart(db: Warehouse) -> go.Figure | None:
                    opacity=0.35)  # fmt: skip
     figure.add_scatter(x=labels, y=rates, name="acceptance rate", mode="lines+markers")
     figure.update_layout(
-        title="Offer acceptance rate by cohort month (bars: offers made)",
+        title="Offer acceptance rate by cohort month (bars: offers made)"
+        + _together(db, "offer_acceptance"),
         yaxis={"title": "accepted / (accepted + rejected)", "tickformat": ".0%", "range": [0, 1]},
         yaxis2={"title": "offers", "overlaying": "y", "side": "right", "showgrid": False},
     )
@@ -128,11 +136,13 @@ def acceptance_chart(db: Warehouse) -> go.Figure | None:
 
 def days_to_hire_chart(db: Warehouse) -> go.Figure | None:
     rows = db.rows(
-        "select hire_month, job_name, hires, median_days_to_hire, p75_days_to_hire"
-        f" from {db.marts}.hiring_velocity where hires > 0 order by hire_month, job_name"
+        "select source_relation, hire_month, job_name, hires, median_days_to_hire,"
+        f" p75_days_to_hire from {db.marts}.hiring_velocity where hires > 0"
+        " order by hire_month, job_name, source_relation"
     )
     if not rows:
         return None
+    accounts = {str(r["source_relation"]) for r in rows}
     figure = go.Figure()
     figure.add_scatter(
         x=[f"{r['hire_month']:%Y-%m}" for r in rows],
@@ -140,7 +150,9 @@ def days_to_hire_chart(db: Warehouse) -> go.Figure | None:
         mode="markers",
         marker={"size": [6 + 3 * int(r["hires"]) for r in rows], "opacity": 0.6},
         hovertext=[
-            f"{r['job_name']}: {r['hires']} hires, p75 {r['p75_days_to_hire']}" for r in rows
+            f"{_labelled(str(r['job_name']), r['source_relation'], accounts)}: {r['hires']} hires,"
+            f" p75 {r['p75_days_to_hire']}"
+            for r in rows
         ],
         name="job and month",
     )
@@ -173,7 +185,8 @@ def source_chart(db: Warehouse) -> go.Figure | None:
         textposition="outside",
     )
     figure.update_layout(
-        title="Source effectiveness: applications and hires per source (label: hire rate)",
+        title="Source effectiveness: applications and hires per source (label: hire rate)"
+        + _together(db, "source_effectiveness"),
         barmode="group",
     )
     return figure

@@ -104,6 +104,7 @@ def test_report_renders_in_a_browser(
     for title in ("Funnel of the", "Offer acceptance rate", "Median days to hire",
                   "Source effectiveness", "Interviewer load"):  # fmt: skip
         assert title in dom.stdout, title
+    assert "accounts together" not in page  # one account: nothing is added up across accounts
 
     shot = tmp_path / "report.png"
     taken = chromium(out, tmp_path / "profile2", "--window-size=1400,2400", f"--screenshot={shot}")

@@ -184,6 +184,10 @@ def test_two_accounts_in_one_duckdb(accounts: dict[str, SandboxHandle], tmp_path
     text = page.read_text()
     for account in (US, EU):  # a funnel series named "<job> (<account>)"
         assert re.search(rf'"name":"[^"]+ \({account}\)"', text), account
+        # and a days-to-hire point "<job> (<account>): N hires"
+        assert re.search(rf'"[^"]+ \({account}\): \d+ hires', text), account
+    # the charts that add the accounts up say so
+    assert text.count(" - 2 accounts together") == 2
     # each account's cursors under a pipeline name of its own
     for account in accounts:
         state = _rows(
