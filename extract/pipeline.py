@@ -455,13 +455,18 @@ def source_args(settings: Settings, ctx: HttpContext) -> dict[str, Any]:
 
 
 def run_extract(
-    settings: Settings, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
+    settings: Settings,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+    ctx: HttpContext | None = None,
 ) -> RunSummary:
+    """The incremental read of every selected endpoint, normalized and loaded. ``ctx``: the
+    run's HTTP context when something else (the deletion sweep) sends requests after this in
+    the same rate budget."""
     started = time.monotonic()
     # dlt runs parallelized resources in its extract thread pool; size it from our setting.
     os.environ["EXTRACT__WORKERS"] = str(settings.extract_workers)
     plan = plan_destination(settings)
-    ctx = HttpContext.create(settings)
+    ctx = ctx or HttpContext.create(settings)
     pipeline = make_pipeline(settings, plan)
     check_dataset_version(pipeline, settings)
     summary = RunSummary(

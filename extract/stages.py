@@ -77,6 +77,7 @@ def _extract(
         from extract.destinations import plan_destination
         from extract.pipeline import lock_for, run_extract
         from extract.settings import load_settings
+        from extract.source import HttpContext
         from extract.sweep import sweep_if_due, sweep_only
 
         quiet_dlt_logs()
@@ -95,7 +96,8 @@ def _extract(
         if sweep_deletes:  # the deletion sweep instead of the incremental read
             summary = sweep_only(settings)
         else:
-            summary = sweep_if_due(settings, run_extract(settings).as_dict())
+            ctx = HttpContext.create(settings)  # one rate budget for the read and the sweep
+            summary = sweep_if_due(settings, run_extract(settings, ctx=ctx).as_dict(), ctx)
     except KeyboardInterrupt as exc:
         return interrupted(exc), "interrupted", None
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line + exit code

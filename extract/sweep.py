@@ -21,7 +21,8 @@ it keeps. The column is not in dlt's schema, so a record that comes back through
 merge is re-inserted without it: unmarked, as it should be.
 
 Requests go through the extract's ``HttpContext`` (dlt's RESTClient, the shared rate limiter of
-``throttle.py``), and are counted separately from the extract's, in the run summary.
+``throttle.py``; after an extract in the same run, that extract's own context, which knows what
+the window holds already), and are counted separately from the extract's, in the run summary.
 """
 
 from __future__ import annotations
@@ -244,17 +245,28 @@ def restored_pipeline(settings: Settings) -> Iterator[Pipeline]:
 
 
 def sweep(
-    settings: Settings, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
+    settings: Settings,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+    ctx: HttpContext | None = None,
 ) -> SweepResult:
-    """One deletion sweep of the run's incremental tables (see the module docstring)."""
+    """One deletion sweep of the run's incremental tables (see the module docstring). ``ctx``:
+    the extract's, when the sweep follows it in the same run: its rate limiter knows what the
+    extract spent of the window (a fresh one would start as if nothing had been sent)."""
     started = time.monotonic()
     result = SweepResult(swept_at=datetime.now(UTC).isoformat(timespec="milliseconds"))
     with restored_pipeline(settings) as pipeline:
         endpoints = swept_endpoints(settings, pipeline)
         log(f"[sweep] listing the ids of {', '.join(e.name for e in endpoints) or 'no table'}")
-        ctx = HttpContext.create(settings)
+        ctx = ctx or HttpContext.create(settings)
+        before = ctx.stats.as_dict()
         listed = _listings(ctx, endpoints, result)
-        result.http = ctx.stats.as_dict()
+        # the sweep's own requests: the counters of a shared context less the extract's
+        result.http = {
+            name: round(value - before[name], 2)
+            if isinstance(value, float)
+            else value - before[name]
+            for name, value in ctx.stats.as_dict().items()
+        }
         if listed:
             apply_marks(pipeline, settings, listed, result)
     result.duration_seconds = time.monotonic() - started
@@ -305,7 +317,9 @@ def runs_since_last_sweep(pipeline: Pipeline, dest: str) -> int:
         return 1 + (int(rows[0][0]) if rows else 0)
 
 
-def sweep_if_due(settings: Settings, summary: dict[str, Any]) -> dict[str, Any]:
+def sweep_if_due(
+    settings: Settings, summary: dict[str, Any], ctx: HttpContext | None = None
+) -> dict[str, Any]:
     """After an extract: sweep when ``GREENHOUSE_SWEEP_DELETES_EVERY`` is N and this is the Nth
     successful extract since the last sweep (counted in the run history in the destination,
     so a restarted scheduler, or another machine, counts the same runs)."""
@@ -323,7 +337,7 @@ def sweep_if_due(settings: Settings, summary: dict[str, Any]) -> dict[str, Any]:
         due = runs_since_last_sweep(pipeline, settings.dest) >= every
     if not due:
         return summary
-    result = sweep(settings)
+    result = sweep(settings, ctx=ctx)
     summary = {**summary, "deletion_sweep": result.as_dict()}
     if result.failed:
         show(summary)

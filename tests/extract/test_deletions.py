@@ -223,3 +223,27 @@ def test_bad_sweep_input_is_one_line_and_exit_2(
     assert run.error_lines == [
         "error: GREENHOUSE_SWEEP_DELETES_EVERY must not be negative (got -1)"
     ]
+
+
+def test_a_sweep_after_the_extract_stays_within_the_same_rate_budget(
+    sandbox_factory: Callable[..., SandboxHandle],
+    extract_env: dict[str, str],
+    run_extract: Callable[..., Run],
+) -> None:
+    # three requests per 10 s: the extract's three pages spend the window; the sweep that
+    # follows in the same run (every run) must wait for it, not start afresh and collect 429s
+    sandbox = sandbox_factory(candidates=30, seed=21, rate_limit=3, rate_window=10)
+    env = {
+        **extract_env,
+        "DEST": "duckdb",
+        **sandbox.env("v3"),
+        "GREENHOUSE_SWEEP_DELETES_EVERY": "1",
+        "ELT_RUN_HISTORY": "true",
+    }
+    run = run_extract(env, "--resources", "candidates,applications,departments").check()
+    served = sandbox.stats()
+    assert run.summary is not None and "deletion_sweep" in run.summary
+    assert served["by_status"].get("429", 0) == 0, served["by_status"]
+    swept = run.summary["deletion_sweep"]
+    assert swept["rate_limited_429"] == 0 and swept["requests"] == 2  # candidates, applications
+    assert run.summary["requests"] + swept["requests"] == served["total"]
