@@ -260,13 +260,7 @@ def sweep(
         ctx = ctx or HttpContext.create(settings)
         before = ctx.stats.as_dict()
         listed = _listings(ctx, endpoints, result)
-        # the sweep's own requests: the counters of a shared context less the extract's
-        result.http = {
-            name: round(value - before[name], 2)
-            if isinstance(value, float)
-            else value - before[name]
-            for name, value in ctx.stats.as_dict().items()
-        }
+        result.http = ctx.stats.since(before)  # a shared context: less the extract's
         if listed:
             apply_marks(pipeline, settings, listed, result)
     result.duration_seconds = time.monotonic() - started

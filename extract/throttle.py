@@ -11,7 +11,6 @@ retries and the token-refresh re-send) is the transport adapter, so the limiter 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import threading
 import time
 from collections import Counter, deque
@@ -88,6 +87,11 @@ class RequestStats:
         with self._lock:
             self.rate_limited += 1
             self.rate_limited_by_path[path] += 1
+
+    def since(self, before: dict[str, Any]) -> dict[str, Any]:
+        """``as_dict`` less an earlier ``as_dict``: the requests of one part of a run."""
+        now = self.as_dict()
+        return {name: round(now[name] - before[name], 2) for name in now}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -320,23 +324,18 @@ class RateLimiter:
         send time by however long the request took to get there (seconds on a loaded machine)
         and before its answer: from the answer on, the request's place in our window is the
         answer's time, so a slot we compute never opens before the server's does."""
-        sent_at = getattr(self._sending, "at", None)
-        self._sending.at = None
-        if sent_at is None:
-            return
-        try:
-            self.sent.remove(sent_at)
-        except ValueError:  # already older than the window
-            return
-        self.sent.insert(bisect.bisect(self.sent, now), now)
+        if self._forget_send():
+            self.sent.insert(bisect.bisect(self.sent, now), now)
 
-    def _forget_send(self) -> None:
-        """Drop this thread's last send time from the window (the server did not count it)."""
+    def _forget_send(self) -> bool:
+        """Drop this thread's last send time from the window (the server did not count it, or
+        it moves to the answer's time); False when it is not there (already out of it)."""
         sent_at = getattr(self._sending, "at", None)
         self._sending.at = None
-        if sent_at is not None:
-            with contextlib.suppress(ValueError):  # already older than the window
-                self.sent.remove(sent_at)
+        if sent_at is None or sent_at not in self.sent:
+            return False
+        self.sent.remove(sent_at)
+        return True
 
 
 def _host(url: str | None) -> str:

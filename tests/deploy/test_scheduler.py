@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import IO
 
 import pytest
 
@@ -113,7 +114,8 @@ def test_runs_never_overlap_and_busy_firings_are_logged_as_skipped() -> None:
     assert "run skipped at" in log and "previous run is still in progress" in log
 
 
-def test_sigterm_stops_the_running_pipeline_and_the_scheduler() -> None:
+def _in_a_long_first_run() -> tuple[subprocess.Popen[str], IO[str], list[str]]:
+    """A scheduler whose first run (a 120 s sleep) has started, its log, its lines so far."""
     process = subprocess.Popen(
         [sys.executable, "-m", "deploy.scheduler", "--run-on-start", "--", "sleep", "120"],
         cwd=ROOT,
@@ -127,8 +129,13 @@ def test_sigterm_stops_the_running_pipeline_and_the_scheduler() -> None:
         seen.append(line)
         if "run 1 started" in line:
             break
+    return process, process.stderr, seen
+
+
+def test_sigterm_stops_the_running_pipeline_and_the_scheduler() -> None:
+    process, stderr, seen = _in_a_long_first_run()
     process.send_signal(signal.SIGTERM)
-    rest = process.stderr.read()
+    rest = stderr.read()
     assert process.wait(timeout=60) == 0
     log = "".join(seen) + rest
     assert "received SIGTERM: stopping" in log
@@ -139,17 +146,7 @@ def test_sigterm_stops_the_running_pipeline_and_the_scheduler() -> None:
 def test_a_burst_of_signals_still_stops_the_scheduler() -> None:
     # Hundreds of SIGTERMs: one lands while the main thread is inside its wait. A handler that
     # took a lock there (Event.set) would hang the scheduler forever; it must still stop.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "deploy.scheduler", "--run-on-start", "--", "sleep", "120"],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SCHEDULE": "0 0 1 1 *"},
-    )
-    assert process.stderr is not None
-    for line in process.stderr:
-        if "run 1 started" in line:
-            break
+    process, stderr, _ = _in_a_long_first_run()
     for _ in range(300):
         if process.poll() is not None:
             break
@@ -160,7 +157,7 @@ def test_a_burst_of_signals_still_stops_the_scheduler() -> None:
         process.kill()
         process.wait()
         raise AssertionError("the scheduler hung after a burst of SIGTERMs") from None
-    rest = process.stderr.read()
+    rest = stderr.read()
     assert code == 0, rest
     assert "stopped after 1 run(s), 1 failed" in rest
 
