@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import dlt
 from dlt.pipeline.pipeline import Pipeline
 
+from extract.declared_tables import create_declared_tables
 from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
 from extract.errors import ConfigError, EndpointsFailedError
@@ -48,6 +49,7 @@ class RunSummary:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # see table_changes
     step_seconds: dict[str, float] = field(default_factory=dict)  # extract, normalize, load
     objects_as_lists: dict[str, list[str]] = field(default_factory=dict)  # table -> child tables
+    created_empty: list[str] = field(default_factory=list)  # declared tables made with no rows
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +74,7 @@ class RunSummary:
             "tables": self.tables,
             "step_seconds": self.step_seconds,
             "objects_as_lists": self.objects_as_lists,
+            "created_empty": self.created_empty,
         }
 
 
@@ -531,6 +534,12 @@ def run_extract(
             dedup.load_later_copies(pipeline, source, loader_file_format=plan.loader_file_format)
         )
         summary.duplicates_dropped = dict(sorted(dedup.dropped.items()))
+        summary.created_empty = create_declared_tables(
+            pipeline,
+            settings.api_version,
+            list(settings.resources),
+            loader_file_format=plan.loader_file_format,
+        )
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
         replaced_now = set(replaced) - set(ctx.progress.failed)

@@ -213,7 +213,8 @@ def column_types(version: str) -> dict[str, dict[str, str]]:
     return json.loads(text)["tables"]
 
 
-def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
+def declared_columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
+    """The columns dlt creates for an endpoint's table, declared types first."""
     types: dict[str, str] = dict(column_types(version).get(endpoint.name, {}))
     for name in endpoint.json_columns:
         types[name] = "json"
@@ -640,7 +641,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
         table_name=table_name,
         write_disposition=disposition,
         primary_key=endpoint.primary_key,
-        columns=_columns(endpoint, settings.api_version),
+        columns=declared_columns(endpoint, settings.api_version),
         nested_hints=_nested_hints(endpoint),
         parallelized=True,
     )

@@ -13,6 +13,7 @@ import click
 from sandbox.data import Organisation
 from sandbox.server import Faults, SandboxServer, Settings
 from sandbox.server.limits import RATE_MODES
+from sandbox.server.profiles import PROFILES, profile_faults
 
 
 class CliError(click.ClickException):
@@ -153,6 +154,20 @@ FAULTS = "faults (all off by default)"
 @click.option(
     "--forbidden", default="", help="comma-separated endpoints answered 403 (e.g. offers,v1/eeoc)"
 )
+@click.option(
+    "--empty",
+    default="",
+    help="comma-separated endpoints answered 200 [] (nothing there yet, e.g. scorecards)",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    default="full",
+    envvar="SANDBOX_PROFILE",
+    show_envvar=True,
+    help="account shape: young (no interviews, scorecards, openings...), scoped (a token that "
+    "reads only dltHub's eight endpoints), no-custom-fields, no-openings, no-eeoc",
+)
 @click.option("--fault-seed", type=int, default=0, help="seed of --error-rate")
 @click.option(
     "--bare-429",
@@ -184,6 +199,8 @@ def serve(
     drop_every: int,
     truncate_every: int,
     forbidden: str,
+    empty: str,
+    profile: str,
     fault_seed: int,
     bare_429: bool,
     header_case_quirk: bool,
@@ -202,6 +219,13 @@ def serve(
         seed=fault_seed,
         bare_429=int(bare_429),
         header_case_quirk=int(header_case_quirk),
+    )
+    shape = profile_faults(profile)
+    faults.update(
+        {
+            "empty": shape.get("empty", []) + [x for x in empty.split(",") if x],
+            "forbidden": shape.get("forbidden", []) + faults.forbidden,
+        }
     )
     settings = Settings(
         rate_limit=rate_limit,
@@ -230,7 +254,9 @@ def serve(
     click.echo(
         f"sandbox: {candidates} candidates (seed {seed}) built in "
         f"{time.monotonic() - t0:.1f}s; serving v3 + v1 on {server.base_url} "
-        f"(token endpoint {server.auth_url}; rate limit {limit})",
+        f"(token endpoint {server.auth_url}; rate limit {limit}"
+        + (f"; account profile {profile}" if profile != "full" else "")
+        + ")",
         err=True,
     )
     sys.stderr.flush()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 LIST_FAULTS = (
+    "empty",
     "forbidden",
     "fail_endpoints",
     "bad_cursor",
@@ -36,6 +37,7 @@ class Faults:
     slow_endpoints: list[str] = field(default_factory=list)  # ... of these endpoints (empty: all)
     drop_every: int = 0  # every Nth API request: close the socket without a response
     truncate_every: int = 0  # every Nth 200 response: body cut in half (invalid JSON)
+    empty: list[str] = field(default_factory=list)  # endpoints answered 200 [] (nothing yet)
     forbidden: list[str] = field(
         default_factory=list
     )  # endpoints answered 403 (e.g. "offers", "v1/eeoc")
@@ -142,6 +144,8 @@ class FaultSchedule:
         if f.storm_429 > 0:
             f.storm_429 -= 1
             out["storm"] = f.retry_after
+        if listed(f.empty):
+            out["empty"] = True
         if endpoint in f.forbidden or name in f.forbidden:
             out["forbidden"] = True
         if endpoint in f.fail_endpoints or name in f.fail_endpoints:

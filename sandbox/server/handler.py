@@ -184,6 +184,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(403, {"message": f"Forbidden: no permission for {label}"})
             if fault.get("error"):
                 raise ApiError(500, {"message": "Internal Server Error (sandbox fault)"})
+            if fault.get("empty"):  # an account with nothing there yet: one empty page
+                sb.record(label, 200)
+                self._send(200, [], dict(rl_headers))
+                return
             headers = dict(rl_headers)
             overlap = int(fault.get("overlap", 0))
             if version == "v3":
