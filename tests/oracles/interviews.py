@@ -80,6 +80,18 @@ def _by_id(org: RecordSource, entity: str) -> dict[int, Row]:
     return {record["id"]: record for record in org.records(entity)}
 
 
+def _advanced(application: Row | None, current: Row | None, stage: Row | None) -> bool | None:
+    """Hired, or moved past the interview's stage; unknown (None) where the application or
+    either stage's order was not read (SQL's three-valued ``or``)."""
+    if application is None:
+        return None
+    if application["status"] == "hired":
+        return True
+    if current is None or stage is None:
+        return None
+    return bool(current["sort_order"] > stage["sort_order"])
+
+
 def interviews(org: RecordSource) -> list[Row]:
     """Expected `greenhouse_marts.interviews` rows, ordered by key."""
     applications = _by_id(org, "applications")
@@ -95,10 +107,19 @@ def interviews(org: RecordSource) -> list[Row]:
         user_id = member["user_id"]
         if user_id is None:
             continue
-        interview = interviews_by_id[member["interview_id"]]
-        application = applications[interview["application_id"]]
-        stage = stages[slots[interview["job_interview_id"]]["job_interview_stage_id"]]
-        current = stages.get(application["stage_id"]) if application["stage_id"] else None
+        # A panel member is a fact of its interview: none without it. What it points to
+        # beyond that (application, plan slot, stage, job, user) may not have been read (an
+        # endpoint with no rows, forbidden or not selected): those columns are then null.
+        interview = interviews_by_id.get(member["interview_id"])
+        if interview is None:
+            continue
+        application = applications.get(interview["application_id"])
+        slot = slots.get(interview["job_interview_id"])
+        stage_id = slot["job_interview_stage_id"] if slot else None
+        stage = stages.get(stage_id) if stage_id is not None else None
+        current = (
+            stages.get(application["stage_id"]) if application and application["stage_id"] else None
+        )
         card = scorecards.get(member["scorecard_id"]) if member["scorecard_id"] else None
         submitted = _timestamp(card["submitted_at"]) if card else None
         rating = card["candidate_rating"] if card and submitted else None
@@ -108,24 +129,23 @@ def interviews(org: RecordSource) -> list[Row]:
             {
                 "interview_interviewer_id": f"{interview['id']}-{user_id}",
                 "interview_id": interview["id"],
-                "application_id": application["id"],
-                "candidate_id": application["candidate_id"],
+                "application_id": interview["application_id"],
+                "candidate_id": application["candidate_id"] if application else None,
                 "job_id": interview["job_id"],
-                "stage_id": stage["id"],
+                "stage_id": stage_id,
                 "interviewer_user_id": user_id,
                 "scorecard_id": member["scorecard_id"],
-                "job_name": jobs[interview["job_id"]]["name"],
-                "stage_name": stage["name"],
-                "interviewer_name": users[user_id]["name"],
+                "job_name": jobs.get(interview["job_id"], {}).get("name"),
+                "stage_name": stage["name"] if stage else None,
+                "interviewer_name": users.get(user_id, {}).get("name"),
                 "interview_status": interview["status"],
                 "overall_recommendation": "definitely_not" if rating == "strong_no" else rating,
-                "application_status": application["status"],
-                "stage_order": stage["sort_order"],
+                "application_status": application["status"] if application else None,
+                "stage_order": stage["sort_order"] if stage else None,
                 "duration_minutes": _minutes_between(starts, ends),
                 "hours_to_scorecard": _hours(minutes),
                 "is_interviewer_hiring_manager": (interview["job_id"], user_id) in managers,
-                "has_candidate_advanced": application["status"] == "hired"
-                or (current is not None and current["sort_order"] > stage["sort_order"]),
+                "has_candidate_advanced": _advanced(application, current, stage),
                 "starts_at": starts,
                 "ends_at": ends,
                 "scorecard_submitted_at": submitted,
@@ -173,7 +193,10 @@ def scorecard_recommendations(org: RecordSource) -> list[Row]:
         if row["scorecard_submitted_at"] is not None:
             groups[(row["interviewer_user_id"], row["stage_id"])].append(row)
     out = []
-    for (user_id, stage_id), rows in sorted(groups.items()):
+    # a stage not read (no plan slot or stage rows) is a group of its own, last
+    for (user_id, stage_id), rows in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or 0)
+    ):
 
         def share(outcome: str | None, rows: list[Row] = rows) -> Decimal | None:
             mine = [r for r in rows if outcome is None or r["application_status"] == outcome]
@@ -189,9 +212,9 @@ def scorecard_recommendations(org: RecordSource) -> list[Row]:
             {
                 "interviewer_user_id": user_id,
                 "stage_id": stage_id,
-                "job_id": first["job_id"],
+                "job_id": first["job_id"] if stage_id is not None else None,
                 "interviewer_name": first["interviewer_name"],
-                "job_name": first["job_name"],
+                "job_name": first["job_name"] if stage_id is not None else None,
                 "stage_name": first["stage_name"],
                 "stage_order": first["stage_order"],
                 "scorecards_submitted": len(rows),

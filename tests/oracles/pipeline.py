@@ -119,7 +119,11 @@ def stage_durations(org: RecordSource, version: str) -> list[Row]:
         ]
     rows = []
     for application_id, stage_id, entered, exited in visits:
-        app = applications[application_id]
+        # a visit is a fact of its application: none without it; its stage's name, order and
+        # job are null where the stages were not read
+        app = applications.get(application_id)
+        if app is None:
+            continue
         if exited is not None:
             reason, end = "advanced", exited
         elif stage_id != app["stage_id"]:
@@ -130,17 +134,17 @@ def stage_durations(org: RecordSource, version: str) -> list[Row]:
             reason, end = "hired", hired_at(app, offers.get(application_id))
         else:
             reason, end = "still_there", None
-        stage = stages[stage_id]
+        stage = stages.get(stage_id, {})
         rows.append(
             {
                 "stage_visit_id": f"{application_id}-{stage_id}",
                 "application_id": application_id,
                 "candidate_id": app["candidate_id"],
-                "job_id": stage["job_id"],
+                "job_id": stage.get("job_id"),
                 "stage_id": stage_id,
-                "stage_name": stage["name"],
+                "stage_name": stage.get("name"),
                 "exit_reason": reason,
-                "stage_order": stage["sort_order"],
+                "stage_order": stage.get("sort_order"),
                 "days_in_stage": _days(entered, end),
                 "entered_at": _naive(entered),
                 "exited_at": _naive(end),
@@ -176,7 +180,7 @@ def hiring_velocity(org: RecordSource) -> list[Row]:
             to_offer[(app["job_id"], month)].append(days)
     rows = []
     for job_id, month in sorted(to_hire.keys() | to_offer.keys()):
-        job = jobs[job_id]
+        job = jobs.get(job_id, {"department_id": None, "name": None})  # jobs not read: no names
         hires, offered = to_hire.get((job_id, month), []), to_offer.get((job_id, month), [])
         rows.append(
             {
@@ -202,7 +206,7 @@ def openings(org: RecordSource, as_of: str) -> list[Row]:
     applications = _by_id(org, "applications")
     rows = []
     for opening in org.records("openings"):
-        job = jobs[opening["job_id"]]
+        job = jobs.get(opening["job_id"], {"department_id": None, "name": None})
         closed = opening["closed_at"]
         # a fill by an application deleted since stays a fill, with no application to name
         filled_by = opening["application_id"] if closed is not None else None
@@ -241,7 +245,7 @@ def time_to_fill(org: RecordSource) -> list[Row]:
             closed[(opening["job_id"], month)].append(opening)
     rows = []
     for (job_id, month), group in sorted(closed.items()):
-        job = jobs[job_id]
+        job = jobs.get(job_id, {"department_id": None, "name": None})  # jobs not read: no names
         filled = [o for o in group if o["application_id"] is not None]
         days = [_days(o["opened_at"], o["closed_at"]) for o in filled]
         known = [d for d in days if d is not None]
@@ -273,7 +277,11 @@ def source_effectiveness(org: RecordSource, version: str) -> list[Row]:
     reached: dict[int, set[int]] = defaultdict(set)
     if version == "v3":
         for row in org.records("application_stages"):
-            if row["entered_at"] is not None and row["application_id"] in apps:
+            if (
+                row["entered_at"] is not None
+                and row["application_id"] in apps
+                and row["job_interview_stage_id"] in stages
+            ):
                 reached[row["application_id"]].add(
                     stages[row["job_interview_stage_id"]]["sort_order"]
                 )
@@ -285,7 +293,9 @@ def source_effectiveness(org: RecordSource, version: str) -> list[Row]:
     with_offer = {o["application_id"] for o in org.records("offers")}
     groups: dict[tuple[int | None, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for app in apps.values():
-        first, last = min(orders[app["job_id"]]), max(orders[app["job_id"]])
+        # a job whose stages were not read has no first or last stage: nothing is reached
+        job_orders = orders[app["job_id"]] or [0]
+        first, last = min(job_orders), max(job_orders)
         seen = reached[app["id"]]
         month = _month(app["created_at"])
         assert month is not None

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from sandbox.data import Organisation
+from tests.oracles import interviews as expected_interviews
 from tests.oracles import marts as expected_marts
 from tests.oracles import pipeline as expected_pipeline
 
@@ -126,3 +127,61 @@ def check_pipeline_marts(connection: Any, org: Organisation, version: str) -> No
         assert expected, f"the sandbox organisation gives no {name} rows"
         problems = _diff(fetch(connection, f"select * from greenhouse_marts.{name}"), expected, key)
         assert not problems, f"{name}:\n" + "\n".join(problems[:40])
+
+
+def mart_expectations(org: Any, version: str) -> dict[str, tuple[list[Row], tuple[str, ...]]]:
+    """Mart name -> (expected rows, key), for every mart with an oracle: the reporting,
+    pipeline and interview marts, and the application and current-offer facts (their columns
+    the oracles compute)."""
+    current = expected_marts.current_offers(org)
+    return {
+        "applications_by_stage": (
+            expected_marts.applications_by_stage(org, version),
+            ("stage_id",),
+        ),
+        "offer_acceptance": (expected_marts.offer_acceptance(org), ("job_id", "cohort_month")),
+        "offers": (
+            [
+                {"application_id": app, "offer_id": o["id"], "status": o["status"].lower()}
+                for app, o in current.items()
+            ],
+            ("application_id",),
+        ),
+        "applications": (
+            [
+                {
+                    "application_id": a["id"],
+                    "candidate_id": a["candidate_id"],
+                    "job_id": None if a["prospect"] else a["job_id"],
+                    "current_stage_id": a["stage_id"],
+                    "status": a["status"],
+                    "is_prospect": a["prospect"],
+                }
+                for a in org.records("applications")
+            ],
+            ("application_id",),
+        ),
+        **pipeline_marts_expected(org, version),
+        "interviews": (expected_interviews.interviews(org), ("interview_interviewer_id",)),
+        "interviewer_activity": (
+            expected_interviews.interviewer_activity(org),
+            ("interviewer_user_id", "week_start_date"),
+        ),
+        "scorecard_recommendations": (
+            expected_interviews.scorecard_recommendations(org),
+            ("interviewer_user_id", "stage_id"),
+        ),
+    }
+
+
+def account_mart_problems(connection: Any, account: str, org: Any, version: str) -> list[str]:
+    """Differences between one account's rows (``source_relation``) of every mart with an
+    oracle and the oracle's figures for that account's organisation."""
+    problems = []
+    for mart, (expected, key) in mart_expectations(org, version).items():
+        got = fetch(
+            connection,
+            f"select * from greenhouse_marts.{mart} where source_relation = '{account}'",
+        )
+        problems += [f"{mart}: {p}" for p in _diff(got, expected, key)]
+    return problems

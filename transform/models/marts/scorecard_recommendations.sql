@@ -22,9 +22,11 @@ counted as (
         source_relation,
         interviewer_user_id,
         stage_id,
-        max(job_id) as job_id,
+        -- a stage belongs to one job; scorecards whose stage was not read (no interview plan
+        -- in the raw data) make one row per interviewer that names no job: they may be several
+        case when stage_id is not null then max(job_id) end as job_id,
         max(interviewer_name) as interviewer_name,
-        max(job_name) as job_name,
+        case when stage_id is not null then max(job_name) end as job_name,
         max(stage_name) as stage_name,
         max(stage_order) as stage_order,
         count(*) as scorecards_submitted,

@@ -1,0 +1,141 @@
+"""Every account shape builds, and its marts are right: one endpoint at a time with no rows.
+
+A real account has endpoints with nothing in them (a young tenant), endpoints its token may
+not read (``--skip-forbidden``), endpoints that failed on their first load and endpoints the
+user did not select. Each leaves the same thing behind: the extract creates the endpoint's raw
+table empty (extract/declared_tables.py). This module builds that state for every endpoint of
+the catalogue on its own, plus dltHub's eight endpoints, in ONE dbt build: the sandbox is
+extracted once, its raw schema copied once per shape with the shape's tables emptied, and the
+copies built together as several accounts (GREENHOUSE_RAW_SCHEMAS). Every dbt model and test
+must pass, and every mart with an oracle must equal, account by account, the oracle computed
+from the organisation without the emptied endpoints' records. On DuckDB and PostgreSQL.
+
+The real-HTTP paths into that state (an endpoint answering ``[]``, 403, 500 on the first load,
+``--resources``) are tested end to end in test_sparse_accounts.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extract.endpoints import default_resources
+from sandbox.server.profiles import DLTHUB_EIGHT
+from tests.fixtures.postgres import fresh_database
+from tests.fixtures.sandbox import SandboxHandle, start_sandbox
+from tests.oracles.shapes import Shaped, entities_of
+
+from .checks import account_mart_problems, mart_expectations
+from .conftest import AS_OF, assert_build_passed, clean_env, fetch, run_dbt, run_extract
+
+pytestmark = pytest.mark.slow
+
+VERSION = "v3"
+RAW = "greenhouse_raw"
+# account (raw schema) -> the endpoints whose tables it has empty
+SHAPES: dict[str, tuple[str, ...]] = {
+    "shape_full": (),
+    **{f"shape_no_{name}": (name,) for name in default_resources(VERSION)},
+    "shape_dlthub_eight": tuple(n for n in default_resources(VERSION) if n not in DLTHUB_EIGHT),
+}
+
+
+@pytest.fixture(scope="module")
+def shapes_sandbox() -> Iterator[SandboxHandle]:
+    handle = start_sandbox(candidates=120)
+    yield handle
+    handle.stop()
+
+
+def _tables(connection: Any, schema: str) -> list[str]:
+    rows = fetch(
+        connection,
+        "select table_name from information_schema.tables"
+        f" where table_schema = '{schema}' order by table_name",
+    )
+    return [r["table_name"] for r in rows]
+
+
+def _make_shapes(connection: Any) -> None:
+    """One raw schema per shape: a copy of the extracted one, the shape's tables (and their
+    child tables) emptied, as the extract leaves them when their endpoint gave no rows."""
+    tables = _tables(connection, RAW)
+    cursor = connection.cursor()
+    for account, empty in SHAPES.items():
+        cursor.execute(f"create schema {account}")
+        for table in tables:
+            cursor.execute(f"create table {account}.{table} as select * from {RAW}.{table}")
+            if table in empty or table.split("__", 1)[0] in empty:
+                cursor.execute(f"delete from {account}.{table}")
+    cursor.close()
+
+
+def _build(env: dict[str, str], connect: Callable[[], Any], work: Path) -> None:
+    connection = connect()
+    try:
+        _make_shapes(connection)
+        connection.commit()
+    finally:
+        connection.close()
+    run = run_dbt(["build", "--target", env["DEST"]], env, work)
+    assert_build_passed(run)
+
+
+def _check(connect: Callable[[], Any], sandbox: SandboxHandle) -> None:
+    connection = connect()
+    try:
+        problems = []
+        for account, empty in SHAPES.items():
+            org = Shaped(sandbox.org, entities_of(empty, VERSION))
+            problems += [
+                f"{account}: {p}" for p in account_mart_problems(connection, account, org, VERSION)
+            ]
+    finally:
+        connection.close()
+    assert not problems, "\n".join(problems[:60])
+
+
+def test_the_full_account_fills_every_compared_mart(shapes_sandbox: SandboxHandle) -> None:
+    """Otherwise an empty mart would equal an empty oracle and the matrix prove nothing."""
+    for mart, (rows, _) in mart_expectations(shapes_sandbox.org, VERSION).items():
+        assert rows, f"the sandbox organisation gives no {mart} rows"
+
+
+def test_every_shape_builds_with_right_marts_on_duckdb(
+    shapes_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    import duckdb
+
+    path = tmp_path / "shapes.duckdb"
+    env = clean_env(
+        **shapes_sandbox.env(VERSION),
+        DEST="duckdb",
+        DUCKDB_PATH=str(path),
+        GREENHOUSE_PIPELINES_DIR=str(tmp_path / "pipelines"),
+        GREENHOUSE_AS_OF=AS_OF,
+    )
+    run_extract(env, VERSION, resources=",".join(default_resources(VERSION)))
+    env["GREENHOUSE_RAW_SCHEMAS"] = ",".join(SHAPES)
+    _build(env, lambda: duckdb.connect(str(path)), tmp_path)
+    _check(lambda: duckdb.connect(str(path), read_only=True), shapes_sandbox)
+
+
+@pytest.mark.postgres
+def test_every_shape_builds_with_right_marts_on_postgres(
+    shapes_sandbox: SandboxHandle, postgres_server_url: str, tmp_path: Path
+) -> None:
+    with fresh_database(postgres_server_url) as database:
+        env = clean_env(
+            **shapes_sandbox.env(VERSION),
+            **database.env(),
+            DEST="postgres",
+            GREENHOUSE_PIPELINES_DIR=str(tmp_path / "pipelines"),
+            GREENHOUSE_AS_OF=AS_OF,
+        )
+        run_extract(env, VERSION, resources=",".join(default_resources(VERSION)))
+        env["GREENHOUSE_RAW_SCHEMAS"] = ",".join(SHAPES)
+        _build(env, database.connect, tmp_path)
+        _check(database.connect, shapes_sandbox)
