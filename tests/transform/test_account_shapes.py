@@ -16,6 +16,7 @@ The real-HTTP paths into that state (an endpoint answering ``[]``, 403, 500 on t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,8 @@ def _make_shapes(connection: Any) -> None:
     cursor.close()
 
 
-def _build(env: dict[str, str], connect: Callable[[], Any], work: Path) -> None:
+def _build(env: dict[str, str], connect: Callable[[], Any], work: Path) -> dict[str, list[str]]:
+    """Build every shape; returns each mart's ``meta.needs`` for this version."""
     connection = connect()
     try:
         _make_shapes(connection)
@@ -82,6 +84,34 @@ def _build(env: dict[str, str], connect: Callable[[], Any], work: Path) -> None:
         connection.close()
     run = run_dbt(["build", "--target", env["DEST"]], env, work)
     assert_build_passed(run)
+    manifest = json.loads((run.target_path / "manifest.json").read_text())
+    return {
+        node["name"]: node["config"]["meta"]["needs"][VERSION]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+
+
+def _check_needs(connect: Callable[[], Any], needs: dict[str, list[str]]) -> None:
+    """A mart is empty in an account exactly when an endpoint it needs (``meta.needs``, what
+    ``elt check`` tells a user) has no rows there: the documented needs are the real ones."""
+    connection = connect()
+    try:
+        wrong = []
+        for mart, needed in sorted(needs.items()):
+            rows = fetch(
+                connection,
+                f"select source_relation, count(*) as n from greenhouse_marts.{mart}"
+                " group by source_relation",
+            )
+            counts = {r["source_relation"]: r["n"] for r in rows}
+            for account, empty in SHAPES.items():
+                should_be_empty = bool(set(needed) & set(empty))
+                if should_be_empty != (not counts.get(account)):
+                    wrong.append(f"{mart} in {account}: {counts.get(account, 0)} rows")
+    finally:
+        connection.close()
+    assert not wrong, "meta.needs disagrees with the build:\n" + "\n".join(wrong)
 
 
 def _check(connect: Callable[[], Any], sandbox: SandboxHandle) -> None:
@@ -119,8 +149,9 @@ def test_every_shape_builds_with_right_marts_on_duckdb(
     )
     run_extract(env, VERSION, resources=",".join(default_resources(VERSION)))
     env["GREENHOUSE_RAW_SCHEMAS"] = ",".join(SHAPES)
-    _build(env, lambda: duckdb.connect(str(path)), tmp_path)
+    needs = _build(env, lambda: duckdb.connect(str(path)), tmp_path)
     _check(lambda: duckdb.connect(str(path), read_only=True), shapes_sandbox)
+    _check_needs(lambda: duckdb.connect(str(path), read_only=True), needs)
 
 
 @pytest.mark.postgres
@@ -137,5 +168,6 @@ def test_every_shape_builds_with_right_marts_on_postgres(
         )
         run_extract(env, VERSION, resources=",".join(default_resources(VERSION)))
         env["GREENHOUSE_RAW_SCHEMAS"] = ",".join(SHAPES)
-        _build(env, database.connect, tmp_path)
+        needs = _build(env, database.connect, tmp_path)
         _check(database.connect, shapes_sandbox)
+        _check_needs(database.connect, needs)
