@@ -3,9 +3,12 @@
 One row per check: the credentials (a token request), every selected endpoint (one
 ``per_page=1`` request each: ok, 403 with the scope to grant, 404, error), the destination
 (reachable and writable: a scratch table created and dropped in the raw schema) and the dbt
-profile (``dbt debug``), the raw dataset's variant columns (values of an unexpected type an
-earlier run kept; a warning, not a failure) and, with several accounts, every other account's
-raw tables. Exit 0 only if every row is fine.
+profile (``dbt debug``), the raw dataset (the other API version's data, which ``elt run``
+refuses; variant columns: values of an unexpected type an earlier run kept, a warning), with
+several accounts every other account's raw tables, and per mart the raw tables it is built
+from or why it will be empty (an endpoint not selected, forbidden and skipped, or with no
+records yet, and no rows of an earlier run: ``empty``, not a failure, as ``elt run`` builds
+it). Exit 0 only if every row is fine, that is when ``elt run`` can start.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from extract.destinations import DestinationPlan, plan_destination, sql_client
-from extract.endpoints import catalogue
+from extract.endpoints import catalogue, default_resources
 from extract.errors import AuthenticationError, ExtractError
 from extract.handoff import dbt_environment
 from extract.messages import one_line
@@ -32,20 +35,21 @@ from extract.probe import ProbeResult, probe
 from extract.settings import Settings, resolve_source_config
 from extract.source import HttpContext
 
-STYLE = {"ok": "green", "skipped": "yellow", "warning": "yellow"}
+STYLE = {"ok": "green", "skipped": "yellow", "warning": "yellow", "empty": "yellow"}
 
 
 @dataclass(frozen=True)
 class Row:
     check: str
-    # ok, skipped (allowed to fail: --skip-forbidden), warning (variant columns), forbidden,
-    # not found, error
+    # ok, skipped (allowed to fail: --skip-forbidden), warning (variant columns), empty (a mart
+    # the run will build with no rows), forbidden, not found, error
     status: str
     detail: str = ""
+    reads_nothing: str = ""  # an endpoint row: why the run will land no rows from it
 
     @property
     def fine(self) -> bool:
-        return self.status in ("ok", "skipped", "warning")
+        return self.status in ("ok", "skipped", "warning", "empty")
 
 
 def check_credentials(ctx: HttpContext) -> Row:
@@ -73,9 +77,10 @@ def check_endpoints(ctx: HttpContext) -> list[Row]:
 
             return Row(f"endpoint {name}", "error", describe_failure(exc, settings.secrets)[0])
         status = result.status.replace("_", " ")
+        nothing = "with no records yet" if result.empty else ""
         if status == "forbidden" and settings.skip_forbidden:
-            status = "skipped"
-        return Row(f"endpoint {name}", status, result.detail)
+            status, nothing = "skipped", "forbidden to the credentials"
+        return Row(f"endpoint {name}", status, result.detail, nothing)
 
     with ThreadPoolExecutor(max_workers=settings.extract_workers) as pool:
         return list(pool.map(one, settings.resources))
@@ -115,12 +120,18 @@ VARIANT_EXPLAINED = (
 )
 
 
-def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> list[Row]:
-    """One row per raw table whose variant columns (``<column>__v_<type>``) hold values, read
-    through a throwaway pipeline working dir (the schema and state dlt stores in the dataset):
-    the run's own working dir, which a run in progress may be using, is left alone."""
+def check_raw_dataset(
+    settings: Settings, plan: DestinationPlan | None
+) -> tuple[list[Row], dict[str, int]]:
+    """The raw dataset as the run will find it, read through a throwaway pipeline working dir
+    (the schema and state dlt stores in the dataset): the run's own working dir, which a run
+    in progress may be using, is left alone. An error row if it holds the other API version's
+    data (``elt run`` refuses it); one row per raw table whose variant columns
+    (``<column>__v_<type>``) hold values; and the rows per raw table."""
     from extract.pipeline import (
         OBJECT_AS_LIST,
+        check_dataset_version,
+        destination_row_counts,
         objects_served_as_lists,
         pipeline_name,
         variant_columns,
@@ -128,7 +139,7 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
 
     label = "raw dataset"
     if plan is None:
-        return [Row(label, "error", "not checked: the destination is not configured")]
+        return [Row(label, "error", "not checked: the destination is not configured")], {}
     try:
         with tempfile.TemporaryDirectory(prefix="elt-check-") as workdir:
             import dlt
@@ -140,12 +151,17 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
                 pipelines_dir=workdir,
             )
             pipeline.sync_destination()
+            try:
+                check_dataset_version(pipeline, settings)
+            except ExtractError as exc:
+                return [Row(label, "error", one_line(exc, limit=600))], {}
             found = variant_columns(pipeline)
             lists = objects_served_as_lists(pipeline, settings.api_version)
+            counts = destination_row_counts(pipeline)
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
-        return [Row(label, "error", one_line(exc, limit=300))]
+        return [Row(label, "error", one_line(exc, limit=300))], {}
     if not found and not lists:
-        return [Row(label, "ok", f"no variant columns in {settings.raw_schema}")]
+        return [Row(label, "ok", f"no variant columns in {settings.raw_schema}")], counts
     rows = [
         Row(f"raw table {table}", "warning", f"{', '.join(columns)}: {VARIANT_EXPLAINED}")
         for table, columns in found.items()
@@ -155,7 +171,88 @@ def check_variant_columns(settings: Settings, plan: DestinationPlan | None) -> l
         for table, children in lists.items()
         for child in children
     ]
+    return rows, counts
+
+
+def reads_nothing(
+    settings: Settings, endpoint_rows: list[Row], counts: dict[str, int]
+) -> dict[str, str]:
+    """Raw table -> why it will hold no rows after ``elt run``: its endpoint is not selected,
+    forbidden (skipped) or lists nothing yet, and no earlier run left rows in it."""
+    said = {row.check.removeprefix("endpoint "): row.reads_nothing for row in endpoint_rows}
+    why = {}
+    for name in dict.fromkeys([*default_resources(settings.api_version), *settings.resources]):
+        if counts.get(name):
+            continue  # rows of an earlier run stay
+        if name not in settings.resources:
+            why[name] = "not selected (--resources)"
+        elif said.get(name):
+            why[name] = said[name]
+    return why
+
+
+def mart_needs(settings: Settings, plan: DestinationPlan) -> dict[str, list[str]]:
+    """Mart -> the raw tables without whose rows it is empty (the marts' ``meta.needs`` for
+    this API version), as dbt lists them."""
+    import json
+
+    done = _dbt(
+        settings,
+        plan,
+        ["ls", "--resource-type", "model", "--select", "path:models/marts", "--output", "json"]
+        + ["--output-keys", "name config", "--quiet"],
+    )
+    if done.returncode != 0:
+        lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+        raise ExtractError(f"dbt ls failed: {lines[-1] if lines else done.returncode}")
+    needs = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            node = json.loads(line)
+            meta = node["config"].get("meta", {}).get("needs", {})
+            needs[node["name"]] = list(meta.get(settings.api_version, []))
+    return needs
+
+
+def check_marts(settings: Settings, plan: DestinationPlan | None, why: dict[str, str]) -> list[Row]:
+    """One row per mart: what it is built from, or that it will be empty and why."""
+    if settings.dest == "filesystem" or plan is None:
+        return []
+    try:
+        needs = mart_needs(settings, plan)
+    except ExtractError as exc:
+        return [Row("marts", "error", one_line(exc, limit=300))]
+    rows = []
+    for mart, tables in sorted(needs.items()):
+        reasons: dict[str, list[str]] = {}
+        for table in tables:
+            if table in why:
+                reasons.setdefault(why[table], []).append(table)
+        if reasons:
+            said = "; ".join(f"{', '.join(names)} {reason}" for reason, names in reasons.items())
+            rows.append(Row(f"mart {mart}", "empty", f"will be empty: {said}"))
+        else:
+            source = ", ".join(tables) if tables else "the run history"
+            rows.append(Row(f"mart {mart}", "ok", f"rows from {source}"))
     return rows
+
+
+def _dbt(
+    settings: Settings, plan: DestinationPlan, args: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """``dbt <args> --target DEST`` with the run's profile, in a scratch target dir."""
+    executable = Path(sys.executable).with_name("dbt")
+    argv = [str(executable) if executable.exists() else "dbt", "--no-use-colors", *args]
+    argv += ["--target", settings.dest]
+    raw_schema = resolve_source_config().raw_schema  # dbt adds GREENHOUSE_SCHEMA_PREFIX itself
+    with (
+        dbt_environment(plan, settings.dest, raw_schema) as profile_env,
+        tempfile.TemporaryDirectory(prefix="elt-dbt-") as scratch,
+    ):
+        env = {**os.environ, **profile_env, "DBT_TARGET_PATH": scratch, "DBT_LOG_PATH": scratch}
+        return subprocess.run(
+            argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env, capture_output=True, text=True
+        )
 
 
 def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:
@@ -163,18 +260,7 @@ def check_dbt(settings: Settings, plan: DestinationPlan | None) -> Row:
         return Row("dbt profile", "ok", "DEST=filesystem has no dbt step")
     if plan is None:
         return Row("dbt profile", "error", "not checked: the destination is not configured")
-    executable = Path(sys.executable).with_name("dbt")
-    argv = [str(executable) if executable.exists() else "dbt", "--no-use-colors", "debug"]
-    argv += ["--target", settings.dest]
-    raw_schema = resolve_source_config().raw_schema  # dbt adds GREENHOUSE_SCHEMA_PREFIX itself
-    with (
-        dbt_environment(plan, settings.dest, raw_schema) as profile_env,
-        tempfile.TemporaryDirectory(prefix="elt-dbt-debug-") as scratch,
-    ):
-        env = {**os.environ, **profile_env, "DBT_TARGET_PATH": scratch, "DBT_LOG_PATH": scratch}
-        done = subprocess.run(
-            argv, cwd=os.environ["DBT_PROJECT_DIR"], env=env, capture_output=True, text=True
-        )
+    done = _dbt(settings, plan, ["debug"])
     if done.returncode == 0:
         return Row("dbt profile", "ok", f"dbt debug --target {settings.dest}: all checks passed")
     # dbt debug ends with "N check(s) failed:" and the reasons below it
@@ -233,9 +319,13 @@ def run_check(settings: Settings, console: Console | None = None) -> int:
         for name in settings.resources
     ]  # fmt: skip
     destination, plan = check_destination(settings)
-    rows += [destination, check_dbt(settings, plan)]
-    rows += check_variant_columns(settings, plan if destination.fine else None)
+    dbt = check_dbt(settings, plan)
+    rows += [destination, dbt]
+    raw, counts = check_raw_dataset(settings, plan if destination.fine else None)
+    rows += raw
     rows += check_accounts(settings, plan if destination.fine else None)
+    if dbt.fine and all(row.fine for row in raw):
+        rows += check_marts(settings, plan, reads_nothing(settings, rows, counts))
 
     where = f"Harvest {settings.api_version} at {settings.base_url} -> {settings.dest}"
     table = Table(
@@ -254,5 +344,8 @@ def run_check(settings: Settings, console: Console | None = None) -> int:
         return 1
     warned = sum(row.status == "warning" for row in rows)
     also = f" ({warned} warning{'s' if warned > 1 else ''} above)" if warned else ""
+    empty = sum(row.status == "empty" for row in rows)
+    if empty:
+        also += f"; {empty} mart{'s' if empty > 1 else ''} will be empty (see above)"
     console.print(f"all {len(rows)} checks passed{also}: `elt run` can start.")
     return 0

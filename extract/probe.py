@@ -21,6 +21,7 @@ class ProbeResult:
     endpoint: str
     status: Status
     detail: str = ""
+    empty: bool = False  # readable, and it lists nothing yet
 
 
 def probe(ctx: HttpContext, endpoint: Endpoint) -> ProbeResult:
@@ -28,7 +29,7 @@ def probe(ctx: HttpContext, endpoint: Endpoint) -> ProbeResult:
     rest = ctx.rest_client()
     hooks = {"response": [response_checker(settings, endpoint)]}
     try:
-        rest.get(endpoint.path, params={"per_page": 1}, hooks=hooks)
+        response = rest.get(endpoint.path, params={"per_page": 1}, hooks=hooks)
     except ForbiddenEndpointError as exc:
         return ProbeResult(endpoint.name, "forbidden", str(exc).split(", or rerun")[0])
     except RequestRejectedError as exc:
@@ -36,4 +37,6 @@ def probe(ctx: HttpContext, endpoint: Endpoint) -> ProbeResult:
         return ProbeResult(endpoint.name, status, str(exc))
     except ExtractError:
         raise  # rejected credentials, truncated answers: the whole run is concerned
+    if response.json() == []:  # the checker let only a JSON array through
+        return ProbeResult(endpoint.name, "ok", "readable; lists no records yet", empty=True)
     return ProbeResult(endpoint.name, "ok")
