@@ -130,10 +130,12 @@ def check_raw_dataset(
     (``<column>__v_<type>``) hold values; and the rows per raw table."""
     from extract.pipeline import (
         OBJECT_AS_LIST,
+        SCALAR_AS_OBJECT,
         check_dataset_version,
         destination_row_counts,
         objects_served_as_lists,
         pipeline_name,
+        scalars_served_as_objects,
         variant_columns,
     )
 
@@ -157,10 +159,11 @@ def check_raw_dataset(
                 return [Row(label, "error", one_line(exc, limit=600))], {}
             found = variant_columns(pipeline)
             lists = objects_served_as_lists(pipeline, settings.api_version)
+            scalars = scalars_served_as_objects(pipeline, settings.api_version)
             counts = destination_row_counts(pipeline)
     except Exception as exc:  # noqa: BLE001 - every warehouse error is this row's detail
         return [Row(label, "error", one_line(exc, limit=300))], {}
-    if not found and not lists:
+    if not found and not lists and not scalars:
         return [Row(label, "ok", f"no variant columns in {settings.raw_schema}")], counts
     rows = [
         Row(f"raw table {table}", "warning", f"{', '.join(columns)}: {VARIANT_EXPLAINED}")
@@ -170,6 +173,11 @@ def check_raw_dataset(
         Row(f"raw table {table}", "warning", f"{child}: {OBJECT_AS_LIST.format(child=child)}")
         for table, children in lists.items()
         for child in children
+    ]
+    rows += [
+        Row(f"raw table {table}", "warning", SCALAR_AS_OBJECT.format(made=name))
+        for table, made in scalars.items()
+        for name in made
     ]
     return rows, counts
 

@@ -25,7 +25,7 @@ from extract.source import SOURCE_NAME, declared_columns
 def missing_tables(pipeline: Pipeline, api_version: str, selected: list[str]) -> list[str]:
     """The tables of the default endpoints (and of any selected one) that the dataset lacks."""
     schema = pipeline.default_schema if pipeline.default_schema_name else None
-    existing = set(schema.data_table_names(seen_data_only=True)) if schema else set()
+    existing: set[str] = set(schema.data_table_names(seen_data_only=True)) if schema else set()
     wanted = dict.fromkeys([*default_resources(api_version), *selected])
     return [name for name in wanted if name not in existing]
 

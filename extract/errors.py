@@ -72,6 +72,12 @@ class BadKeyValueError(HostileResponseError):
     it would land in a variant column and leave the key NULL in raw and in every mart."""
 
 
+class ObjectForTimestampError(HostileResponseError):
+    """A record whose declared timestamp column holds an object or a list: dlt would flatten it
+    into ``<column>__*`` columns or a child table and leave the timestamp NULL in every row,
+    emptying the stage history and every funnel without an error."""
+
+
 class UnreachableHostError(ApiError):
     """The first connection to a host failed (refused, unknown name, TLS): nothing answers there,
     so retrying for minutes would only delay the same answer. Deliberately not a

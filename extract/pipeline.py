@@ -49,6 +49,7 @@ class RunSummary:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # see table_changes
     step_seconds: dict[str, float] = field(default_factory=dict)  # extract, normalize, load
     objects_as_lists: dict[str, list[str]] = field(default_factory=dict)  # table -> child tables
+    scalars_as_objects: dict[str, list[str]] = field(default_factory=dict)  # table -> made of them
     created_empty: list[str] = field(default_factory=list)  # declared tables made with no rows
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,6 +75,7 @@ class RunSummary:
             "tables": self.tables,
             "step_seconds": self.step_seconds,
             "objects_as_lists": self.objects_as_lists,
+            "scalars_as_objects": self.scalars_as_objects,
             "created_empty": self.created_empty,
         }
 
@@ -271,6 +273,48 @@ def objects_served_as_lists(pipeline: Pipeline, version: str) -> dict[str, list[
     for child in _holding_values(pipeline, [(t, c) for t, c in made if t in tables]):
         out.setdefault(child.split("__", 1)[0], []).append(child)
     return out
+
+
+def scalars_served_as_objects(pipeline: Pipeline, version: str) -> dict[str, list[str]]:
+    """Table -> what dlt made of a declared scalar column served as an object (``<column>__*``
+    columns) or a list (child table ``<table>__<column>``), where that holds values: the
+    declared column is NULL for those rows. (Declared timestamps never get here: such a record
+    fails its endpoint before the load, ``source.check_timestamps``.)"""
+    from extract.source import column_types
+
+    schema = pipeline.default_schema if pipeline.default_schema_name else None
+    if schema is None:
+        return {}
+    tables = set(schema.data_table_names(seen_data_only=True))
+    made: list[tuple[str, str]] = []
+    for table, declared in sorted(column_types(version).items()):
+        if table not in tables:
+            continue
+        columns = schema.get_table_columns(table)
+        for name, kind in declared.items():
+            if kind == "json" or "__" in name:
+                continue
+            made += [
+                (table, column)
+                for column, hints in columns.items()
+                if column.startswith(f"{name}__")
+                and column not in declared
+                and not hints.get("variant")
+            ]
+            if f"{table}__{name}" in tables:
+                made.append((f"{table}__{name}", "*"))
+    found = _holding_values(pipeline, made)
+    out: dict[str, list[str]] = {}
+    for table, columns in found.items():
+        parent = table.split("__", 1)[0]
+        out.setdefault(parent, []).extend(table if c == "*" else c for c in columns)
+    return {table: sorted(found) for table, found in sorted(out.items())}
+
+
+SCALAR_AS_OBJECT = (
+    "a scalar column served as an object or a list, kept in {made}; the declared column is "
+    "NULL for those rows"
+)
 
 
 OBJECT_AS_LIST = (
@@ -548,6 +592,7 @@ def run_extract(
         )
         summary.variant_columns = variant_columns(pipeline)
         summary.objects_as_lists = objects_served_as_lists(pipeline, settings.api_version)
+        summary.scalars_as_objects = scalars_served_as_objects(pipeline, settings.api_version)
     summary.step_seconds = progress.step_seconds()
     summary.extracted = dict(sorted(ctx.progress.records.items()))
     summary.skipped = dict(ctx.progress.skipped)
@@ -565,6 +610,9 @@ def run_extract(
     for table, children in summary.objects_as_lists.items():
         for child in children:
             log(f"warning: {table}.{child.split('__', 1)[1]}: {OBJECT_AS_LIST.format(child=child)}")
+    for table, made in summary.scalars_as_objects.items():
+        for name in made:
+            log(f"warning: {table}: {SCALAR_AS_OBJECT.format(made=name)}")
     if summary.failed:
         # The other endpoints are loaded (and their cursors stored): show what landed, then
         # fail the run naming every endpoint that did not (they kept their rows and cursors).

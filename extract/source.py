@@ -72,6 +72,7 @@ from extract.errors import (
     ForbiddenEndpointError,
     ForeignLocationError,
     HostileResponseError,
+    ObjectForTimestampError,
     RequestRejectedError,
     TruncatedResponseError,
     UnexpectedBodyError,
@@ -297,6 +298,38 @@ def check_keys(
     return page, None
 
 
+def timestamp_columns(endpoint: Endpoint, version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The declared timestamp columns of an endpoint, each with its path in the record: the
+    times the marts are computed from."""
+    declared = column_types(version).get(endpoint.name, {})
+    return tuple(
+        (name, tuple(name.split("__"))) for name, kind in declared.items() if kind == "timestamp"
+    )
+
+
+def check_timestamps(
+    endpoint: Endpoint, columns: tuple[tuple[str, tuple[str, ...]], ...], page: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The records of a page up to the first one with a declared timestamp served as an object
+    or a list (``{"date_time": ...}``), and why that record is refused. Other scalar columns
+    served so are loaded and reported after the load (extract/pipeline.py)."""
+    for index, record in enumerate(page):
+        for name, path in columns:
+            found = _key_value(record, path)
+            if found is None:
+                continue
+            holder, field_name = found
+            value = holder[field_name]
+            if isinstance(value, dict | list):
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+                what = "an object" if isinstance(value, dict) else "a list"
+                return page[:index], (
+                    f"record id {record.get(endpoint.primary_key)!r} has {name} {shown}, "
+                    f"{what} where a timestamp is declared; not loaded, cursor not moved"
+                )
+    return page, None
+
+
 def _nested_hints(endpoint: Endpoint) -> Any:
     if not endpoint.nested_json:
         return None
@@ -444,6 +477,7 @@ def _pages(
     rest = ctx.rest_client()
     check = response_checker(settings, endpoint, ctx.stats)
     keys = key_columns(endpoint, settings.api_version)
+    stamps = timestamp_columns(endpoint, settings.api_version)
     yielded = False
     try:
         for page in rest.paginate(
@@ -452,10 +486,14 @@ def _pages(
             ctx.progress.add(endpoint.name, len(page), last_page_number(page.response))
             yielded = True
             good, problem = check_keys(endpoint, keys, list(page))
+            error: type[HostileResponseError] = BadKeyValueError
+            if not problem:
+                good, problem = check_timestamps(endpoint, stamps, good)
+                error = ObjectForTimestampError
             if good:
                 yield good
             if problem:
-                raise BadKeyValueError(f"GET /{settings.api_version}/{endpoint.path}: {problem}")
+                raise error(f"GET /{settings.api_version}/{endpoint.path}: {problem}")
         ctx.progress.finish(endpoint.name)
     except ForbiddenEndpointError as exc:
         # Skipping is only safe before any page landed: a half-read endpoint is a failure. A

@@ -162,3 +162,55 @@ def test_an_object_served_as_a_list_is_kept_in_a_child_table_with_a_warning(
     sandbox.set_faults()
     run_extract(env, timeout=TIMEOUT).check()
     _all_landed(target, sandbox, "v1", env)
+
+
+def test_a_timestamp_served_as_an_object_fails_its_endpoint_and_leaves_its_table_empty(
+    sandbox_factory, run_extract, extract_env
+):
+    """``entered_at`` served as ``{"date_time": ...}``: dlt would flatten it into
+    ``entered_at__date_time`` and leave the stage history without a single entry time, every
+    dbt test green. The endpoint fails by name before anything of it is loaded; on a first
+    load its table is created empty (the transform builds); the clean rerun loads it all."""
+    sandbox = sandbox_factory(candidates=SIZE)
+    newest = max(org_ids(sandbox.org, "application_stages"))  # v3 serves ids descending
+    served = {"date_time": "2026-01-05T10:00:00Z"}
+    sandbox.set_faults(**_drift("v3/application_stages", "entered_at", served))
+    env = _env(extract_env, sandbox, "v3")
+    env["GREENHOUSE_RESOURCES"] += ",application_stages"
+    failed = run_extract(env, timeout=TIMEOUT)
+    _failed_once(
+        failed,
+        "application_stages",
+        f"record id {newest} has entered_at {served!r}",
+        "an object where a timestamp is declared",
+    )
+    assert list(failed.summary["failed_endpoints"]) == ["application_stages"]
+    target = duckdb_target(extract_env)
+    assert target.ids("application_stages") == []
+    columns = dict(
+        (name, kind) for name, kind, *_ in target.query(f"describe {DATASET}.application_stages")
+    )
+    assert "TIMESTAMP" in columns["entered_at"] and "entered_at__date_time" not in columns
+    for other in ("candidates", "applications", "jobs"):
+        assert target.ids(other) == sorted(org_ids(sandbox.org, other))
+    sandbox.set_faults()
+    run_extract(env, timeout=TIMEOUT).check()
+    _all_landed(target, sandbox, "v3", env)
+
+
+def test_another_scalar_served_as_an_object_is_kept_with_a_warning(
+    sandbox_factory, run_extract, extract_env
+):
+    """A scalar that is no key or timestamp (``applications.status``) served as an object:
+    loaded (dlt keeps it in ``status__*``) and the run says where; nothing is lost."""
+    sandbox = sandbox_factory(candidates=SIZE)
+    sandbox.set_faults(**_drift("v3/applications", "status", {"name": "active"}))
+    env = _env(extract_env, sandbox, "v3")
+    run = run_extract(env, timeout=TIMEOUT).check()
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: applications: a scalar column served as an object or a list, kept in "
+        "status__name; the declared column is NULL for those rows"
+    ]
+    assert run.summary["scalars_as_objects"] == {"applications": ["status__name"]}
+    _all_landed(duckdb_target(extract_env), sandbox, "v3", env)

@@ -70,6 +70,18 @@ def run_extract(
     )
 
 
+def elt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`elt <args>` as a user runs it, with only `env` configuring it."""
+    return subprocess.run(
+        [sys.executable, "-m", "extract", *args],
+        cwd=ROOT,
+        env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @dataclass
 class DbtRun:
     returncode: int

@@ -17,6 +17,7 @@ The real-HTTP paths into that state (an endpoint answering ``[]``, 403, 500 on t
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -134,24 +135,58 @@ def test_the_full_account_fills_every_compared_mart(shapes_sandbox: SandboxHandl
         assert rows, f"the sandbox organisation gives no {mart} rows"
 
 
-def test_every_shape_builds_with_right_marts_on_duckdb(
-    shapes_sandbox: SandboxHandle, tmp_path: Path
-) -> None:
-    import duckdb
-
-    path = tmp_path / "shapes.duckdb"
+@pytest.fixture(scope="module")
+def raw_duckdb(shapes_sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One extract of the sandbox into DuckDB; each test works on a copy of the file."""
+    work = tmp_path_factory.mktemp("raw")
+    path = work / "raw.duckdb"
     env = clean_env(
         **shapes_sandbox.env(VERSION),
         DEST="duckdb",
         DUCKDB_PATH=str(path),
-        GREENHOUSE_PIPELINES_DIR=str(tmp_path / "pipelines"),
-        GREENHOUSE_AS_OF=AS_OF,
+        GREENHOUSE_PIPELINES_DIR=str(work / "pipelines"),
     )
     run_extract(env, VERSION, resources=",".join(default_resources(VERSION)))
-    env["GREENHOUSE_RAW_SCHEMAS"] = ",".join(SHAPES)
+    return path
+
+
+def _duckdb_env(path: Path, **extra: str) -> dict[str, str]:
+    return clean_env(DEST="duckdb", DUCKDB_PATH=str(path), GREENHOUSE_AS_OF=AS_OF, **extra)
+
+
+def test_every_shape_builds_with_right_marts_on_duckdb(
+    shapes_sandbox: SandboxHandle, raw_duckdb: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    path = tmp_path / "shapes.duckdb"
+    shutil.copy(raw_duckdb, path)
+    env = _duckdb_env(path, GREENHOUSE_RAW_SCHEMAS=",".join(SHAPES))
     needs = _build(env, lambda: duckdb.connect(str(path)), tmp_path)
     _check(lambda: duckdb.connect(str(path), read_only=True), shapes_sandbox)
     _check_needs(lambda: duckdb.connect(str(path), read_only=True), needs)
+
+
+def test_a_time_lost_from_every_row_fails_the_build(raw_duckdb: Path, tmp_path: Path) -> None:
+    """Stage rows whose entered_at all arrived empty (a field served under another shape)
+    would give a stage history, stage durations and funnels of zeros with every other test
+    green: the build fails on the staging model instead, naming the column."""
+    import duckdb
+
+    path = tmp_path / "lost.duckdb"
+    shutil.copy(raw_duckdb, path)
+    connection = duckdb.connect(str(path))
+    connection.execute(f"update {RAW}.application_stages set entered_at = null")
+    connection.close()
+    run = run_dbt(
+        ["build", "--target", "duckdb", "--select", "stg_greenhouse__application_stages"],
+        _duckdb_env(path),
+        tmp_path,
+    )
+    assert run.returncode == 1, run.output[-3000:]
+    failed = [r["unique_id"] for r in run.results() if r["status"] == "fail"]
+    assert len(failed) == 1 and "not_all_null_in_account" in failed[0], failed
+    assert "entered_at" in failed[0], failed
 
 
 @pytest.mark.postgres

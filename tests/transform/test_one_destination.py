@@ -23,7 +23,7 @@ from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle, start_sandbox
 
-from .conftest import RESOURCES, ROOT, clean_env
+from .conftest import RESOURCES, ROOT, clean_env, elt
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +33,6 @@ def small_sandbox() -> Iterator[SandboxHandle]:
     handle = start_sandbox(candidates=40)
     yield handle
     handle.stop()
-
-
-def elt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "extract", *args],
-        cwd=ROOT,
-        env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def _base(sandbox: SandboxHandle, tmp_path: Path) -> dict[str, str]:

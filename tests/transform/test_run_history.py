@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -12,20 +10,9 @@ import pytest
 
 from tests.fixtures.sandbox import SandboxHandle
 
-from .conftest import RESOURCES, ROOT, clean_env
+from .conftest import RESOURCES, elt
 
 pytestmark = pytest.mark.slow
-
-
-def elt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "extract", *args],
-        cwd=ROOT,
-        env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_runs_and_failures_are_recorded(transform_sandbox: SandboxHandle, tmp_path: Path) -> None:

@@ -44,3 +44,18 @@ where
     )
 
 {% endtest %}
+
+{#-
+    Fails for every account whose model has rows but not one value in the column: a time the
+    marts are computed from that the raw data lost wholesale (served under another shape, an
+    object flattened by the extract into other columns) would otherwise empty the stage history
+    and every funnel with every other test green. An account without rows is not checked.
+-#}
+{% test not_all_null_in_account(model, column_name) %}
+
+select source_relation
+from {{ model }}
+group by source_relation
+having count({{ column_name }}) = 0
+
+{% endtest %}
