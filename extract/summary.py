@@ -34,12 +34,18 @@ def dbt_node_counts(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return counts
 
 
+# tables with no rows: the extract creates them empty (extract/declared_tables.py)
+NO_ROWS = "no rows (endpoint empty, forbidden, failed or not selected; table kept empty)"
+
+
 def _number(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
 def _folded(row: dict[str, Any]) -> str | None:
     """Which one-line group a table goes to instead of a row of its own, if any."""
+    if not row["total"]:
+        return NO_ROWS
     if row["new"] is None:  # replaced, not a first load
         return "replaced, same row count" if row["total"] == row["total_before"] else None
     return None if row["new"] or row["updated"] else "unchanged"
