@@ -120,7 +120,7 @@ def untrusted(listing: Listing, live: int, gone: int, max_share: float | None) -
         return None
     listed = len(listing.ids)
     if not listed:
-        return f"the API listed no ids, but the raw table holds {live:,} rows"
+        return f"the API listed no ids, but the raw table holds {live:,} unmarked rows"
     if listed < listing.promised:
         return (
             f"the API listed {listed:,} ids, fewer than the {listing.promised:,} at least "
@@ -133,7 +133,7 @@ def untrusted(listing: Listing, live: int, gone: int, max_share: float | None) -
         )
     if max_share is not None and gone > max_share * live:
         return (
-            f"it would mark {gone:,} of {live:,} rows ({gone / live:.0%}), more than "
+            f"it would mark {gone:,} of {live:,} unmarked rows ({gone / live:.0%}), more than "
             f"GREENHOUSE_SWEEP_DELETES_MAX_SHARE={max_share:g} (--force if they were deleted)"
         )
     return None

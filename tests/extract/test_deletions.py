@@ -28,10 +28,10 @@ from .conftest import DATASET, REPO, Run, Target, clean_environ, duckdb_target, 
 
 pytestmark = pytest.mark.slow
 COLUMN = "_greenhouse_deleted_at"
-# one deleted job post of the sandbox's 8 is 12.5%, above the sweep's default bound (10% of a
-# table): these tests are about what is marked, not about the bound (tests/extract/
-# test_sweep_trust.py)
-WIDE_BOUND = {"GREENHOUSE_SWEEP_DELETES_MAX_SHARE": "0.5"}
+# no bound on the share a sweep marks: one deleted job post of the sandbox's 8 is 12.5%, above
+# the default (10% of a table), and the offers of 3 deleted candidates can be half of v1's
+# offers; these tests are about what is marked, the bound is tested in test_sweep_trust.py
+WIDE_BOUND = {"GREENHOUSE_SWEEP_DELETES_MAX_SHARE": "1"}
 
 
 def merged_tables(version: str) -> list[str]:

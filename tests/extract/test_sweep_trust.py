@@ -75,7 +75,7 @@ def test_empty_cut_and_bad_listings_mark_nothing_in_their_table_only(
     sandbox.set_faults(empty_list=["candidates"])
     run = run_extract(env, "--sweep-deletes")
     refused(run, {"candidates": f"the API listed no ids, but the raw table holds "
-                                f"{len(raw['candidates'])} rows"})  # fmt: skip
+                                f"{len(raw['candidates'])} unmarked rows"})  # fmt: skip
     check_marks(target, tables, expected, untouched={"candidates"})
     assert run.summary is not None  # the tables that were swept, in the summary
     assert run.summary["deletion_sweep"]["tables"]["applications"]["marked"] == len(
@@ -156,7 +156,7 @@ def test_a_v1_listing_short_of_its_last_link_marks_nothing_even_forced_and_stops
     live = len(raw["candidates"])
     refused(
         run,
-        {"candidates": f"the API listed no ids, but the raw table holds {live} rows"},
+        {"candidates": f"the API listed no ids, but the raw table holds {live} unmarked rows"},
         after_extract=True,
     )
     assert "FAILED in stage 'extract' (exit 1); nothing was transformed" in run.stderr
@@ -183,7 +183,7 @@ def test_a_sweep_marking_more_than_its_share_needs_force(
     def over(bound: float) -> dict[str, str]:
         """The tables whose marks exceed ``bound`` of their rows, with the refusal."""
         return {
-            t: f"it would mark {len(expected[t])} of {len(raw[t])} rows "
+            t: f"it would mark {len(expected[t])} of {len(raw[t])} unmarked rows "
             f"({len(expected[t]) / len(raw[t]):.0%}), more than "
             f"GREENHOUSE_SWEEP_DELETES_MAX_SHARE={bound:g} (--force if they were deleted)"
             for t in tables
