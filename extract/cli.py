@@ -100,6 +100,12 @@ def extract_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "longer lists (_greenhouse_deleted_at)",
         ),
         click.option(
+            "--force",
+            is_flag=True,
+            help="let the deletion sweep mark more than GREENHOUSE_SWEEP_DELETES_MAX_SHARE "
+            "(default 0.1) of a table's rows, for records really deleted in bulk",
+        ),
+        click.option(
             "--summary-json",
             type=click.Path(dir_okay=False, path_type=Path),
             help="also write the extract summary as JSON",

@@ -103,3 +103,20 @@ class EndpointsFailedError(ApiError):
             f"(the other endpoints were loaded; rerun to catch up): {listed}"
         )
         self.failures = dict(failures)
+
+
+class SweepFailedError(EndpointsFailedError):
+    """Endpoints of a deletion sweep that marked nothing: their listing failed or could not be
+    trusted (``extract.sweep.untrusted``). The other tables were swept."""
+
+    def __init__(
+        self, failures: dict[str, str], summary: dict[str, Any] | None, after_extract: bool
+    ) -> None:
+        super().__init__(failures, summary)
+        listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
+        noun = "endpoint" if len(failures) == 1 else "endpoints"
+        others = "the extract loaded, " if after_extract else ""
+        self.args = (
+            f"deletion sweep: {len(failures)} {noun} marked nothing ({others}the other tables "
+            f"were swept): {listed}",
+        )

@@ -12,7 +12,7 @@ import time
 import types
 from collections.abc import Sequence
 
-from extract.errors import ConfigError, ExtractError
+from extract.errors import ConfigError, EndpointsFailedError, ExtractError
 
 
 def log(message: str) -> None:
@@ -123,7 +123,9 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
 
     cause = find_cause(exc)
     if isinstance(cause, ExtractError):
-        return one_line(cause, secrets), cause.exit_code
+        # a line per failed endpoint would not be one line: the list may be long, not cut
+        longest = 3000 if isinstance(cause, EndpointsFailedError) else 600
+        return one_line(cause, secrets, longest), cause.exit_code
     problem = toml_problem(exc)
     if problem:
         return problem, 2

@@ -54,6 +54,9 @@ class GreenhouseConfig(BaseConfiguration):
     workers: int = 4  # resources extracted in parallel, sharing one rate budget
     skip_forbidden: bool = False  # carry on without endpoints that answer 403
     sweep_deletes_every: int = 0  # also run the deletion sweep every Nth extract (0: never)
+    # the sweep marks nothing in a table when it would mark more than this share of its
+    # unmarked rows (--force: no bound)
+    sweep_deletes_max_share: float = 0.1
 
 
 SOURCE_SECTIONS = ("sources", "greenhouse")
@@ -77,6 +80,7 @@ ALIASES: dict[str, str] = {
             "lookback_seconds",
             "workers",
             "sweep_deletes_every",
+            "sweep_deletes_max_share",
         )
     },
     "GREENHOUSE_REQUEST_TIMEOUT": "RUNTIME__REQUEST_TIMEOUT",
@@ -245,6 +249,8 @@ class Settings:
     full_refresh: bool
     skip_forbidden: bool
     sweep_deletes_every: int = 0
+    sweep_deletes_max_share: float = 0.1
+    sweep_force: bool = False  # --force: no bound on the share one sweep may mark
     client_id: Secret | None = field(default=None, repr=False)
     client_secret: Secret | None = field(default=None, repr=False)
     user_id: str | None = None
@@ -303,7 +309,9 @@ def resolve_source_config(**explicit: Any) -> GreenhouseConfig:
         field_name = getattr(exc, "field_name", None)
         hint = getattr(exc, "hint", None)
         if field_name:
-            kind = "a whole number" if hint is int else f"of type {getattr(hint, '__name__', hint)}"
+            kind = f"of type {getattr(hint, '__name__', hint)}"
+            if hint in (int, float):
+                kind = "a whole number" if hint is int else "a number"
             raise ConfigError(f"{_variable(field_name)} must be {kind}") from None
         raise ConfigError(
             toml_problem(exc) or f"invalid configuration: {' '.join(str(exc).split())[:300]}"
@@ -346,6 +354,15 @@ def _at_least_one(name: str, value: int) -> int:
     return value
 
 
+def _share(name: str, value: float) -> float:
+    if not 0 < value <= 1:
+        raise ConfigError(
+            f"{_variable(name)} must be a share above 0 and at most 1, e.g. 0.1 for 10% "
+            f"(got {value:g})"
+        )
+    return value
+
+
 def validate(config: GreenhouseConfig) -> dict[str, Any]:
     """Check a resolved config; return the source's validated values (names as in Settings)."""
     version = str(config.api_version).lower()
@@ -370,6 +387,9 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
         "extract_workers": _at_least_one("workers", config.workers),
         "skip_forbidden": bool(config.skip_forbidden),
         "sweep_deletes_every": _non_negative("sweep_deletes_every", config.sweep_deletes_every),
+        "sweep_deletes_max_share": _share(
+            "sweep_deletes_max_share", float(config.sweep_deletes_max_share)
+        ),
     }
     if version == "v3":
         if not config.client_id:
@@ -397,6 +417,7 @@ def load_settings(
     resources: str | None = None,
     full_refresh: bool = False,
     skip_forbidden: bool = False,
+    force: bool = False,
 ) -> Settings:
     """Resolve and validate everything a run needs; raise ``ConfigError`` on the first problem."""
     dest = resolve_dest()
@@ -408,5 +429,6 @@ def load_settings(
         duckdb_path=os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
         pipelines_dir=os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
         full_refresh=full_refresh,
+        sweep_force=force,
         **validate(config),
     )

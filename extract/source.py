@@ -256,7 +256,7 @@ def _key_value(record: dict[str, Any], path: tuple[str, ...]) -> tuple[dict[str,
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
-def _as_key(value: Any) -> int | None:
+def as_key(value: Any) -> int | None:
     """An id as an integer (an integer-valued string or float is coerced), or None if it is no
     integer (a bool is none either, although Python counts it as one)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -286,7 +286,7 @@ def check_keys(
                 value = holder[field_name]
                 if value is None and name != primary:
                     continue
-            key = _as_key(value)
+            key = as_key(value)
             if key is not None:
                 holder[field_name] = key
                 continue

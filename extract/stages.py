@@ -38,6 +38,7 @@ def extract_stage(
     locks: ExitStack | None = None,
     sweep_deletes: bool = False,
     collect: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> int:
     """The extract stage: load, print the summary; every failure is one line + exit code.
     The run's lock is released at the end, or kept in ``locks`` (``elt run``: until the
@@ -49,7 +50,7 @@ def extract_stage(
     with ExitStack() as own_locks:
         held = own_locks if locks is None else locks
         code, error, summary = _extract(
-            resources, full_refresh, skip_forbidden, summary_json, held, sweep_deletes
+            resources, full_refresh, skip_forbidden, summary_json, held, sweep_deletes, force
         )
     # a configuration error (2) writes nothing anywhere; after a signal: out at once
     if code not in NOT_RECORDED:
@@ -70,6 +71,7 @@ def _extract(
     summary_json: Path | None,
     locks: ExitStack,
     sweep_deletes: bool = False,
+    force: bool = False,
 ) -> tuple[int, str | None, dict[str, Any] | None]:
     """The stage's exit code, its error line and its summary (as far as it got)."""
     secrets: list[str] = []
@@ -84,7 +86,10 @@ def _extract(
         if resources:  # --resources means GREENHOUSE_RESOURCES for the whole run, dbt's stage too
             os.environ["GREENHOUSE_RESOURCES"] = resources
         settings = load_settings(
-            resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
+            resources=resources,
+            full_refresh=full_refresh,
+            skip_forbidden=skip_forbidden,
+            force=force,
         )
         secrets = settings.secrets
         keep_out_of_logs([*secrets, os.environ.get("POSTGRES_PASSWORD")])

@@ -3,16 +3,19 @@
 
 Harvest (v3 and v1) has no deletion feed, and an incremental read only sees records that
 changed, so a deleted record would stay in its merged raw table for ever. The sweep lists every
-id of each incremental endpoint of the run (as cheaply as the API allows: ``per_page=500``, the
-maximum, and v1's ``skip_count=true``; neither version can leave fields out of a list), compares
-them with the ids in the raw table, and marks the difference. Rows are kept, not dropped, so
+id of each incremental endpoint of the run (``per_page=500``, the maximum; neither version can
+leave fields out of a list), compares them with the ids in the raw table, and marks the
+difference. Rows are kept, not dropped, so
 history survives; the staging models leave marked rows out (``greenhouse_not_deleted``).
 Child tables of v1 parents (``candidates__applications``, ``jobs__openings``, ...) follow their
 root row.
 
 Safety: every id set is complete before anything is written (an endpoint whose listing failed
 marks nothing), and all marks of a sweep are one transaction, so a sweep killed at any point
-marks nothing wrongly; the next sweep does the whole job again.
+marks nothing wrongly; the next sweep does the whole job again. A listing that cannot be
+trusted (``untrusted``: empty, cut off, short of v1's ``rel="last"``, or marking more than
+``GREENHOUSE_SWEEP_DELETES_MAX_SHARE`` of a table) marks nothing in its table, nor does one with
+an id that is no integer: a proxy or gateway that drops pages would otherwise wipe the table.
 
 Why the destination's SQL client and not a dlt load: a dlt merge of ``(id,
 _greenhouse_deleted_at)`` rows would replace each whole row with that pair (delete-insert), and
@@ -45,11 +48,18 @@ from rich.table import Table
 from extract import history
 from extract.destinations import plan_destination
 from extract.endpoints import Endpoint, catalogue
-from extract.errors import ConfigError, EndpointsFailedError
+from extract.errors import BadKeyValueError, ConfigError, SweepFailedError
 from extract.history import TABLE
+from extract.pagination import last_page_number
 from extract.pipeline import make_pipeline, pipeline_name
 from extract.settings import PER_PAGE, Settings
-from extract.source import ENDPOINT_FAILURES, HttpContext, failure_reason, response_checker
+from extract.source import (
+    ENDPOINT_FAILURES,
+    HttpContext,
+    as_key,
+    failure_reason,
+    response_checker,
+)
 from extract.summary import print_summary
 
 COLUMN = "_greenhouse_deleted_at"
@@ -93,20 +103,72 @@ class SweepResult:
         }
 
 
-def list_ids(ctx: HttpContext, endpoint: Endpoint) -> set[int]:
-    """Every id the endpoint lists now: the cheapest full listing the API has."""
+@dataclass
+class Listing:
+    """The ids an endpoint lists now, and what its pages say about whether that is all."""
+
+    ids: set[int] = field(default_factory=set)
+    last_page: int = 0  # records on the last page read (the one without a next link)
+    promised: int = 0  # v1: records at least, by the first page's rel="last" (0: no promise)
+
+
+def untrusted(listing: Listing, live: int, gone: int, max_share: float | None) -> str | None:
+    """Why a listing must not mark ``gone`` of a table's ``live`` (unmarked) rows, or None.
+    ``max_share`` None (--force): no bound on the share. A listing that marks nothing can only
+    unmark rows whose records it lists: always trusted."""
+    if not gone:
+        return None
+    listed = len(listing.ids)
+    if not listed:
+        return f"the API listed no ids, but the raw table holds {live:,} unmarked rows"
+    if listed < listing.promised:
+        return (
+            f"the API listed {listed:,} ids, fewer than the {listing.promised:,} at least "
+            'that its rel="last" link promises: the listing is cut off'
+        )
+    if listing.last_page >= PER_PAGE:
+        return (
+            f"the listing ends with a full page ({PER_PAGE} ids) without a next link: it may "
+            "be cut off"
+        )
+    if max_share is not None and gone > max_share * live:
+        return (
+            f"it would mark {gone:,} of {live:,} unmarked rows ({gone / live:.0%}), more than "
+            f"GREENHOUSE_SWEEP_DELETES_MAX_SHARE={max_share:g} (--force if they were deleted)"
+        )
+    return None
+
+
+def _listed_id(request: str, key: str, record: Any) -> int:
+    """The record's id as the extract reads keys (``as_key``); a listing with a record that has
+    none cannot say which rows are gone."""
+    value = record.get(key) if isinstance(record, dict) else None
+    found = as_key(value)
+    if found is None:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        what = f"{key} {shown}, which is not an integer id" if value is not None else f"no {key}"
+        raise BadKeyValueError(f"{request} listed a record with {what}; nothing marked")
+    return found
+
+
+def list_ids(ctx: HttpContext, endpoint: Endpoint) -> Listing:
+    """Every id the endpoint lists now, ``per_page=500``. Not v1's ``skip_count=true``: it
+    would drop the rel="last" link, the one count the listing can be checked against."""
     settings = ctx.settings
-    params: dict[str, Any] = {"per_page": PER_PAGE}
-    if settings.api_version == "v1":
-        params["skip_count"] = "true"  # no total to count: v1's cheaper page
     check = response_checker(settings, endpoint, ctx.stats)
-    key = endpoint.primary_key
-    ids: set[int] = set()
-    for page in ctx.rest_client().paginate(
-        endpoint.path, params=params, hooks={"response": [check]}
+    request = f"GET /{settings.api_version}/{endpoint.path}"
+    listing = Listing()
+    for number, page in enumerate(
+        ctx.rest_client().paginate(
+            endpoint.path, params={"per_page": PER_PAGE}, hooks={"response": [check]}
+        )
     ):
-        ids.update(int(record[key]) for record in page)
-    return ids
+        if number == 0:
+            pages = last_page_number(page.response)
+            listing.promised = (pages - 1) * PER_PAGE + 1 if pages else 0
+        listing.ids.update(_listed_id(request, endpoint.primary_key, r) for r in page)
+        listing.last_page = len(page)
+    return listing
 
 
 def swept_endpoints(settings: Settings, pipeline: Pipeline) -> list[Endpoint]:
@@ -124,11 +186,11 @@ def swept_endpoints(settings: Settings, pipeline: Pipeline) -> list[Endpoint]:
 
 def _listings(
     ctx: HttpContext, endpoints: list[Endpoint], result: SweepResult
-) -> dict[str, set[int]]:
+) -> dict[str, Listing]:
     """Complete id sets per endpoint, read in parallel within one rate budget; an endpoint that
     fails is left out (its table is not swept) and named in ``result.failed``."""
 
-    def one(endpoint: Endpoint) -> tuple[str, set[int] | None]:
+    def one(endpoint: Endpoint) -> tuple[str, Listing | None]:
         try:
             return endpoint.name, list_ids(ctx, endpoint)
         except ENDPOINT_FAILURES as exc:
@@ -180,9 +242,10 @@ def _child_sql(client: Any, root: str, child: str, stamp: str) -> list[str]:
 
 
 def apply_marks(
-    pipeline: Pipeline, settings: Settings, listed: dict[str, set[int]], result: SweepResult
+    pipeline: Pipeline, settings: Settings, listed: dict[str, Listing], result: SweepResult
 ) -> None:
-    """Compare, then write every mark of this sweep in one transaction."""
+    """Compare, then write every mark of this sweep in one transaction; a table whose listing
+    cannot be trusted (``untrusted``) is left as it is and named in ``result.failed``."""
     dest = settings.dest
     stamp = f"cast('{result.swept_at}' as {TIMESTAMP_TYPE[dest]})"
     schema = pipeline.default_schema
@@ -194,18 +257,24 @@ def apply_marks(
         _ensure_tables(client, dest, [*listed, *(c for cs in children.values() for c in cs)])
         statements: list[str] = []
         column = client.escape_column_name(COLUMN)
-        for table, ids in sorted(listed.items()):
+        max_share = None if settings.sweep_force else settings.sweep_deletes_max_share
+        for table, listing in sorted(listed.items()):
             rows = client.execute_sql(
                 f"select id, {column} is not null from {client.make_qualified_table_name(table)}"
             )
             raw = {int(i): bool(marked) for i, marked in rows or []}
+            ids = listing.ids
             gone = sorted(i for i, marked in raw.items() if not marked and i not in ids)
             back = sorted(i for i, marked in raw.items() if marked and i in ids)
+            marked_before = sum(raw.values())
+            problem = untrusted(listing, len(raw) - marked_before, len(gone), max_share)
+            if problem:
+                result.failed[table] = problem
+                continue
             statements += _mark_sql(client, table, gone, stamp)
             statements += _mark_sql(client, table, back, "null")
             for child in children[table]:
                 statements += _child_sql(client, table, child, stamp)
-            marked_before = sum(raw.values())
             result.tables[table] = TableSweep(
                 listed=len(ids),
                 in_raw=len(raw),
@@ -222,8 +291,8 @@ def apply_marks(
         with client.begin_transaction():
             for statement in statements:
                 client.execute_sql(statement)
-        for nested in children.values():
-            for child in nested:
+        for table in result.tables:
+            for child in children[table]:
                 rows = client.execute_sql(
                     f"select count(*) from {client.make_qualified_table_name(child)} "
                     f"where {column} is not null"
@@ -282,7 +351,7 @@ def sweep_only(settings: Settings) -> dict[str, Any]:
     }
     if result.failed:
         show(summary)
-        raise EndpointsFailedError(result.failed, summary)
+        raise SweepFailedError(result.failed, summary, after_extract=False)
     return summary
 
 
@@ -335,7 +404,7 @@ def sweep_if_due(
     summary = {**summary, "deletion_sweep": result.as_dict()}
     if result.failed:
         show(summary)
-        raise EndpointsFailedError(result.failed, summary)
+        raise SweepFailedError(result.failed, summary, after_extract=True)
     return summary
 
 

@@ -17,8 +17,13 @@ LIST_FAULTS = (
     "redirect_endpoints",
     "slow_endpoints",
     "overlap_pages",
+    "empty_list",
+    "cut_list",
+    "bad_id_endpoints",
 )
 BAD_BODIES = ("empty", "html", "object")
+# what the bad_id fault makes of the first record's id: gone, text, a fraction, a boolean
+BAD_IDS: dict[str, Any] = {"missing": None, "text": "abc", "fraction": 1.5, "true": True}
 BAD_CURSOR = "garbage-timestamp"
 FUTURE_TIMESTAMP = "2036-01-01T00:00:00.000Z"
 OVERLAP_PER_PAGE = 5
@@ -62,6 +67,12 @@ class Faults:
     # record of the page before; that earlier copy is served as it was before its last change
     # (cursor fields one day earlier), the repeat as it is now
     overlap_pages: list[str] = field(default_factory=list)
+    # Hostile listings, as a rewriting proxy serves them (what the deletion sweep must distrust)
+    empty_list: list[str] = field(default_factory=list)  # 200 [] without a Link header
+    cut_list: list[str] = field(default_factory=list)  # pages without their Link rel="next"
+    # (other links, v1's rel="last", kept): the listing ends after its first page
+    bad_id: str = ""  # first record of each page: its id "missing" | "text" | "fraction" | "true"
+    bad_id_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     # Type drift: first record of each page of one endpoint, one field served as another JSON
@@ -82,6 +93,10 @@ class Faults:
             elif key == "bad_body":
                 if value not in ("", *BAD_BODIES):
                     raise ValueError(f"bad_body must be one of {', '.join(BAD_BODIES)} (or empty)")
+                setattr(self, key, str(value))
+            elif key == "bad_id":
+                if value not in ("", *BAD_IDS):
+                    raise ValueError(f"bad_id must be one of {', '.join(BAD_IDS)} (or empty)")
                 setattr(self, key, str(value))
             elif key == "drift":
                 setattr(self, key, _drift(value))
@@ -169,6 +184,12 @@ class FaultSchedule:
             out["drift"] = (f.drift["column"], f.drift["value"])
         if listed(f.overlap_pages):
             out["overlap"] = OVERLAP_PER_PAGE
+        if listed(f.empty_list):
+            out["empty_list"] = True
+        if listed(f.cut_list):
+            out["cut_list"] = True
+        if f.bad_id and (not f.bad_id_endpoints or listed(f.bad_id_endpoints)):
+            out["bad_id"] = f.bad_id
         if listed(f.repeat_next):
             out["repeat_next"] = True
         if f.redirect_to and (not f.redirect_endpoints or listed(f.redirect_endpoints)):

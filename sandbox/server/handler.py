@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - orjson ships with dlt
 
 from sandbox.server.admin import run_admin
 from sandbox.server.errors import ApiError
+from sandbox.server.faults import BAD_IDS
 from sandbox.server.query import Params
 from sandbox.server.v1_api import v1_link
 
@@ -206,6 +207,11 @@ class Handler(BaseHTTPRequestHandler):
             if overlap and more and records:  # served again, as it is now, on the next page
                 records = [*records[:-1], _as_before_its_last_change(records[-1])]
             records = _hostile_records(records, fault)
+            if fault.get("empty_list"):  # a listing with nothing in it, and nothing after it
+                records = []
+                headers.pop("Link", None)
+            if fault.get("cut_list"):  # the listing ends here: no rel="next" (others kept)
+                _drop_next_link(headers)
             if fault.get("repeat_next"):  # a next link back to the page just served
                 headers["Link"] = f'<{self._base()}{self.path}>; rel="next"'
             sb.record(label, 200)
@@ -221,9 +227,10 @@ class Handler(BaseHTTPRequestHandler):
 
 def _hostile_records(records: list[dict], fault: dict[str, Any]) -> list[dict]:
     """The page with its first record's cursor fields replaced (bad_cursor / future_cursor) and
-    one of its fields served as a value of another type (drift)."""
+    one of its fields served as a value of another type (drift), or its id removed or served as
+    no integer (bad_id)."""
     value = fault.get("bad_cursor") or fault.get("future_cursor")
-    if (value is None and "drift" not in fault) or not records:
+    if (value is None and "drift" not in fault and "bad_id" not in fault) or not records:
         return records
     first = dict(records[0])  # a copy: the organisation's own record stays as it is
     if value is not None:
@@ -233,7 +240,19 @@ def _hostile_records(records: list[dict], fault: dict[str, Any]) -> list[dict]:
     if "drift" in fault:
         column, drifted = fault["drift"]
         first[column] = drifted
+    if fault.get("bad_id") == "missing":
+        first.pop("id", None)
+    elif "bad_id" in fault:
+        first["id"] = BAD_IDS[fault["bad_id"]]
     return [first, *records[1:]]
+
+
+def _drop_next_link(headers: dict[str, str]) -> None:
+    links = [part for part in headers.get("Link", "").split(",") if 'rel="next"' not in part]
+    if any(links):
+        headers["Link"] = ",".join(links)
+    else:
+        headers.pop("Link", None)
 
 
 def _as_before_its_last_change(record: dict) -> dict:

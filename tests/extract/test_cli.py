@@ -48,7 +48,7 @@ def test_flags_also_come_from_the_environment(stages, tmp_path: Path) -> None:
         assert cli.main(["extract"]) == 0
     assert stages == [
         ("extract", {"full_refresh": True, "skip_forbidden": False, "resources": None,
-                     "sweep_deletes": False, "summary_json": None}),
+                     "sweep_deletes": False, "force": False, "summary_json": None}),
     ]  # fmt: skip
 
 

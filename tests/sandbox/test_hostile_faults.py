@@ -11,7 +11,7 @@ from sandbox.data import Organisation
 from sandbox.server.faults import FUTURE_TIMESTAMP
 from tests.extract.conftest import org_ids
 from tests.fixtures.sandbox import SandboxHandle
-from tests.sandbox.helpers import TIMEOUT, bearer, v1_get, v3_get
+from tests.sandbox.helpers import TIMEOUT, bearer, v1_get, v3_all, v3_get
 
 
 def test_offers_keep_their_dates_after_advance_whatever_the_cache_holds() -> None:
@@ -148,3 +148,38 @@ def test_type_drift_is_validated(sandbox: SandboxHandle) -> None:
         sandbox.set_faults(drift={"endpoint": "applications", "column": "job_id"})
     sandbox.set_faults(drift={})  # switched off
     assert v3_get(sandbox, "applications", per_page=1).json()[0]["job_id"] != "abc"
+
+
+def test_empty_and_cut_listings(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults(empty_list=["v3/candidates"], cut_list=["applications"])
+    empty = v3_get(sandbox, "candidates", per_page=5)
+    assert empty.status_code == 200 and empty.json() == [] and "Link" not in empty.headers
+    assert len(v1_get(sandbox, "candidates", per_page=5).json()) == 5  # v1 untouched
+    own = org_ids(sandbox.org, "applications")
+    cut, pages = v3_all(sandbox, "applications", per_page=7)
+    assert pages == 1 and [r["id"] for r in cut] == sorted(own, reverse=True)[:7]
+    first = v1_get(sandbox, "applications", per_page=7)  # v1 keeps its other links
+    assert "next" not in first.links
+    assert first.links["last"]["url"].endswith(f"page={-(-len(own) // 7)}&per_page=7")
+    assert [r["id"] for r in first.json()] == sorted(own)[:7]
+    assert sandbox.stats()["faults"] == {"empty_list": 1, "cut_list": 2}
+
+
+@pytest.mark.parametrize(("kind", "value"), [("text", "abc"), ("fraction", 1.5), ("true", True)])
+def test_bad_ids_on_the_first_record_of_a_page(
+    sandbox: SandboxHandle, kind: str, value: object
+) -> None:
+    sandbox.set_faults(bad_id=kind, bad_id_endpoints=["v1/offers"])
+    served = v1_get(sandbox, "offers", per_page=3).json()
+    assert served[0]["id"] == value and type(served[0]["id"]) is type(value)
+    assert [r["id"] for r in served[1:]] == sorted(org_ids(sandbox.org, "offers"))[1:3]
+    assert isinstance(v3_get(sandbox, "offers", per_page=1).json()[0]["id"], int)
+
+
+def test_a_missing_id_and_the_bad_id_switch_validated(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults(bad_id="missing")  # every endpoint
+    for served in (v3_get(sandbox, "jobs", per_page=2).json(), v1_get(sandbox, "jobs").json()):
+        assert "id" not in served[0] and served[0]["name"] and isinstance(served[1]["id"], int)
+    assert all("id" in r for r in sandbox.org.records("jobs"))
+    with pytest.raises(ValueError, match="bad_id must be one of missing, text, fraction, true"):
+        sandbox.set_faults(bad_id="null")
