@@ -52,6 +52,8 @@ def dbt(command: str, args: Sequence[str] = (), need_raw_data: bool = False) -> 
         with locks, dbt_environment(plan, dest, config.raw_schema) as profile_env:
             executable = Path(sys.executable).with_name("dbt")
             argv = [str(executable) if executable.exists() else "dbt"]
+            if not sys.stdout.isatty():  # a log file or CI: lines without colour codes
+                argv.append("--no-use-colors")
             quiet = command == "build" and not verbose()
             if quiet:  # warnings, errors and failures on screen; everything in the log file
                 argv += ["--log-level", "warn", "--log-level-file", "info"]
