@@ -12,7 +12,7 @@ from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 
 FEW = "jobs,scorecards,departments"
-NAMED = ("credentials", "endpoint", "destination", "dbt", "raw", "account")  # two-word checks
+NAMED = ("credentials", "endpoint", "destination", "dbt", "raw", "account", "mart")  # two words
 
 
 def check(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str):
@@ -164,3 +164,29 @@ def test_one_account_has_no_account_rows(sandbox, tmp_path: Path, capsys) -> Non
     code, rows, out = check(env, capsys, "--resources", FEW)
     assert code == 0, out
     assert not any(name.startswith("account") for name in rows)
+
+
+def test_a_dataset_of_the_other_api_version_fails_as_the_run_would(
+    sandbox, run_extract, extract_env, capsys
+) -> None:
+    """A v1 dataset and v3 settings: `elt run` refuses to mix them, so the check fails too,
+    with the run's own message; it says nothing about marts it could not build."""
+    run_extract({**extract_env, **sandbox.env("v1")}, "--resources", "departments").check()
+    code, rows, out = check({**extract_env, **sandbox.env("v3")}, capsys, "--resources", "jobs")
+    assert code == 1, out
+    status, line = rows["raw dataset"]
+    assert status == "error", out
+    assert "holds Harvest v1 data" in out and "a v3 run would mix" in out
+    assert not [name for name in rows if name.startswith("mart")], out
+
+
+def test_every_mart_says_what_it_is_built_from(sandbox, tmp_path: Path, capsys) -> None:
+    """A selection leaves marts empty: each says so and why, and the check still passes."""
+    env = {**sandbox.env("v3"), "DUCKDB_PATH": str(tmp_path / "marts.duckdb")}
+    code, rows, out = check(env, capsys, "--resources", "candidates,applications,jobs")
+    assert code == 0, out
+    assert rows["mart candidates"][0] == "ok" and "rows from candidates" in out
+    status, line = rows["mart offers"]
+    assert status == "empty" and "offers not selected (--resources)" in line, out
+    assert rows["mart applications"][0] == "ok", out
+    assert "marts will be empty (see above): `elt run` can start." in out
