@@ -7,8 +7,8 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from extract.declared_tables import create_declared_tables
 from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
 from extract.errors import ConfigError, EndpointsFailedError
-from extract.lock import run_lock
+from extract.lock import destination_lock, run_lock
 from extract.probe import probe
 from extract.progress import Expected, LiveProgress
 from extract.settings import GreenhouseConfig, Settings, raw_dataset
@@ -99,17 +99,20 @@ def name_of(api_version: str, dest: str, plan: DestinationPlan, dataset: str) ->
     return name
 
 
-def lock_for(
-    api_version: str, dest: str, plan: DestinationPlan, dataset: str
-) -> AbstractContextManager[None]:
-    """The lock a run holds for its whole length (``extract/lock.py``): this pipeline's
-    working dir and this dataset of this destination."""
-    return run_lock(
-        os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
-        name_of(api_version, dest, plan, dataset),
-        plan.identity,
-        dataset,
-    )
+@contextmanager
+def lock_for(api_version: str, dest: str, plan: DestinationPlan, dataset: str) -> Iterator[None]:
+    """The locks a run holds for its whole length (``extract/lock.py``): this pipeline's
+    working dir and this dataset of this destination, locally and (PostgreSQL) on the server."""
+    with (
+        run_lock(
+            os.environ.get("GREENHOUSE_PIPELINES_DIR") or None,
+            name_of(api_version, dest, plan, dataset),
+            plan.identity,
+            dataset,
+        ),
+        destination_lock(plan, dataset),
+    ):
+        yield
 
 
 def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:

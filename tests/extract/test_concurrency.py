@@ -10,6 +10,8 @@ import subprocess
 import sys
 from typing import IO
 
+import pytest
+
 from tests.deploy.test_scheduler import EVERY_SECOND, schedule
 from tests.extract.conftest import REPO, clean_environ, duckdb_target
 from tests.extract.test_load import assert_every_record_landed
@@ -61,6 +63,41 @@ def test_a_second_run_is_refused_while_the_first_runs(
         if first.poll() is None:
             first.kill()
     assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
+
+
+@pytest.mark.postgres
+def test_two_hosts_on_one_postgres_dataset_exclude_each_other(
+    sandbox_factory, extract_env, run_extract, postgres_db, tmp_path
+) -> None:
+    """Two containers (pipelines dirs of their own, so no shared lock file) writing one
+    PostgreSQL dataset: the second is refused by the server-side lock, naming the first; the
+    first lands everything; a killed holder leaves nothing behind (the server ends its lock)."""
+    sandbox = sandbox_factory(candidates=60, slow_ms=150)
+    database = {"DEST": "postgres", **postgres_db.env()}
+    first_env = {**clean_environ(), **extract_env, **database, **sandbox.env("v3")}
+    first = _start({**first_env, "GREENHOUSE_WORKERS": "1"})
+    other_host = {**extract_env, **database, "GREENHOUSE_PIPELINES_DIR": str(tmp_path / "host2")}
+    try:
+        _wait_for(first.stderr, "first load of")
+        second = run_extract({**other_host, **sandbox.env("v3")}, timeout=120)
+        assert second.returncode == 2, second.stderr
+        assert len(second.error_lines) == 1, second.stderr
+        line = second.error_lines[0]
+        assert re.match(
+            rf"error: another run \(PID {first.pid} on \S+\) is in progress since "
+            r"\d{4}-\d\d-\d\dT.* \(held in PostgreSQL: another host or pipelines dir\)",
+            line,
+        ), line
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+        sandbox.set_faults()
+        run_extract({**other_host, **sandbox.env("v3")}).check()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    with postgres_db.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("select count(*) from greenhouse_raw.candidates")
+        assert cursor.fetchone()[0] == 60
 
 
 def test_a_killed_holder_leaves_no_stale_lock(sandbox_factory, extract_env, run_extract) -> None:
