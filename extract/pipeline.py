@@ -160,10 +160,21 @@ def check_dataset_version(pipeline: Pipeline, settings: Settings) -> None:
     if not others:
         return
     held = ", ".join(sorted(others))
-    raise ConfigError(
+    shapes = (
         f"dataset {settings.raw_schema} in DEST={settings.dest} holds Harvest {held} data "
         f"(pipeline {', '.join(sorted(others.values()))}); a {settings.api_version} run would mix "
-        f"both record shapes. Either keep GREENHOUSE_API_VERSION={sorted(others)[0]}, or load "
+        "both record shapes. "
+    )
+    if settings.api_version == "v3":  # Greenhouse retired v1: the way forward, named first
+        raise ConfigError(
+            shapes + f"To move to v3, give it a raw schema of its own: "
+            f"GREENHOUSE_RAW_SCHEMA={settings.raw_schema}_v3 (a full v3 load; the staging models "
+            f"and marts are rebuilt from it; drop {settings.raw_schema} once satisfied), or "
+            "another GREENHOUSE_SCHEMA_PREFIX; or keep GREENHOUSE_API_VERSION=v1. "
+            "--full-refresh does not separate them"
+        )
+    raise ConfigError(
+        shapes + f"Either keep GREENHOUSE_API_VERSION={sorted(others)[0]}, or load "
         f"{settings.api_version} into another dataset with GREENHOUSE_SCHEMA_PREFIX (raw, staging "
         "and marts move together) or GREENHOUSE_RAW_SCHEMA; --full-refresh does not separate them"
     )
