@@ -21,9 +21,27 @@ ESCAPED_NUL = b"\\u0000"  # how JSON spells it
 SHOWN_PER_TABLE = 5
 
 
+# backslashes looked at one by one before a plain substring search takes over
+BACKSLASHES_CHECKED = 1000
+
+
 def may_hold_nul(body: bytes) -> bool:
-    """False when the JSON body cannot hold a NUL (no ``\\u0000`` escape): the usual case."""
-    return ESCAPED_NUL in body
+    """False when the JSON body cannot hold a NUL (no ``\\u0000`` escape): the usual case.
+
+    Every escape starts with a backslash, which is rare in JSON and found with memchr: on an
+    800 kB page of 500 candidates this takes ~0.1 ms, against ~2.5 ms for ``in`` (whose
+    search skips little, as its last byte ``0`` is frequent) and ~10 ms to parse the page. A
+    page full of escapes (HTML sent as ``\\u003c``) goes to the substring search after
+    ``BACKSLASHES_CHECKED`` of them."""
+    find = body.find
+    at = find(b"\\")
+    for _ in range(BACKSLASHES_CHECKED):
+        if at < 0:
+            return False
+        if body.startswith(ESCAPED_NUL, at):
+            return True
+        at = find(b"\\", at + 2)  # past an escaped backslash too
+    return at >= 0 and ESCAPED_NUL in body[at:]
 
 
 @dataclass

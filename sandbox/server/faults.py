@@ -16,6 +16,7 @@ LIST_FAULTS = (
     "redirect_endpoints",
     "slow_endpoints",
     "overlap_pages",
+    "nul_text",
 )
 BAD_BODIES = ("empty", "html", "object")
 BAD_CURSOR = "garbage-timestamp"
@@ -62,6 +63,9 @@ class Faults:
     overlap_pages: list[str] = field(default_factory=list)
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
+    # notes pasted from other tools: every record of these endpoints carries U+0000 in the
+    # middle of a text field and of a string inside its custom fields (both JSON columns on v1)
+    nul_text: list[str] = field(default_factory=list)
     # Type drift: first record of each page of one endpoint, one field served as another JSON
     # value, e.g. {"endpoint": "v3/applications", "column": "job_id", "value": "abc"}
     drift: dict[str, Any] = field(default_factory=dict)
@@ -163,6 +167,8 @@ class FaultSchedule:
                 out["bad_body"] = f.bad_body
         if f.drift and listed([f.drift["endpoint"]]):
             out["drift"] = (f.drift["column"], f.drift["value"])
+        if listed(f.nul_text):
+            out["nul_text"] = True
         if listed(f.overlap_pages):
             out["overlap"] = OVERLAP_PER_PAGE
         if listed(f.repeat_next):
