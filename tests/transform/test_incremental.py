@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import dlt
 import duckdb
 import pytest
 
@@ -84,6 +85,7 @@ def test_a_v1_run_inside_the_settle_window_stays_green_and_holds_back_new_applic
         DBT_LOG_PATH=str(tmp_path / "logs"),
     )
     run_extract({**env, "GREENHOUSE_SETTLE_SECONDS": "0"}, version)
+    cursor = _applications_cursor(tmp_path)
     changes = sandbox.advance(0.1)
     assert changes["new_applications"] and changes["stage_moves"], changes
     before_ms = iso_to_ms(changes["now"])
@@ -106,6 +108,8 @@ def test_a_v1_run_inside_the_settle_window_stays_green_and_holds_back_new_applic
     summary = json.loads(summary_path.read_text())
     assert summary["held_back"] == {"applications": len(changed)}
     assert f"applications: {len(changed)} record(s) changed after the window end" in run.stderr
+    # nothing past the window end moved the cursor: the next run starts where this one did
+    assert _applications_cursor(tmp_path) == cursor
     unchanged = Organisation(seed=seed, candidates=size)  # the organisation before advance()
     with duckdb.connect(str(path), read_only=True) as connection:
         check_marts(connection, unchanged, version)
@@ -124,3 +128,12 @@ def test_a_v1_run_inside_the_settle_window_stays_green_and_holds_back_new_applic
         assert int(loaded[app_id].timestamp() * 1000) == iso_to_ms(
             records[app_id]["last_activity_at"]
         ), app_id
+
+
+def _applications_cursor(work: Path) -> str:
+    """The stored last_activity_at cursor of v1 applications (the one DuckDB pipeline in work)."""
+    pipelines = work / "pipelines"
+    (name,) = [p.name for p in pipelines.iterdir() if p.is_dir()]
+    pipeline = dlt.attach(pipeline_name=name, pipelines_dir=str(pipelines))
+    resources = pipeline.state["sources"]["greenhouse"]["resources"]
+    return str(resources["applications"]["incremental"]["last_activity_at"]["last_value"])
