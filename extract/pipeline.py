@@ -21,6 +21,7 @@ from extract.destinations import DestinationPlan, plan_destination
 from extract.endpoints import catalogue
 from extract.errors import ConfigError, EndpointsFailedError
 from extract.lock import destination_lock, run_lock
+from extract.nul import nul_warnings
 from extract.probe import probe
 from extract.progress import Expected, LiveProgress
 from extract.settings import GreenhouseConfig, Settings, raw_dataset
@@ -51,6 +52,8 @@ class RunSummary:
     objects_as_lists: dict[str, list[str]] = field(default_factory=dict)  # table -> child tables
     scalars_as_objects: dict[str, list[str]] = field(default_factory=dict)  # table -> made of them
     created_empty: list[str] = field(default_factory=list)  # declared tables made with no rows
+    held_back: dict[str, int] = field(default_factory=dict)  # records past the window end
+    nul_stripped: dict[str, int] = field(default_factory=dict)  # table -> records cleaned
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,8 @@ class RunSummary:
             "objects_as_lists": self.objects_as_lists,
             "scalars_as_objects": self.scalars_as_objects,
             "created_empty": self.created_empty,
+            "held_back": self.held_back,
+            "nul_stripped": self.nul_stripped,
         }
 
 
@@ -612,10 +617,20 @@ def run_extract(
     summary.skipped = dict(ctx.progress.skipped)
     summary.failed = dict(sorted(ctx.progress.failed.items()))
     summary.windows = dict(sorted(ctx.progress.windows.items()))
+    summary.held_back = dict(sorted(ctx.progress.held_back.items()))
+    summary.nul_stripped = {t: f.records for t, f in sorted(ctx.progress.nul.tables.items())}
     summary.http = ctx.stats.as_dict()
     summary.duration_seconds = time.monotonic() - started
     for name, count in sorted(summary.duplicates_dropped.items()):
         log(f"[extract] {name}: {count} duplicate id(s) in the API's pages, the last copy kept")
+    for name, count in summary.held_back.items():
+        log(
+            f"[extract] {name}: {count} record(s) changed after the window end "
+            f"{summary.windows.get(name, {}).get('to')} (now - GREENHOUSE_SETTLE_SECONDS) "
+            "are left for the next run"
+        )
+    for line in nul_warnings(ctx.progress.nul):
+        log(line)
     for table, columns in summary.variant_columns.items():
         log(
             f"warning: {', '.join(f'{table}.{c}' for c in columns)}: values of an unexpected type "

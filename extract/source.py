@@ -77,6 +77,7 @@ from extract.errors import (
     TruncatedResponseError,
     UnexpectedBodyError,
 )
+from extract.nul import NulReport, may_hold_nul, strip_nul
 from extract.pagination import SameOriginLinkPaginator, last_page_number
 from extract.settings import PER_PAGE, GreenhouseConfig, Settings, validate
 from extract.throttle import RateLimiter, RequestStats, ThrottledAdapter
@@ -96,6 +97,8 @@ class Progress:
     pages_read: dict[str, int] = field(default_factory=dict)  # per resource
     last_page: dict[str, int] = field(default_factory=dict)  # v1's rel="last", when sent
     done: set[str] = field(default_factory=set)  # read to the last page
+    held_back: dict[str, int] = field(default_factory=dict)  # past the window end: next run
+    nul: NulReport = field(default_factory=NulReport)  # NUL characters removed
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, resource: str, count: int, last_page: int | None = None) -> None:
@@ -109,6 +112,10 @@ class Progress:
     def finish(self, resource: str) -> None:
         with self._lock:
             self.done.add(resource)
+
+    def hold(self, resource: str, count: int) -> None:
+        with self._lock:
+            self.held_back[resource] = self.held_back.get(resource, 0) + count
 
     def fail(self, resource: str, reason: str) -> None:
         with self._lock:
@@ -485,6 +492,8 @@ def _pages(
         ):
             ctx.progress.add(endpoint.name, len(page), last_page_number(page.response))
             yielded = True
+            if may_hold_nul(page.response.content):  # PostgreSQL would refuse the whole load
+                strip_nul(endpoint.name, endpoint.primary_key, page, ctx.progress.nul)
             good, problem = check_keys(endpoint, keys, list(page))
             error: type[HostileResponseError] = BadKeyValueError
             if not problem:
@@ -558,6 +567,26 @@ def _checked_page(
         f"record id {record_id} has {field_name} {shown}, which {problem}{others}; "
         "not loaded, cursor not moved"
     )
+
+
+def _hold_back(
+    progress: Progress, endpoint: Endpoint, page: list[dict[str, Any]], window_end: datetime
+) -> list[dict[str, Any]]:
+    """The records of a page whose cursor value is inside the window, for an endpoint the API
+    cannot bound from above (v1 applications). The others changed after the window end: the
+    records they refer to (a new candidate, a job) are not read yet, so they are left for the
+    next run, which reads them from the cursor on; not yielded, they cannot move the cursor."""
+    field_name = endpoint.cursor
+    assert field_name is not None
+    kept = []
+    for record in page:
+        value = record.get(field_name)
+        parsed = None if value is None else parse_cursor(value)
+        if parsed is None or parsed <= window_end:
+            kept.append(record)
+    if len(kept) < len(page):
+        progress.hold(endpoint.name, len(page) - len(kept))
+    return kept
 
 
 def repair_stored_cursors(
@@ -643,7 +672,9 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
             cursor_state["live"], cursor_state["saved"] = state, copy.deepcopy(dict(state))
             end = _utc(datetime.now(UTC) - timedelta(seconds=settings.settle_seconds))
             # Cursor values past the window end (as sent: milliseconds) cannot come from the
-            # API when it filters by it; v1 applications have no upper bound: the clock, then.
+            # API when it filters by it. v1 applications have no upper filter: the window end
+            # is applied here (records past it wait for the next run, see _hold_back) and only
+            # values past the clock are refused.
             window_end = datetime.fromisoformat(end)
             bounded = settings.api_version == "v3" or endpoint.before_param is not None
             request = f"GET /{settings.api_version}/{endpoint.path}"
@@ -658,6 +689,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
                     else:
                         limit = datetime.now(UTC) + CLOCK_SKEW
                         good, problem = _checked_page(endpoint, page, limit, "an hour from now,")
+                        good = _hold_back(ctx.progress, endpoint, good, window_end)
                     if good:
                         yield good
                     if problem:

@@ -76,6 +76,17 @@ EXTRA_CUSTOM_FIELDS = (
     ("opening", "Budgeted Salary", "budgeted_salary", "currency"),
     ("opening", "Recruiter", "recruiter", "user"),
 )
+# Name keys real dictionaries hold that are no identifier at all, served only by an
+# organisation built with odd_custom_field_keys=True (after every field above, with generators
+# of their own): an empty and a missing (null) key, and keys without an ASCII letter. Values are
+# keyed by the name key, so a field with a null key has none on any record.
+ODD_CUSTOM_FIELDS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("job", "Blank key", "", "short_text"),
+    ("candidate", "No key", None, "short_text"),
+    ("job", "給与", "給与", "currency"),
+    ("candidate", "部署", "部署", "short_text"),
+    ("application", "2025", "2025", "yes_no"),
+)
 OPTIONS = {
     "graduation_year": ("2016", "2018", "2020", "2022", "2024"),
     "skills": ("Python", "SQL", "Kubernetes", "Negotiation", "Figma", "dbt"),
@@ -99,9 +110,12 @@ class CustomFields(OrganisationState):
         self.custom_fields_by_type = {}
         self._add_custom_fields(CUSTOM_FIELDS, r)
         self._add_custom_fields(EXTRA_CUSTOM_FIELDS, random.Random(f"{self.seed}:custom_fields"))
+        if self.odd_custom_field_keys:
+            odd = random.Random(f"{self.seed}:custom_fields:odd")
+            self._add_custom_fields(ODD_CUSTOM_FIELDS, odd)
 
     def _add_custom_fields(
-        self, fields: tuple[tuple[str, str, str, str], ...], r: random.Random
+        self, fields: tuple[tuple[str, str, str | None, str], ...], r: random.Random
     ) -> None:
         first = FIRST_ID["custom_fields"] + len(self.small["custom_fields"])
         opt_id = FIRST_ID["custom_field_options"] + len(self.small["custom_field_options"])
@@ -136,7 +150,7 @@ class CustomFields(OrganisationState):
             }
             self.small["custom_fields"].append(cf)
             self.custom_fields_by_type.setdefault(ftype, []).append(cf)
-            for j, opt in enumerate(OPTIONS.get(key, ())):
+            for j, opt in enumerate(OPTIONS.get(key or "", ())):
                 self.small["custom_field_options"].append(
                     {
                         "id": opt_id,
@@ -159,12 +173,17 @@ class CustomFields(OrganisationState):
         if pool is None:
             pr = FastRandom(zlib.crc32(f"{self.seed}:custom_fields:{ftype}".encode()))
             extra = FastRandom(zlib.crc32(f"{self.seed}:custom_fields:{ftype}:extra".encode()))
+            odd = FastRandom(zlib.crc32(f"{self.seed}:custom_fields:{ftype}:odd".encode()))
             first_extra = FIRST_ID["custom_fields"] + len(CUSTOM_FIELDS)
+            first_odd = first_extra + len(EXTRA_CUSTOM_FIELDS)
             fields = self.custom_fields_by_type.get(ftype, [])
             base = [cf for cf in fields if cf["id"] < first_extra]
-            added = [cf for cf in fields if cf["id"] >= first_extra]
+            added = [cf for cf in fields if first_extra <= cf["id"] < first_odd]
+            odd_keys = [cf for cf in fields if cf["id"] >= first_odd]
             pool = self._cf_pools[ftype] = [
-                self._make_custom_fields(base, pr, i) | self._make_custom_fields(added, extra, i)
+                self._make_custom_fields(base, pr, i)
+                | self._make_custom_fields(added, extra, i)
+                | self._make_custom_fields(odd_keys, odd, i)
                 for i in range(512)
             ]
         return pool[int(r.random() * len(pool))]
@@ -175,6 +194,8 @@ class CustomFields(OrganisationState):
         out: dict[str, Any] = {}
         for cf in fields:
             key, vtype = cf["name_key"], cf["value_type"]
+            if key is None:  # nothing to key its values by
+                continue
             value: Any
             if r.random() < 0.2:
                 value = None

@@ -39,10 +39,11 @@ from sandbox.store import Filters, GroupIndex, Ids, Record, Table
 class Organisation(ReferenceData, Activity, Deletions):
     """A deterministic Greenhouse organisation; see the module docstring."""
 
-    def __init__(self, seed: int = 42, candidates: int = 200):
+    def __init__(self, seed: int = 42, candidates: int = 200, odd_custom_field_keys: bool = False):
         if candidates < 1:
             raise ValueError("candidates must be >= 1")
         self.seed = seed
+        self.odd_custom_field_keys = odd_custom_field_keys
         self.size = candidates
         self.now = END_MS  # the organisation's "today" for durations of base records
         self.advances = 0

@@ -22,6 +22,7 @@ class OrganisationState:
     size: int
     now: int
     advances: int
+    odd_custom_field_keys: bool  # also the fields of custom_fields.ODD_CUSTOM_FIELDS
     # reference data (small, eager entities)
     small: dict[str, list[Record]]
     user_ids: list[int]

@@ -153,7 +153,11 @@ class SandboxServer:
         """Back to the start: the organisation rebuilt from its seed (undoing every advance),
         faults off, rate-limit window and statistics restarted. Issued tokens stay valid."""
         with self.data_lock:
-            self.org = Organisation(seed=self.org.seed, candidates=self.org.size)
+            self.org = Organisation(
+                seed=self.org.seed,
+                candidates=self.org.size,
+                odd_custom_field_keys=self.org.odd_custom_field_keys,
+            )
             self.v1 = V1Renderer(self.org)
         self.set_faults(reset=True)
         with self.lock:

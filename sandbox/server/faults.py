@@ -20,6 +20,7 @@ LIST_FAULTS = (
     "empty_list",
     "cut_list",
     "bad_id_endpoints",
+    "nul_text",
 )
 BAD_BODIES = ("empty", "html", "object")
 # what the bad_id fault makes of the first record's id: gone, text, a fraction, a boolean
@@ -75,6 +76,9 @@ class Faults:
     bad_id_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
+    # notes pasted from other tools: every record of these endpoints carries U+0000 in the
+    # middle of a text field and of a string inside its custom fields (both JSON columns on v1)
+    nul_text: list[str] = field(default_factory=list)
     # Type drift: first record of each page of one endpoint, one field served as another JSON
     # value, e.g. {"endpoint": "v3/applications", "column": "job_id", "value": "abc"}
     drift: dict[str, Any] = field(default_factory=dict)
@@ -182,6 +186,8 @@ class FaultSchedule:
                 out["bad_body"] = f.bad_body
         if f.drift and listed([f.drift["endpoint"]]):
             out["drift"] = (f.drift["column"], f.drift["value"])
+        if listed(f.nul_text):
+            out["nul_text"] = True
         if listed(f.overlap_pages):
             out["overlap"] = OVERLAP_PER_PAGE
         if listed(f.empty_list):

@@ -212,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
                 headers.pop("Link", None)
             if fault.get("cut_list"):  # the listing ends here: no rel="next" (others kept)
                 _drop_next_link(headers)
+            if fault.get("nul_text"):
+                records = [with_nul(record) for record in records]
             if fault.get("repeat_next"):  # a next link back to the page just served
                 headers["Link"] = f'<{self._base()}{self.path}>; rel="next"'
             sb.record(label, 200)
@@ -253,6 +255,42 @@ def _drop_next_link(headers: dict[str, str]) -> None:
         headers["Link"] = ",".join(links)
     else:
         headers.pop("Link", None)
+
+
+# the text fields a NUL goes into (the first one a record has with a non-empty value)
+NUL_TEXT_FIELDS = ("notes", "name", "title", "first_name", "body", "subject")
+
+
+def _nul_in_first_string(value: Any) -> tuple[Any, bool]:
+    """A copy of a JSON value with U+0000 in the middle of its first non-empty string."""
+    if isinstance(value, str) and value:
+        middle = len(value) // 2
+        return value[:middle] + "\x00" + value[middle:], True
+    if isinstance(value, dict):
+        for key in sorted(value):
+            changed, done = _nul_in_first_string(value[key])
+            if done:
+                return {**value, key: changed}, True
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            changed, done = _nul_in_first_string(item)
+            if done:
+                return [*value[:index], changed, *value[index + 1 :]], True
+    return value, False
+
+
+def with_nul(record: dict) -> dict:
+    """A copy of the record with U+0000 inside one text field and one custom field value
+    (removing every NUL gives the record back as it was)."""
+    out = dict(record)
+    for name in NUL_TEXT_FIELDS:
+        if isinstance(out.get(name), str) and out[name]:
+            out[name], _ = _nul_in_first_string(out[name])
+            break
+    for name in ("custom_fields", "keyed_custom_fields"):
+        if out.get(name):
+            out[name], _ = _nul_in_first_string(out[name])
+    return out
 
 
 def _as_before_its_last_change(record: dict) -> dict:

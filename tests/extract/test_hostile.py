@@ -293,7 +293,8 @@ def test_a_bad_cursor_value_never_becomes_the_cursor(
 def test_a_future_cursor_value_on_an_endpoint_without_an_upper_bound(
     sandbox_factory, run_extract, extract_env, first_loads
 ):
-    """v1 applications take no last_activity_before: the clock bounds their cursor instead."""
+    """v1 applications take no last_activity_before: the extract holds back values past the
+    window end (for the next run) and refuses values past the clock (an hour of skew allowed)."""
     sandbox = sandbox_factory(candidates=SIZE)
     env = _env(extract_env, sandbox, "v1")
     name = _clean_first_load(first_loads, extract_env, "v1")

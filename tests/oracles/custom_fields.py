@@ -6,10 +6,12 @@ the definitions in docs/transform.md ("Custom fields"):
 - The dictionary (`custom_fields` records) decides the columns of each entity (`field_type`):
   every active field by default; an include list takes only the fields it names (active or
   not); an exclude list drops fields; switched off, no custom column at all.
+- A field whose name key is null or empty has no column (its values cannot be addressed).
 - Names: `custom_` + the name key in lower case with every run of characters other than
   a-z and 0-9 made one `_`, stripped of `_` at both ends, cut to 32 characters (then stripped
-  again; `field` when nothing is left). Per value type the columns are that base name
-  (text, url, single select, yes/no, number, date, multi select, user) or the base name with
+  again); a name key without an ASCII letter gives `custom_field_<custom_field_id>`. Per value
+  type the columns are that base name (text, url, single select, yes/no, number, date, multi
+  select, user) or the base name with
   suffixes: currency `_amount`, `_unit`; currency range `_min_amount`, `_max_amount`, `_unit`;
   number range `_min`, `_max`. Over the entity's whole dictionary in id order, a field one of
   whose columns is already taken (by a field of lower id, or the key column) appends
@@ -70,9 +72,11 @@ class Column:
     kind: str  # text, boolean, number, date, list, integer
 
 
-def base_name(name_key: str) -> str:
+def base_name(name_key: str, field_id: int) -> str:
+    if not any("a" <= c <= "z" for c in name_key.lower()):
+        return f"custom_field_{field_id}"
     safe = re.sub(r"[^a-z0-9]+", "_", name_key.lower()).strip("_")
-    return "custom_" + (safe[:32].strip("_") or "field")
+    return "custom_" + safe[:32].strip("_")
 
 
 def columns(
@@ -88,14 +92,18 @@ def columns(
         return []
     key_column = ENTITIES[field_type][1]
     fields = sorted(
-        (f for f in org.records("custom_fields") if f["field_type"] == field_type),
+        (
+            f
+            for f in org.records("custom_fields")
+            if f["field_type"] == field_type and f["name_key"]  # null or '': no column
+        ),
         key=lambda f: f["id"],
     )
     taken = {key_column}
     out: list[Column] = []
     for field in fields:
         shape = SHAPES.get(field["value_type"], TEXT_SHAPE)
-        base = base_name(field["name_key"])
+        base = base_name(field["name_key"], field["id"])
         if any(base + suffix in taken for suffix, _, _ in shape):
             base = f"{base}_{field['id']}"
         taken.update(base + suffix for suffix, _, _ in shape)

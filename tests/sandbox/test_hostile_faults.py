@@ -183,3 +183,28 @@ def test_a_missing_id_and_the_bad_id_switch_validated(sandbox: SandboxHandle) ->
     assert all("id" in r for r in sandbox.org.records("jobs"))
     with pytest.raises(ValueError, match="bad_id must be one of missing, text, fraction, true"):
         sandbox.set_faults(bad_id="null")
+
+
+def _without_nul(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def test_nul_text_puts_a_nul_in_a_text_field_and_a_custom_field_of_every_record(
+    sandbox: SandboxHandle,
+) -> None:
+    sandbox.set_faults(nul_text=["v3/jobs"])
+    raw = v3_get(sandbox, "jobs", per_page=4)
+    assert b"\\u0000" in raw.content  # escaped, as JSON spells it
+    for job in raw.json():
+        own = sandbox.org.require("jobs", job["id"])
+        assert _without_nul(job) == own  # nothing else changed
+        text = "notes" if own["notes"] else "name"
+        assert "\x00" in job[text] and "\x00" not in own[text]
+        assert _without_nul(job["custom_fields"]) != job["custom_fields"]  # one holds a NUL
+    assert "\\u0000" not in v1_get(sandbox, "jobs", per_page=4).text  # v3 only, as listed

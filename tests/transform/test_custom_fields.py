@@ -18,8 +18,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from sandbox.data import Organisation
 from tests.fixtures.postgres import fresh_database
-from tests.fixtures.sandbox import SandboxHandle
+from tests.fixtures.sandbox import SandboxHandle, start_sandbox
 from tests.oracles import custom_fields as oracle
 
 from .conftest import AS_OF, RESOURCES, assert_build_passed, clean_env, fetch, run_dbt, run_extract
@@ -396,3 +397,82 @@ def test_fields_of_several_accounts_follow_the_documented_rules(tmp_path: Path) 
         tmp_path / "one", [us], [f for f in dictionary if f.get("source_relation") != eu]
     )
     assert list(alone) == ["source_relation", "candidate_id", "custom_a_b", "custom_tenure"]
+
+
+@pytest.fixture(scope="module")
+def odd_keys_sandbox() -> Iterator[SandboxHandle]:
+    """An account whose dictionary also holds an empty name key (job 6050), a null one
+    (candidate 6051) and keys without an ASCII letter (job 給与, candidate 部署, application
+    2025): sandbox/data/custom_fields.py, ODD_CUSTOM_FIELDS."""
+    handle = start_sandbox(org=Organisation(seed=42, candidates=60, odd_custom_field_keys=True))
+    yield handle
+    handle.stop()
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+@pytest.mark.parametrize("dest", ["duckdb", "postgres"])
+def test_empty_missing_and_non_ascii_name_keys(
+    odd_keys_sandbox: SandboxHandle,
+    postgres_server_url: str,
+    tmp_path: Path,
+    dest: str,
+    version: str,
+) -> None:
+    org = odd_keys_sandbox.org
+    odd = {f["name_key"]: f for f in org.records("custom_fields") if f["id"] >= 6050}
+    assert set(odd) == {"", None, "給与", "部署", "2025"}, odd  # the account this test is about
+    env = clean_env(
+        **odd_keys_sandbox.env(version),
+        DEST=dest,
+        GREENHOUSE_PIPELINES_DIR=str(tmp_path / "pipelines"),
+        GREENHOUSE_AS_OF=AS_OF,
+        DUCKDB_PATH=str(tmp_path / "gh.duckdb"),
+    )
+    with fresh_database(postgres_server_url) as database:
+        env |= database.env() if dest == "postgres" else {}
+        run_extract(env, version, resources=RESOURCES[version] + DICTIONARY[version])
+        run = run_dbt(["build", "--target", dest, *SELECT], env, tmp_path)
+        assert run.returncode == 0, run.output[-6000:]
+        statuses = {r["unique_id"]: r["status"] for r in run.results()}
+        not_passing = {u: s for u, s in statuses.items() if s not in ("success", "pass")}
+        # the dictionary's not-null test on name_key warns; it no longer skips the marts
+        assert list(not_passing.values()) == ["warn"], not_passing
+        assert "not_null_stg_greenhouse__custom_fields_name_key" in next(iter(not_passing))
+        # loaded into PostgreSQL (dlt's CSV files), the empty key arrives as NULL
+        empty = "an empty name_key ''" if dest == "duckdb" else "no name_key"
+        for field_id, field_type, what in (
+            (odd[""]["id"], "job", empty),
+            (odd[None]["id"], "candidate", "no name_key"),
+        ):
+            assert (
+                f"custom field {field_id} ({field_type}, account {ACCOUNT}) has {what}: "
+                f"it gets no column in {field_type}_custom_fields"
+            ) in " ".join(run.output.split()), run.output[-4000:]
+
+        if dest == "duckdb":
+            import duckdb
+
+            connect: Any = lambda: duckdb.connect(env["DUCKDB_PATH"], read_only=True)  # noqa: E731
+        else:
+            connect = database.connect
+        with connect() as connection:
+            for field_type, (_, key) in oracle.ENTITIES.items():
+                columns = oracle.columns(org, field_type)
+                expected_types = {
+                    "source_relation": TYPES[dest]["account"],
+                    key: TYPES[dest]["key"],
+                } | {c.name: TYPES[dest][c.kind] for c in columns}
+                got_types = _column_types(connection, dest, MARTS[field_type])
+                assert list(got_types.items()) == list(expected_types.items())
+                problems = _diff(_mart(connection, field_type), _expected_rows(org, field_type))
+                assert not problems, f"{MARTS[field_type]}:\n" + "\n".join(problems[:30])
+            job = _column_types(connection, dest, "job_custom_fields")
+            candidate = _column_types(connection, dest, "candidate_custom_fields")
+            application = _column_types(connection, dest, "application_custom_fields")
+    # named after the field id, typed by the value type; nothing for the keys that are no key
+    salary, department, year = (odd[k]["id"] for k in ("給与", "部署", "2025"))
+    assert job[f"custom_field_{salary}_amount"] == TYPES[dest]["number"]
+    assert job[f"custom_field_{salary}_unit"] == TYPES[dest]["text"]
+    assert candidate[f"custom_field_{department}"] == TYPES[dest]["text"]
+    assert application[f"custom_field_{year}"] == TYPES[dest]["boolean"]
+    assert not [c for c in [*job, *candidate] if c in ("custom_field", "custom_")]

@@ -5,16 +5,22 @@ second `dbt build` give marts that again equal the figures computed from the san
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import dlt
 import duckdb
 import pytest
 
+from sandbox.data import Organisation
+from sandbox.data.timestamps import iso_to_ms
 from tests.fixtures.sandbox import SandboxHandle
 
 from .checks import check_marts
-from .conftest import RESOURCES, assert_build_passed, clean_env, run_dbt, run_extract
+from .conftest import RESOURCES, ROOT, assert_build_passed, clean_env, run_dbt, run_extract
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +62,78 @@ def test_v1_marts_follow_an_incremental_run(
         ).fetchone()
     assert offices is not None
     assert offices[0] > 0 and offices[1] == 0  # the jobs know their office, not its name
+
+
+def test_a_v1_run_inside_the_settle_window_stays_green_and_holds_back_new_applications(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    # v1 applications take no upper time filter. Right after the organisation moved on (new
+    # candidates with their applications, stage moves), a run with the default settle window
+    # reads candidates and jobs only up to now - 5 minutes: the applications changed since
+    # are held back too, so no application points at a candidate not loaded yet.
+    version, seed, size = "v1", 11, 120
+    sandbox = sandbox_factory(candidates=size, seed=seed)
+    path = tmp_path / "greenhouse.duckdb"
+    env = clean_env(
+        **sandbox.env(version),
+        DEST="duckdb",
+        DUCKDB_PATH=str(path),
+        GREENHOUSE_PIPELINES_DIR=str(tmp_path / "pipelines"),
+        GREENHOUSE_RESOURCES=RESOURCES[version],
+        ELT_ENV_FILE="/dev/null",
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+    )
+    run_extract({**env, "GREENHOUSE_SETTLE_SECONDS": "0"}, version)
+    cursor = _applications_cursor(tmp_path)
+    changes = sandbox.advance(0.1)
+    assert changes["new_applications"] and changes["stage_moves"], changes
+    before_ms = iso_to_ms(changes["now"])
+    changed = sorted(
+        a["id"]
+        for a in sandbox.org.records("applications")
+        if iso_to_ms(a["last_activity_at"]) >= before_ms
+    )
+
+    summary_path = tmp_path / "summary.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "extract", "run", "--summary-json", str(summary_path)],
+        cwd=ROOT,
+        env=env,  # GREENHOUSE_SETTLE_SECONDS unset: the default 300 s
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    summary = json.loads(summary_path.read_text())
+    assert summary["held_back"] == {"applications": len(changed)}
+    assert f"applications: {len(changed)} record(s) changed after the window end" in run.stderr
+    # nothing past the window end moved the cursor: the next run starts where this one did
+    assert _applications_cursor(tmp_path) == cursor
+    unchanged = Organisation(seed=seed, candidates=size)  # the organisation before advance()
+    with duckdb.connect(str(path), read_only=True) as connection:
+        check_marts(connection, unchanged, version)
+
+    # The next run (here: with the window reaching now) loads what was held back.
+    run_extract({**env, "GREENHOUSE_SETTLE_SECONDS": "0"}, version, full_refresh=False)
+    with duckdb.connect(str(path), read_only=True) as connection:
+        loaded = dict(
+            connection.execute(
+                "select id, last_activity_at from greenhouse_raw.applications"
+            ).fetchall()
+        )
+    records = {a["id"]: a for a in sandbox.org.records("applications")}
+    assert sorted(loaded) == sorted(records)
+    for app_id in changed:
+        assert int(loaded[app_id].timestamp() * 1000) == iso_to_ms(
+            records[app_id]["last_activity_at"]
+        ), app_id
+
+
+def _applications_cursor(work: Path) -> str:
+    """The stored last_activity_at cursor of v1 applications (the one DuckDB pipeline in work)."""
+    pipelines = work / "pipelines"
+    (name,) = [p.name for p in pipelines.iterdir() if p.is_dir()]
+    pipeline = dlt.attach(pipeline_name=name, pipelines_dir=str(pipelines))
+    resources = pipeline.state["sources"]["greenhouse"]["resources"]
+    return str(resources["applications"]["incremental"]["last_activity_at"]["last_value"])

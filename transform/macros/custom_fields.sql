@@ -54,11 +54,18 @@
     {{ return(shapes.get(value_type, [('', [], 'text')])) }}
 {%- endmacro %}
 
-{#- custom_<name_key> made a safe identifier: lower case, runs of anything but [a-z0-9] -> '_'. -#}
-{% macro custom_field_base_name(name_key) -%}
-    {%- set safe = modules.re.sub('[^a-z0-9]+', '_', (name_key or '') | lower) | trim('_') -%}
-    {%- set safe = safe[:32] | trim('_') -%}
-    {{ return('custom_' ~ (safe or 'field')) }}
+{#-
+    custom_<name_key> made a safe identifier: lower case, runs of anything but [a-z0-9] -> '_'.
+    A key without an ASCII letter (給与, 2025) would lose its meaning that way: named after the
+    field's id instead, custom_field_<custom_field_id>.
+-#}
+{% macro custom_field_base_name(name_key, custom_field_id) -%}
+    {%- set lower = (name_key or '') | lower -%}
+    {%- if not modules.re.search('[a-z]', lower) -%}
+        {{ return('custom_field_' ~ custom_field_id) }}
+    {%- endif -%}
+    {%- set safe = modules.re.sub('[^a-z0-9]+', '_', lower) | trim('_') -%}
+    {{ return('custom_' ~ (safe[:32] | trim('_'))) }}
 {%- endmacro %}
 
 {#- A list var: a list, or a comma-separated string (from the command line). -#}
@@ -101,7 +108,7 @@
                 'source_relation': field.get('source_relation') or accounts[0],
                 'custom_field_id': field.custom_field_id | int,
                 'field_type': field.field_type,
-                'name_key': field.name_key,
+                'name_key': field.get('name_key'),
                 'value_type': field.value_type,
                 'is_active': field.is_active in (true, 'true', 1),
             }) -%}
@@ -133,13 +140,22 @@
 
 {#-
     The fields of one entity over every account: one per name_key, [{custom_field_id, name_key,
-    value_type, is_active}] in naming order (the rule in this file's header).
+    value_type, is_active}] in naming order (the rule in this file's header). A field whose
+    name_key is null or empty has no key its values could be read by (and '' is no JSON path on
+    DuckDB or BigQuery): it is left out, with a warning naming it.
 -#}
 {% macro custom_field_union(field_type) -%}
     {%- set fields = [] -%}
     {%- set by_name_key = {} -%}
     {%- for row in custom_field_dictionary() | selectattr('field_type', 'equalto', field_type) -%}
-        {%- if row.name_key not in by_name_key -%}
+        {%- if row.name_key is none or row.name_key == '' -%}
+            {%- do exceptions.warn(
+                "custom field " ~ row.custom_field_id ~ " (" ~ field_type ~ ", account "
+                ~ row.source_relation ~ ") has " ~ ('no name_key' if row.name_key is none
+                else "an empty name_key ''") ~ ": it gets no column in " ~ field_type
+                ~ "_custom_fields (its values cannot be addressed)"
+            ) -%}
+        {%- elif row.name_key not in by_name_key -%}
             {%- set field = {
                 'custom_field_id': row.custom_field_id,
                 'name_key': row.name_key,
@@ -192,7 +208,9 @@
     {%- set columns = [] -%}
     {%- for field in fields -%}
         {%- set shape = custom_field_shape(field.value_type) -%}
-        {%- set ns = namespace(base=custom_field_base_name(field.name_key), clash=false) -%}
+        {%- set ns = namespace(
+            base=custom_field_base_name(field.name_key, field.custom_field_id), clash=false
+        ) -%}
         {%- for attempt in range(3) -%}
             {%- for suffix, path, kind in shape -%}
                 {%- if ns.base ~ suffix in taken -%}
