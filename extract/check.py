@@ -26,6 +26,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from extract import messages
 from extract.destinations import DestinationPlan, plan_destination, sql_client
 from extract.endpoints import catalogue, default_resources
 from extract.errors import AuthenticationError, ExtractError
@@ -319,7 +320,7 @@ def check_accounts(settings: Settings, plan: DestinationPlan | None) -> list[Row
 
 
 def run_check(settings: Settings, console: Console | None = None) -> int:
-    console = console or Console()
+    console = console or messages.console()
     ctx = HttpContext.create(settings)
     rows = [check_credentials(ctx)]
     rows += check_endpoints(ctx) if rows[0].fine else [

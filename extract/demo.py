@@ -18,6 +18,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from extract import messages
+
 RAW_SCHEMA = "greenhouse_raw"
 MARTS_SCHEMA = "greenhouse_marts"
 
@@ -172,7 +174,7 @@ def recruiting_tables(con: Any) -> list[Table]:
 
 def print_summary(duckdb_path: Path, months: int = 12, console: Console | None = None) -> int:
     """Print the summary of a DuckDB file the demo built; 1 with one line if it cannot."""
-    console = console or Console()
+    console = console or messages.console()
     if not duckdb_path.is_file():
         print(f"error: no DuckDB file at {duckdb_path}; run `make demo` first", file=sys.stderr)
         return 1

@@ -11,8 +11,24 @@ import sys
 import time
 import types
 from collections.abc import Sequence
+from typing import TextIO
+
+from rich.console import Console
 
 from extract.errors import ConfigError, EndpointsFailedError, ExtractError
+
+# Width of tables printed where no terminal says how wide it is (a pipe, a log file, CI): wide
+# enough that a path or a table's row stays on one line for the tools that read it.
+PIPED_WIDTH = 200
+
+
+def console(file: TextIO | None = None) -> Console:
+    """A rich Console for what a run prints: a terminal's own width, or ``COLUMNS``, or
+    ``PIPED_WIDTH`` when piped (rich would wrap at 80)."""
+    out = file or sys.stdout
+    if out.isatty() or os.environ.get("COLUMNS"):
+        return Console(file=out)
+    return Console(file=out, width=PIPED_WIDTH)
 
 
 def log(message: str) -> None:

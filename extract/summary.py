@@ -15,6 +15,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from extract import messages
+
 # dbt's statuses per node type, as the summary names them
 _PASSED = {"success": "passed", "pass": "passed"}
 _FAILED = {"error": "failed", "fail": "failed", "runtime error": "failed"}
@@ -107,7 +109,7 @@ def dbt_line(counts: dict[str, dict[str, int]]) -> str:
 
 
 def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or messages.console()
     console.print(
         f"Run summary: Harvest {summary['api_version']} -> {summary['dest']} "
         f"dataset {summary['dataset']} (pipeline {summary['pipeline_name']})",

@@ -45,7 +45,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from extract import history
+from extract import history, messages
 from extract.destinations import plan_destination
 from extract.endpoints import Endpoint, catalogue
 from extract.errors import BadKeyValueError, ConfigError, SweepFailedError
@@ -410,7 +410,7 @@ def sweep_if_due(
 
 def show(summary: dict[str, Any], console: Console | None = None) -> None:
     """The extract's summary (when there was an extract), then the sweep's (when there was one)."""
-    console = console or Console()
+    console = console or messages.console()
     if "rows" in summary:
         print_summary(summary, console)
     swept = summary.get("deletion_sweep")
