@@ -502,7 +502,13 @@ def run_extract(
         # leave local state ahead of the data; it is never used.
         pipeline = pipeline.drop()
         pipeline.sync_destination()
+        # The source drops a bad stored cursor itself when dlt binds it; doing it here first
+        # lets such an endpoint be written directly, like a first load (_load_all_at_once).
         repair_stored_cursors(pipeline, settings.resources, log)
+        # This runner loads the endpoints that were read and then raises for the failed ones
+        # (EndpointsFailedError below), instead of the source failing dlt's extract step.
+        ctx.raise_failures = False
+        ctx.log = log
         source = greenhouse(**source_args(settings, ctx), http=ctx)
         initial = _load_all_at_once(pipeline, source, settings.full_refresh)
         if initial:

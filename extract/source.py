@@ -37,6 +37,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -68,6 +69,7 @@ from extract.errors import (
     AuthenticationError,
     BadCursorValueError,
     BadKeyValueError,
+    EndpointsNotExtractedError,
     ExtractError,
     ForbiddenEndpointError,
     ForeignLocationError,
@@ -95,6 +97,9 @@ class Progress:
     pages_read: dict[str, int] = field(default_factory=dict)  # per resource
     last_page: dict[str, int] = field(default_factory=dict)  # v1's rel="last", when sent
     done: set[str] = field(default_factory=set)  # read to the last page
+    ended: set[str] = field(default_factory=set)  # resources whose generator has ended
+    repaired: dict[str, str] = field(default_factory=dict)  # endpoint -> stored cursor dropped
+    raised: bool = False  # the failures were raised (the source used alone)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, resource: str, count: int, last_page: int | None = None) -> None:
@@ -112,6 +117,16 @@ class Progress:
     def fail(self, resource: str, reason: str) -> None:
         with self._lock:
             self.failed[resource] = reason
+
+    def end(self, resource: str, selected: set[str]) -> dict[str, str]:
+        """Record that a resource's generator ended; the failures to raise if it was the last
+        of the selected ones to end (each failure is handed out once), else nothing."""
+        with self._lock:
+            self.ended.add(resource)
+            if self.raised or not self.failed or not selected <= self.ended:
+                return {}
+            self.raised = True
+            return dict(self.failed)
 
 
 # What one endpoint can fail with on its own once dlt's retries are spent: the run carries on
@@ -166,6 +181,10 @@ class HttpContext:
     adapter: ThrottledAdapter
     auth: Any
     progress: Progress
+    # Used alone, the source raises on a failed endpoint once the others are read; a caller
+    # that loads the others first and then reports the failures itself turns this off.
+    raise_failures: bool = True
+    log: Callable[[str], None] = field(default=logging.getLogger(__name__).warning)
 
     @classmethod
     def create(cls, settings: Settings) -> HttpContext:
@@ -521,34 +540,56 @@ def _checked_page(
     )
 
 
+def _stored_cursor_problem(name: str, cursor_path: str, value: Any) -> str | None:
+    """The log line for a stored cursor that must be dropped, or None if it can stay."""
+    limit = datetime.now(UTC) + CLOCK_SKEW
+    problem = None if value is None else cursor_problem(value, limit, "an hour from now,")
+    if problem is None:
+        return None
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    return (
+        f"[extract] {name}: the stored cursor {cursor_path} {shown} {problem}; "
+        f"it is dropped and {name} is read completely this run"
+    )
+
+
 def repair_stored_cursors(
     pipeline: Any, resources: Sequence[str], log: Callable[[str], None]
 ) -> list[str]:
     """Drop stored cursors that are no timestamp or lie in the future (a run of an older
     version, a hostile proxy): dlt would fail on every run (``could not convert string to
     float``) or read an empty, inverted window forever. Such an endpoint is read completely
-    this run, which is also what repairs it. Returns the repaired resources."""
-    limit = datetime.now(UTC) + CLOCK_SKEW
+    this run, which is also what repairs it. Returns the repaired resources. The source does
+    the same for itself when dlt binds each cursor (``repair_bound_cursor``); this is for a
+    caller that wants to know before the run (which endpoints have a usable cursor)."""
     repaired = []
     with pipeline.managed_state() as state:
         stored = state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
         for name in resources:
             for cursor_path, incremental in (stored.get(name, {}).get("incremental") or {}).items():
                 value = incremental.get("last_value") if isinstance(incremental, dict) else None
-                problem = (
-                    None if value is None else cursor_problem(value, limit, "an hour from now,")
-                )
-                if problem is None:
+                line = _stored_cursor_problem(name, cursor_path, value)
+                if line is None:
                     continue
-                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-                log(
-                    f"[extract] {name}: the stored cursor {cursor_path} {shown} {problem}; "
-                    f"it is dropped and {name} is read completely this run"
-                )
+                log(line)
                 del stored[name]["incremental"]
                 repaired.append(name)
                 break
     return repaired
+
+
+def repair_bound_cursor(resource: str, cursor_path: str) -> str | None:
+    """Drop the stored cursor of a resource that dlt is binding when it is no timestamp or lies
+    in the future (see ``repair_stored_cursors``); the log line, or None if it was kept. dlt
+    reads the stored value when it binds the cursor, before the resource runs, and fails there
+    on such a value, so the check belongs to binding (``_repairing_incremental``). The drop is
+    written to the run's state like any cursor change."""
+    state = dlt.sources.incremental._get_state(resource, cursor_path)
+    line = _stored_cursor_problem(resource, cursor_path, state.get("last_value"))
+    if line is not None:
+        # dlt writes a fresh state (initial value, no hashes) on bind
+        cast(dict[str, Any], state).clear()
+    return line
 
 
 def _replace_when_read(item: Any) -> str:
@@ -566,6 +607,50 @@ def _table_of(name: str, item: Any) -> str:
 def _restore(state: dict[str, Any], saved: dict[str, Any]) -> None:
     state.clear()
     state.update(copy.deepcopy(saved))
+
+
+def _repairing_incremental(ctx: HttpContext) -> type[dlt.sources.incremental[str]]:
+    """dlt's incremental, which repairs the stored cursor when bound and tells ``ctx`` so. A
+    class per context, not an attribute: dlt copies an incremental by its class; and derived
+    from ``incremental[str]`` directly: dlt reads the cursor type from the first base."""
+
+    class Repairing(dlt.sources.incremental[str]):
+        def bind(self, pipe: Any) -> Any:
+            line = repair_bound_cursor(pipe.name, self.cursor_path)
+            if line is not None:
+                ctx.progress.repaired[pipe.name] = line
+                ctx.log(line)
+            return super().bind(pipe)
+
+    return Repairing
+
+
+def _selected_resources(fallback: set[str]) -> set[str]:
+    """The names of the resources dlt extracts now (a caller may have narrowed the source with
+    ``with_resources``); ``fallback`` where dlt cannot say."""
+    try:
+        return set(dlt.current.source().resources.selected)
+    except Exception:  # noqa: BLE001 - no source being extracted: the resources we made
+        return fallback
+
+
+def _ending(
+    ctx: HttpContext, name: str, func: Callable[..., Iterator[Any]]
+) -> Callable[..., Iterator[Any]]:
+    """``func``, which after its last page records that this endpoint ended; the resource that
+    ends last raises the failures of every endpoint (the source used alone), so one failing
+    endpoint neither stops the others mid-read nor passes in silence."""
+
+    @functools.wraps(func)  # dlt reads the incremental argument from the signature
+    def ending(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield from func(*args, **kwargs)
+        if not ctx.raise_failures:
+            return
+        failed = ctx.progress.end(name, _selected_resources(set(ctx.settings.resources)))
+        if failed:
+            raise EndpointsNotExtractedError(failed)
+
+    return ending
 
 
 def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
@@ -591,9 +676,10 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
     else:
         assert endpoint.cursor is not None  # every incremental endpoint names its cursor
         cursor_field: str = endpoint.cursor
+        repairing = _repairing_incremental(ctx)
 
         def incremental(
-            cursor: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
+            cursor: dlt.sources.incremental[str] = repairing(  # noqa: B008
                 cursor_field,
                 lag=settings.lookback_seconds or None,
                 on_cursor_value_missing="include",
@@ -635,7 +721,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
         table_name = endpoint.name
 
     resource = dlt.resource(
-        func,
+        _ending(ctx, endpoint.name, func),
         name=endpoint.name,
         table_name=table_name,
         write_disposition=disposition,
