@@ -119,6 +119,16 @@ def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
     )
 
 
+def remember_duckdb_file(pipeline: Pipeline, plan: DestinationPlan) -> None:
+    """Keep the DuckDB file in the pipeline's local state, where dlt looks for it when the
+    pipeline is attached by name alone (``dlt.pipeline(name).dataset()``, ``dlt pipeline <name>
+    info``): without it dlt would open a new, empty ``./<name>.duckdb``. A file path is no
+    secret; server credentials (PostgreSQL, ...) are never stored: dlt reads them from its
+    config (``DESTINATION__POSTGRES__CREDENTIALS``, ``.dlt/secrets.toml``)."""
+    if plan.identity.startswith("duckdb:"):
+        pipeline.set_local_state_val("duckdb_database", plan.identity.removeprefix("duckdb:"))
+
+
 VERSION_IN_PIPELINE_NAME = re.compile(r"^greenhouse_(v\d+)_")
 
 
@@ -502,6 +512,7 @@ def run_extract(
         # leave local state ahead of the data; it is never used.
         pipeline = pipeline.drop()
         pipeline.sync_destination()
+        remember_duckdb_file(pipeline, plan)
         # The source drops a bad stored cursor itself when dlt binds it; doing it here first
         # lets such an endpoint be written directly, like a first load (_load_all_at_once).
         repair_stored_cursors(pipeline, settings.resources, log)
