@@ -547,7 +547,10 @@ def run_extract(
         summary.load_ids.extend(
             dedup.load_later_copies(pipeline, source, loader_file_format=plan.loader_file_format)
         )
-        summary.duplicates_dropped = dict(sorted(dedup.dropped.items()))
+        dropped = dict(dedup.dropped)  # by the runner's step, and by the source itself
+        for name, copies in ctx.progress.duplicates.items():
+            dropped[name] = dropped.get(name, 0) + copies
+        summary.duplicates_dropped = dict(sorted(dropped.items()))
         progress.phase = "counting rows"
         summary.rows = destination_row_counts(pipeline)
         replaced_now = set(replaced) - set(ctx.progress.failed)

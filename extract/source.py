@@ -100,6 +100,7 @@ class Progress:
     ended: set[str] = field(default_factory=set)  # resources whose generator has ended
     repaired: dict[str, str] = field(default_factory=dict)  # endpoint -> stored cursor dropped
     raised: bool = False  # the failures were raised (the source used alone)
+    duplicates: dict[str, int] = field(default_factory=dict)  # copies of a repeated id left out
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, resource: str, count: int, last_page: int | None = None) -> None:
@@ -117,6 +118,10 @@ class Progress:
     def fail(self, resource: str, reason: str) -> None:
         with self._lock:
             self.failed[resource] = reason
+
+    def count_duplicates(self, resource: str, copies: int) -> None:
+        with self._lock:
+            self.duplicates[resource] = self.duplicates.get(resource, 0) + copies
 
     def end(self, resource: str, selected: set[str]) -> dict[str, str]:
         """Record that a resource's generator ended; the failures to raise if it was the last
@@ -237,7 +242,7 @@ def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
     for name in endpoint.json_columns:
         types[name] = "json"
     types[endpoint.primary_key] = "bigint"
-    return {
+    columns: TTableSchemaColumns = {
         name: {
             "name": name,
             "data_type": cast(TDataType, data_type),  # dlt type names, from column_types/json
@@ -245,6 +250,27 @@ def _columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
         }
         for name, data_type in types.items()
     }
+    if endpoint.cursor:
+        # A record listed twice in one read (pages shifted by a change between two requests):
+        # dlt's merge keeps the copy with the latest cursor value, the fresher one.
+        columns.setdefault(endpoint.cursor, {"name": endpoint.cursor})["dedup_sort"] = "desc"
+    return columns
+
+
+def last_copies(
+    pages: list[list[dict[str, Any]]], key: str
+) -> tuple[list[list[dict[str, Any]]], int]:
+    """The pages of a completely read endpoint with only the last copy of each key (the API
+    can list a record twice when a change shifts the pages between two requests; the later
+    copy is the fresher one), and how many copies were left out."""
+    last = {
+        record.get(key): (p, i) for p, page in enumerate(pages) for i, record in enumerate(page)
+    }
+    kept = [
+        [r for i, r in enumerate(page) if r.get(key) is None or last[r.get(key)] == (p, i)]
+        for p, page in enumerate(pages)
+    ]
+    return [page for page in kept if page], sum(map(len, pages)) - sum(map(len, kept))
 
 
 def key_columns(endpoint: Endpoint, version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -668,6 +694,9 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
             except ENDPOINT_FAILURES as exc:
                 ctx.progress.fail(endpoint.name, failure_reason(exc))
                 return
+            pages, dropped = last_copies(pages, endpoint.primary_key)
+            if dropped:
+                ctx.progress.count_duplicates(endpoint.name, dropped)
             yield from pages
 
         func: Callable[..., Iterator[Any]] = reference

@@ -17,8 +17,9 @@ from typing import Any
 import duckdb
 
 from extract.settings import ALIASES
-from tests.extract.conftest import REPO, clean_environ, entity_of, org_ids
+from tests.extract.conftest import REPO, clean_environ, duckdb_target, entity_of, org_ids
 from tests.extract.test_hostile import _poison_stored_cursor
+from tests.extract.test_load import assert_updated_at_current
 
 DOCS = REPO / "docs" / "extract.md"
 SNIPPET_INTRO = "The source can be used in a pipeline of your own"
@@ -145,3 +146,27 @@ def test_snippet_repairs_a_stored_cursor_that_is_no_timestamp(sandbox_factory, t
         f"it is dropped and {incremental} is read completely this run"
     ) in repaired.stderr
     _assert_all_loaded(sandbox, tmp_path)
+
+
+def test_snippet_keeps_the_last_copy_of_a_record_listed_on_two_pages(sandbox_factory, tmp_path):
+    """Pages shifted between two reads: a record ends one page as it was before its last change
+    and starts the next as it is now. The snippet's tables hold each id once, as it is now,
+    and the child rows of the kept copies only."""
+    resources = _snippet_resources()
+    merged = resources[0]  # jobs: incremental, merged on id (the other is replaced)
+    sandbox = sandbox_factory(candidates=50, overlap_pages=resources)
+    target = duckdb_target({"DUCKDB_PATH": str(tmp_path / "greenhouse.duckdb")})
+    for _ in range(2):  # the first load, then another over the same records
+        run = run_snippet(sandbox, tmp_path)
+        assert run.returncode == 0, run.stderr[-2000:]
+        _assert_all_loaded(sandbox, tmp_path)  # each id once
+        assert_updated_at_current(target, sandbox, "v3", merged)
+        for child in sorted(t for t in target.tables() if t.startswith(f"{merged}__")):
+            parent = child.rsplit("__", 1)[0]
+            orphans = target.query(
+                f"select count(*) from greenhouse_raw.{child} c where not exists (select 1 "
+                f"from greenhouse_raw.{parent} p where p._dlt_id = c._dlt_parent_id)"
+            )
+            assert orphans == [(0,)], child
+    pages = sandbox.stats()["by_endpoint"]
+    assert all(pages[f"v3/{name}"] > 1 for name in resources), pages  # copies were served
