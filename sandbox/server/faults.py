@@ -16,6 +16,7 @@ LIST_FAULTS = (
     "redirect_endpoints",
     "slow_endpoints",
     "overlap_pages",
+    "ignore_window",
 )
 BAD_BODIES = ("empty", "html", "object")
 BAD_CURSOR = "garbage-timestamp"
@@ -60,6 +61,9 @@ class Faults:
     # record of the page before; that earlier copy is served as it was before its last change
     # (cursor fields one day earlier), the repeat as it is now
     overlap_pages: list[str] = field(default_factory=list)
+    # an API that answers 200 to a window filter it does not understand: these endpoints serve
+    # every record, as if no updated_at / created_at (v3) or *_after / *_before (v1) was sent
+    ignore_window: list[str] = field(default_factory=list)
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     # Type drift: first record of each page of one endpoint, one field served as another JSON
@@ -163,6 +167,8 @@ class FaultSchedule:
                 out["bad_body"] = f.bad_body
         if f.drift and listed([f.drift["endpoint"]]):
             out["drift"] = (f.drift["column"], f.drift["value"])
+        if listed(f.ignore_window):
+            out["ignore_window"] = True
         if listed(f.overlap_pages):
             out["overlap"] = OVERLAP_PER_PAGE
         if listed(f.repeat_next):

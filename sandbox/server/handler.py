@@ -185,6 +185,8 @@ class Handler(BaseHTTPRequestHandler):
             if fault.get("error"):
                 raise ApiError(500, {"message": "Internal Server Error (sandbox fault)"})
             headers = dict(rl_headers)
+            if fault.get("ignore_window"):  # as if the time-window filter had not been sent
+                params = {k: v for k, v in params.items() if not _window_param(k)}
             overlap = int(fault.get("overlap", 0))
             if version == "v3":
                 with sb.data_lock:  # advance() may be changing the organisation concurrently
@@ -262,3 +264,8 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Route], ...] = (
     ("POST", re.compile(r"/_admin/(?P<action>.+)"), Handler.admin),
     ("GET", re.compile(r"/*(?P<version>v1|v3)/(?P<endpoint>.+)"), Handler.api),
 )
+
+
+def _window_param(name: str) -> bool:
+    """A time-window filter: v3 ``updated_at`` / ``created_at``, v1 ``*_after`` / ``*_before``."""
+    return name in ("updated_at", "created_at") or name.endswith(("_after", "_before"))
