@@ -11,12 +11,17 @@
 - One endpoint failing after all retries (a persistent 5xx, timeouts, an unexpected 404) does not
   sink the run: the resource records the failure in ``Progress.failed`` and ends; its table keeps
   its earlier rows and its cursor stays where it was (see ``_make_resource``); the other
-  endpoints load, and the pipeline reports the failed ones afterwards.
+  endpoints are read. Used alone (``pipeline.run(greenhouse())``), the resource that ends last
+  then raises ``EndpointsNotExtractedError`` naming every failed endpoint, and dlt fails its
+  extract step; the CLI's runner (extract/pipeline.py) turns that off, loads the others and
+  reports the failed ones afterwards.
+- A record listed twice in one read lands once, as its last copy (``last_copies`` for the
+  reference endpoints, dlt's ``dedup_sort`` on the cursor for merged ones).
 - Hostile responses (a proxy, a captive portal, a broken gateway) fail their endpoint the same
   way: a 200 that is no JSON array (retried first), a redirect or next link to another origin, a
   next link to a page already read, and a cursor value that is no timestamp or lies past the
-  window end (that record is not loaded). A stored cursor of that kind is dropped before the
-  run (``repair_stored_cursors``) and its endpoint read completely. A primary key or declared
+  window end (that record is not loaded). A stored cursor of that kind is dropped when dlt
+  binds it (``repair_bound_cursor``) and its endpoint read completely. A primary key or declared
   id column that holds no integer fails its endpoint too (``check_keys``): dlt would keep the
   value in a variant column and leave the key NULL; other columns of an unexpected type are
   kept in dlt's variant columns and reported after the load (extract/pipeline.py).

@@ -45,9 +45,12 @@ def _user_env(sandbox: Any, home: Path) -> dict[str, str]:
     return env
 
 
-def run_snippet(sandbox: Any, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_snippet(
+    sandbox: Any, cwd: Path, code: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The docs' snippet (or ``code``) as a script in ``cwd``, in a fresh interpreter."""
     script = cwd / "load.py"
-    script.write_text(documented_snippet())
+    script.write_text(documented_snippet() if code is None else code)
     return subprocess.run(
         [sys.executable, str(script)],
         cwd=cwd,
@@ -112,6 +115,25 @@ def test_snippet_raises_naming_the_failed_endpoint_and_the_rerun_loads_everythin
     again = run_snippet(sandbox, tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     _assert_all_loaded(sandbox, tmp_path)  # no duplicate, nothing missing
+
+
+def test_a_source_narrowed_with_with_resources_still_raises(sandbox_factory, tmp_path):
+    """Resources left out with dlt's ``with_resources`` never run: the failure is raised when
+    the selected ones have ended, not waited for them."""
+    sandbox = sandbox_factory(candidates=50)
+    sandbox.set_faults(fail_endpoints=["departments"])
+    code = documented_snippet().replace(
+        'greenhouse(resources=["jobs", "departments"])',
+        'greenhouse(resources=["jobs", "departments", "offices"])'
+        '.with_resources("jobs", "departments")',
+    )
+    assert "with_resources" in code, "the docs' snippet changed: adapt this test"
+
+    failed = run_snippet(sandbox, tmp_path, code)
+
+    assert failed.returncode != 0
+    assert "1 Greenhouse endpoint failed after all retries (departments: HTTP 500" in failed.stderr
+    assert sandbox.stats()["by_endpoint"].get("v3/offices", 0) == 0  # left out, never read
 
 
 def test_snippet_raises_when_every_request_fails(sandbox_factory, tmp_path):
