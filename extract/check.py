@@ -1,7 +1,9 @@
 """``elt check``: everything ``elt run`` needs, tried before any data moves.
 
 One row per check: the credentials (a token request), every selected endpoint (one
-``per_page=1`` request each: ok, 403 with the scope to grant, 404, error), the destination
+``per_page=1`` request each: ok, 403 with the scope to grant, 404, error), every readable
+incremental endpoint's window filter (one request for a window in the future: nothing may come
+back), the destination
 (reachable and writable: a scratch table created and dropped in the raw schema) and the dbt
 profile (``dbt debug``), the raw dataset (the other API version's data, which ``elt run``
 refuses; variant columns: values of an unexpected type an earlier run kept, a warning), with
@@ -20,6 +22,7 @@ import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich import box
@@ -34,7 +37,7 @@ from extract.handoff import dbt_environment
 from extract.messages import one_line
 from extract.probe import ProbeResult, probe
 from extract.settings import Settings, resolve_source_config
-from extract.source import HttpContext
+from extract.source import HttpContext, _utc, _window_params, response_checker
 
 STYLE = {"ok": "green", "skipped": "yellow", "warning": "yellow", "empty": "yellow"}
 
@@ -85,6 +88,53 @@ def check_endpoints(ctx: HttpContext) -> list[Row]:
 
     with ThreadPoolExecutor(max_workers=settings.extract_workers) as pool:
         return list(pool.map(one, settings.resources))
+
+
+# How far ahead the window of the filter check starts: past any record and any clock skew.
+FUTURE_WINDOW = timedelta(days=1)
+
+
+def check_window_filters(ctx: HttpContext, names: list[str]) -> list[Row]:
+    """One request per incremental endpoint with a window that starts tomorrow: no record can
+    lie in it, so any record that comes back means the API ignored the filter (Harvest v3
+    answers 200 to a filter it does not understand). Every incremental run would then re-read
+    everything and fail on records newer than the window end."""
+    settings = ctx.settings
+    endpoints = catalogue(settings.api_version)
+    start = datetime.now(UTC) + FUTURE_WINDOW
+    bounds = (_utc(start), _utc(start + FUTURE_WINDOW))
+
+    def one(name: str) -> Row:
+        endpoint = endpoints[name]
+        window = _window_params(settings, endpoint, *bounds)
+        shown = "&".join(f"{k}={v}" for k, v in window.items())
+        request = f"GET /{settings.api_version}/{endpoint.path}?{shown}"
+        try:
+            response = ctx.rest_client().get(
+                endpoint.path,
+                params={"per_page": 1, **window},
+                hooks={"response": [response_checker(settings, endpoint)]},
+            )
+            records = response.json()
+        except Exception as exc:  # noqa: BLE001 - any failure is this endpoint's row
+            from extract.messages import describe_failure
+
+            return Row(f"window {name}", "error", describe_failure(exc, settings.secrets)[0])
+        if not records:
+            return Row(f"window {name}", "ok", f"{request}: nothing, as it should")
+        first = records[0] if isinstance(records[0], dict) else {}
+        return Row(
+            f"window {name}",
+            "error",
+            f"{request} (a window in the future) returned record id {first.get('id')} "
+            f"({endpoint.cursor} {first.get(endpoint.cursor)}): the API ignores the window "
+            "filter, so every incremental run would re-read everything and fail on records "
+            "newer than the window end; report it to Greenhouse support with this request",
+        )
+
+    incremental = [name for name in names if endpoints[name].kind == "incremental"]
+    with ThreadPoolExecutor(max_workers=settings.extract_workers) as pool:
+        return list(pool.map(one, incremental))
 
 
 def check_destination(settings: Settings) -> tuple[Row, DestinationPlan | None]:
@@ -319,6 +369,10 @@ def check_accounts(settings: Settings, plan: DestinationPlan | None) -> list[Row
     return rows
 
 
+def _status(rows: list[Row]) -> set[tuple[str, str]]:
+    return {(row.check, row.status) for row in rows}
+
+
 def run_check(settings: Settings, console: Console | None = None) -> int:
     console = console or messages.console()
     ctx = HttpContext.create(settings)
@@ -327,6 +381,8 @@ def run_check(settings: Settings, console: Console | None = None) -> int:
         Row(f"endpoint {name}", "error", "not checked: the credentials were rejected")
         for name in settings.resources
     ]  # fmt: skip
+    readable = [n for n in settings.resources if (f"endpoint {n}", "ok") in _status(rows)]
+    rows += check_window_filters(ctx, readable)
     destination, plan = check_destination(settings)
     dbt = check_dbt(settings, plan)
     rows += [destination, dbt]

@@ -20,12 +20,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import quote
 
 import dlt
+from dlt.common.configuration import configspec
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination, TLoaderFileFormat
+from dlt.common.typing import TSecretStrValue
+from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
 from extract.errors import ConfigError
 from extract.settings import Settings
@@ -100,31 +103,47 @@ def _duckdb(duckdb_path: str) -> DestinationPlan:
     return DestinationPlan(dlt.destinations.duckdb(credentials=creds), "parquet", f"duckdb:{path}")
 
 
-POSTGRES_REQUIRED = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"]
-POSTGRES_VARS = [*POSTGRES_REQUIRED, "POSTGRES_PORT"]
+POSTGRES_REQUIRED = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_DB"]
+POSTGRES_VARS = [*POSTGRES_REQUIRED, "POSTGRES_PASSWORD", "POSTGRES_PORT"]
+
+
+# the shape of dlt's PostgreSQL connection string, for the errors that name it
+POSTGRES_URL = "postgresql://user[:password]@host:5432/database"
+
+
+@configspec(init=False)
+class PasswordOptionalPostgresCredentials(PostgresCredentials):
+    """dlt's PostgreSQL credentials with the password optional: dlt requires one, while a
+    server may authenticate without (trust, peer, ``~/.pgpass``, ``PGPASSWORD``), which libpq
+    applies when the connection string has none."""
+
+    # dlt reads the Optional: no password is then no missing field
+    password: Optional[TSecretStrValue] = None  # type: ignore[assignment]  # noqa: UP045
 
 
 def _postgres(duckdb_path: str) -> DestinationPlan:
+    creds = PasswordOptionalPostgresCredentials()
     if _any_set(POSTGRES_VARS):
-        v = _require(
-            ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"], "postgres"
-        )
+        v = _require(POSTGRES_REQUIRED, "postgres")
         port = _env("POSTGRES_PORT") or "5432"
         if not port.isdigit():
             raise ConfigError(f"POSTGRES_PORT must be a port number (got {port!r})")
-        url = (
-            f"postgresql://{quote(v['POSTGRES_USER'], safe='')}:"
-            f"{quote(v['POSTGRES_PASSWORD'], safe='')}@{v['POSTGRES_HOST']}:{port}/"
-            f"{quote(v['POSTGRES_DB'], safe='')}"
+        password = _env("POSTGRES_PASSWORD")
+        user = quote(v["POSTGRES_USER"], safe="")
+        login = f"{user}:{quote(password, safe='')}" if password else user
+        creds.parse_native_representation(
+            f"postgresql://{login}@{v['POSTGRES_HOST']}:{port}/{quote(v['POSTGRES_DB'], safe='')}"
         )
-        identity = f"postgres:{v['POSTGRES_HOST']}:{port}/{v['POSTGRES_DB']}"
-        destination = dlt.destinations.postgres(credentials=url)
+        creds.resolve()
     else:
-        destination = dlt.destinations.postgres()
-        config = _resolve(destination, "postgres", POSTGRES_REQUIRED)
+        spec = dlt.destinations.postgres().spec()
+        spec.credentials = creds
+        config = _resolve_spec(
+            dlt.destinations.postgres(), spec, "postgres", POSTGRES_REQUIRED, POSTGRES_URL
+        )
         creds = config.credentials
-        identity = f"postgres:{creds.host}:{creds.port}/{creds.database}"
-    return DestinationPlan(destination, "csv", identity)
+    identity = f"postgres:{creds.host}:{creds.port}/{creds.database}"
+    return DestinationPlan(dlt.destinations.postgres(credentials=creds), "csv", identity)
 
 
 SNOWFLAKE_REQUIRED = [
@@ -248,13 +267,34 @@ def _resolve(
     dataset: str = "greenhouse_raw",
 ) -> Any:
     """Resolve dlt's own destination config offline; name the variables when it is incomplete."""
+    return _resolve_spec(destination, destination.spec(), dest, short_names, None, dataset)
+
+
+def _resolve_spec(
+    destination: Destination[Any, Any],
+    spec: Any,
+    dest: str,
+    short_names: list[str],
+    example: str | None,
+    dataset: str = "greenhouse_raw",
+) -> Any:
+    """``_resolve`` for a spec the caller prepared. dlt's credentials variable, when it is set
+    but incomplete, is named as such (not as a variable to set) with what it lacks and the
+    shape of a complete value (``example``)."""
+    spec.dataset_name = dataset  # a plain field of the spec, so only the credentials resolve
     try:
-        return resolved_configuration(destination, dataset)
+        return destination.configuration(spec)
     except ConfigFieldMissingException as exc:
-        section = dest.upper()
+        missing = _missing_fields(exc)
+        variable = f"DESTINATION__{dest.upper()}__CREDENTIALS"
+        if _env(variable):
+            shape = f": {example}" if example else ""
+            raise ConfigError(
+                f"DEST={dest}: {variable} is set but lacks {missing}; complete it{shape}"
+            ) from None
         raise ConfigError(
-            f"DEST={dest} is not configured ({_missing_fields(exc)} missing): set "
-            f"{', '.join(short_names)} or DESTINATION__{section}__CREDENTIALS"
+            f"DEST={dest} is not configured ({missing} missing): set "
+            f"{', '.join(short_names)} or {variable}" + (f"={example}" if example else "")
         ) from None
 
 

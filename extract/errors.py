@@ -120,3 +120,19 @@ class SweepFailedError(EndpointsFailedError):
             f"deletion sweep: {len(failures)} {noun} marked nothing ({others}the other tables "
             f"were swept): {listed}",
         )
+
+
+class EndpointsNotExtractedError(ApiError):
+    """The source used alone (``pipeline.run(greenhouse())``): some endpoints failed after all
+    retries. Raised once the other endpoints have been read, so it names every failure; dlt
+    then fails its extract step, which loads nothing of the run and moves no cursor."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
+        noun = "endpoint" if len(failures) == 1 else "endpoints"
+        super().__init__(
+            f"{len(failures)} Greenhouse {noun} failed after all retries ({listed}); dlt loads "
+            "nothing of this extract and moves no cursor: run again, or leave the failing "
+            "endpoint out with greenhouse(resources=[...]) to load the others"
+        )
+        self.failures = dict(failures)

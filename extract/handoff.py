@@ -40,7 +40,9 @@ def dbt_environment(plan: DestinationPlan, dest: str, raw_schema: str) -> Iterat
                 POSTGRES_HOST=_text(creds.host),
                 POSTGRES_PORT=_text(creds.port or 5432),
                 POSTGRES_USER=_text(creds.username),
-                POSTGRES_PASSWORD=_text(creds.password),
+                # none: the server needs none, or libpq finds it (~/.pgpass, PGPASSWORD,
+                # which an explicit empty password in dbt's profile would hide)
+                POSTGRES_PASSWORD=_text(creds.password or os.environ.get("PGPASSWORD")),
                 POSTGRES_DB=_text(creds.database),
             )
         elif dest == "snowflake":

@@ -132,6 +132,16 @@ def make_pipeline(settings: Settings, plan: DestinationPlan) -> Pipeline:
     )
 
 
+def remember_duckdb_file(pipeline: Pipeline, plan: DestinationPlan) -> None:
+    """Keep the DuckDB file in the pipeline's local state, where dlt looks for it when the
+    pipeline is attached by name alone (``dlt.pipeline(name).dataset()``, ``dlt pipeline <name>
+    info``): without it dlt would open a new, empty ``./<name>.duckdb``. A file path is no
+    secret; server credentials (PostgreSQL, ...) are never stored: dlt reads them from its
+    config (``DESTINATION__POSTGRES__CREDENTIALS``, ``.dlt/secrets.toml``)."""
+    if plan.identity.startswith("duckdb:"):
+        pipeline.set_local_state_val("duckdb_database", plan.identity.removeprefix("duckdb:"))
+
+
 VERSION_IN_PIPELINE_NAME = re.compile(r"^greenhouse_(v\d+)_")
 
 
@@ -568,7 +578,14 @@ def run_extract(
         # leave local state ahead of the data; it is never used.
         pipeline = pipeline.drop()
         pipeline.sync_destination()
+        remember_duckdb_file(pipeline, plan)
+        # The source drops a bad stored cursor itself when dlt binds it; doing it here first
+        # lets such an endpoint be written directly, like a first load (_load_all_at_once).
         repair_stored_cursors(pipeline, settings.resources, log)
+        # This runner loads the endpoints that were read and then raises for the failed ones
+        # (EndpointsFailedError below), instead of the source failing dlt's extract step.
+        ctx.raise_failures = False
+        ctx.log = log
         source = greenhouse(**source_args(settings, ctx), http=ctx)
         initial = _load_all_at_once(pipeline, source, settings.full_refresh)
         if initial:
@@ -596,7 +613,10 @@ def run_extract(
         summary.load_ids.extend(
             dedup.load_later_copies(pipeline, source, loader_file_format=plan.loader_file_format)
         )
-        summary.duplicates_dropped = dict(sorted(dedup.dropped.items()))
+        dropped = dict(dedup.dropped)  # by the runner's step, and by the source itself
+        for name, copies in ctx.progress.duplicates.items():
+            dropped[name] = dropped.get(name, 0) + copies
+        summary.duplicates_dropped = dict(sorted(dropped.items()))
         summary.created_empty = create_declared_tables(
             pipeline,
             settings.api_version,

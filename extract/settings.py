@@ -363,6 +363,67 @@ def _share(name: str, value: float) -> float:
     return value
 
 
+# Where else dlt users keep the source's credentials: dltHub's Greenhouse page writes
+# ``[sources.greenhouse_harvest_source]``; dlt's own lookup for a source named so, or for this
+# project's source by module and name, nests it under ``sources.greenhouse``. dlt itself
+# resolves ``[sources.greenhouse]`` and ``[sources]`` (``SOURCES__GREENHOUSE__*`` and the short
+# ``GREENHOUSE_*`` names); these sections are read after those, credential by credential.
+CREDENTIAL_FIELDS = ("client_id", "client_secret", "user_id", "api_token")
+OTHER_CREDENTIAL_SECTIONS = (
+    "sources.greenhouse_harvest_source",
+    "sources.greenhouse.greenhouse_harvest_source",
+    "sources.greenhouse.greenhouse",
+)
+
+
+def credentials_elsewhere(config: GreenhouseConfig) -> dict[str, tuple[str, str]]:
+    """Credential field -> (value, where it was found), for the fields ``config`` lacks and one
+    of ``OTHER_CREDENTIAL_SECTIONS`` holds (any of dlt's providers: ``.dlt/secrets.toml``,
+    ``SOURCES__GREENHOUSE_HARVEST_SOURCE__API_TOKEN``, ...)."""
+    import dlt
+
+    found: dict[str, tuple[str, str]] = {}
+    for name in CREDENTIAL_FIELDS:
+        if getattr(config, name):
+            continue
+        for section in OTHER_CREDENTIAL_SECTIONS:
+            value: Any = dlt.secrets.get(f"{section}.{name}")
+            if value not in (None, ""):
+                found[name] = (str(value), f"[{section}] {name}")
+                break
+    return found
+
+
+def missing_credential(
+    version: str,
+    name: str,
+    what: str,
+    config: GreenhouseConfig,
+    found: dict[str, tuple[str, str]],
+) -> str:
+    """One line: the credential Harvest ``version`` needs, every place it is read from, and
+    the other version's credential where one was found instead."""
+    short = _variable(name)
+    others = ", ".join(f"[{section}]" for section in OTHER_CREDENTIAL_SECTIONS)
+    places = (
+        f"{short} (or SOURCES__GREENHOUSE__{name.upper()}), or {name} under [sources.greenhouse] "
+        f"in .dlt/secrets.toml (also read: {others})"
+    )
+    line = f"missing Harvest {version} credentials: set {places} ({what})"
+    if version == "v3" and config.api_token:
+        where = found["api_token"][1] if "api_token" in found else "api_token"
+        line += (
+            f"; found {where}, a Harvest v1 API key: to use it, set GREENHOUSE_API_VERSION=v1 "
+            '(or api_version = "v1" in the same section)'
+        )
+    elif version == "v1" and config.client_id:
+        line += (
+            "; found a v3 OAuth client id: for v3 set GREENHOUSE_API_VERSION=v3 "
+            "(or leave it unset) with the client secret"
+        )
+    return line
+
+
 def validate(config: GreenhouseConfig) -> dict[str, Any]:
     """Check a resolved config; return the source's validated values (names as in Settings)."""
     version = str(config.api_version).lower()
@@ -391,15 +452,13 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
             "sweep_deletes_max_share", float(config.sweep_deletes_max_share)
         ),
     }
+    found = credentials_elsewhere(config)
+    for name, (value, _where) in found.items():
+        setattr(config, name, value)
     if version == "v3":
-        if not config.client_id:
-            raise ConfigError(
-                "missing v3 credentials: set GREENHOUSE_CLIENT_ID (Harvest v3 OAuth client id)"
-            )
-        if not config.client_secret:
-            raise ConfigError(
-                "missing v3 credentials: set GREENHOUSE_CLIENT_SECRET (Harvest v3 OAuth secret)"
-            )
+        for name, what in (("client_id", "OAuth client id"), ("client_secret", "OAuth secret")):
+            if not getattr(config, name):
+                raise ConfigError(missing_credential(version, name, what, config, found))
         values.update(
             client_id=Secret(config.client_id),
             client_secret=Secret(config.client_secret),
@@ -407,7 +466,7 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
         )
     else:
         if not config.api_token:
-            raise ConfigError("missing v1 credentials: set GREENHOUSE_API_TOKEN (Harvest API key)")
+            raise ConfigError(missing_credential(version, "api_token", "API key", config, found))
         values["api_token"] = Secret(config.api_token)
     return values
 

@@ -11,12 +11,17 @@
 - One endpoint failing after all retries (a persistent 5xx, timeouts, an unexpected 404) does not
   sink the run: the resource records the failure in ``Progress.failed`` and ends; its table keeps
   its earlier rows and its cursor stays where it was (see ``_make_resource``); the other
-  endpoints load, and the pipeline reports the failed ones afterwards.
+  endpoints are read. Used alone (``pipeline.run(greenhouse())``), the resource that ends last
+  then raises ``EndpointsNotExtractedError`` naming every failed endpoint, and dlt fails its
+  extract step; the CLI's runner (extract/pipeline.py) turns that off, loads the others and
+  reports the failed ones afterwards.
+- A record listed twice in one read lands once, as its last copy (``last_copies`` for the
+  reference endpoints, dlt's ``dedup_sort`` on the cursor for merged ones).
 - Hostile responses (a proxy, a captive portal, a broken gateway) fail their endpoint the same
   way: a 200 that is no JSON array (retried first), a redirect or next link to another origin, a
   next link to a page already read, and a cursor value that is no timestamp or lies past the
-  window end (that record is not loaded). A stored cursor of that kind is dropped before the
-  run (``repair_stored_cursors``) and its endpoint read completely. A primary key or declared
+  window end (that record is not loaded). A stored cursor of that kind is dropped when dlt
+  binds it (``repair_bound_cursor``) and its endpoint read completely. A primary key or declared
   id column that holds no integer fails its endpoint too (``check_keys``): dlt would keep the
   value in a variant column and leave the key NULL; other columns of an unexpected type are
   kept in dlt's variant columns and reported after the load (extract/pipeline.py).
@@ -37,6 +42,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -68,6 +74,7 @@ from extract.errors import (
     AuthenticationError,
     BadCursorValueError,
     BadKeyValueError,
+    EndpointsNotExtractedError,
     ExtractError,
     ForbiddenEndpointError,
     ForeignLocationError,
@@ -99,6 +106,10 @@ class Progress:
     done: set[str] = field(default_factory=set)  # read to the last page
     held_back: dict[str, int] = field(default_factory=dict)  # past the window end: next run
     nul: NulReport = field(default_factory=NulReport)  # NUL characters removed
+    ended: set[str] = field(default_factory=set)  # resources whose generator has ended
+    repaired: dict[str, str] = field(default_factory=dict)  # endpoint -> stored cursor dropped
+    raised: bool = False  # the failures were raised (the source used alone)
+    duplicates: dict[str, int] = field(default_factory=dict)  # copies of a repeated id left out
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, resource: str, count: int, last_page: int | None = None) -> None:
@@ -120,6 +131,20 @@ class Progress:
     def fail(self, resource: str, reason: str) -> None:
         with self._lock:
             self.failed[resource] = reason
+
+    def count_duplicates(self, resource: str, copies: int) -> None:
+        with self._lock:
+            self.duplicates[resource] = self.duplicates.get(resource, 0) + copies
+
+    def end(self, resource: str, selected: set[str]) -> dict[str, str]:
+        """Record that a resource's generator ended; the failures to raise if it was the last
+        of the selected ones to end (each failure is handed out once), else nothing."""
+        with self._lock:
+            self.ended.add(resource)
+            if self.raised or not self.failed or not selected <= self.ended:
+                return {}
+            self.raised = True
+            return dict(self.failed)
 
 
 # What one endpoint can fail with on its own once dlt's retries are spent: the run carries on
@@ -174,6 +199,10 @@ class HttpContext:
     adapter: ThrottledAdapter
     auth: Any
     progress: Progress
+    # Used alone, the source raises on a failed endpoint once the others are read; a caller
+    # that loads the others first and then reports the failures itself turns this off.
+    raise_failures: bool = True
+    log: Callable[[str], None] = field(default=logging.getLogger(__name__).warning)
 
     @classmethod
     def create(cls, settings: Settings) -> HttpContext:
@@ -227,7 +256,7 @@ def declared_columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
     for name in endpoint.json_columns:
         types[name] = "json"
     types[endpoint.primary_key] = "bigint"
-    return {
+    columns: TTableSchemaColumns = {
         name: {
             "name": name,
             "data_type": cast(TDataType, data_type),  # dlt type names, from column_types/json
@@ -235,6 +264,27 @@ def declared_columns(endpoint: Endpoint, version: str) -> TTableSchemaColumns:
         }
         for name, data_type in types.items()
     }
+    if endpoint.cursor:
+        # A record listed twice in one read (pages shifted by a change between two requests):
+        # dlt's merge keeps the copy with the latest cursor value, the fresher one.
+        columns.setdefault(endpoint.cursor, {"name": endpoint.cursor})["dedup_sort"] = "desc"
+    return columns
+
+
+def last_copies(
+    pages: list[list[dict[str, Any]]], key: str
+) -> tuple[list[list[dict[str, Any]]], int]:
+    """The pages of a completely read endpoint with only the last copy of each key (the API
+    can list a record twice when a change shifts the pages between two requests; the later
+    copy is the fresher one), and how many copies were left out."""
+    last = {
+        record.get(key): (p, i) for p, page in enumerate(pages) for i, record in enumerate(page)
+    }
+    kept = [
+        [r for i, r in enumerate(page) if r.get(key) is None or last[r.get(key)] == (p, i)]
+        for p, page in enumerate(pages)
+    ]
+    return [page for page in kept if page], sum(map(len, pages)) - sum(map(len, kept))
 
 
 def key_columns(endpoint: Endpoint, version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -589,34 +639,56 @@ def _hold_back(
     return kept
 
 
+def _stored_cursor_problem(name: str, cursor_path: str, value: Any) -> str | None:
+    """The log line for a stored cursor that must be dropped, or None if it can stay."""
+    limit = datetime.now(UTC) + CLOCK_SKEW
+    problem = None if value is None else cursor_problem(value, limit, "an hour from now,")
+    if problem is None:
+        return None
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    return (
+        f"[extract] {name}: the stored cursor {cursor_path} {shown} {problem}; "
+        f"it is dropped and {name} is read completely this run"
+    )
+
+
 def repair_stored_cursors(
     pipeline: Any, resources: Sequence[str], log: Callable[[str], None]
 ) -> list[str]:
     """Drop stored cursors that are no timestamp or lie in the future (a run of an older
     version, a hostile proxy): dlt would fail on every run (``could not convert string to
     float``) or read an empty, inverted window forever. Such an endpoint is read completely
-    this run, which is also what repairs it. Returns the repaired resources."""
-    limit = datetime.now(UTC) + CLOCK_SKEW
+    this run, which is also what repairs it. Returns the repaired resources. The source does
+    the same for itself when dlt binds each cursor (``repair_bound_cursor``); this is for a
+    caller that wants to know before the run (which endpoints have a usable cursor)."""
     repaired = []
     with pipeline.managed_state() as state:
         stored = state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
         for name in resources:
             for cursor_path, incremental in (stored.get(name, {}).get("incremental") or {}).items():
                 value = incremental.get("last_value") if isinstance(incremental, dict) else None
-                problem = (
-                    None if value is None else cursor_problem(value, limit, "an hour from now,")
-                )
-                if problem is None:
+                line = _stored_cursor_problem(name, cursor_path, value)
+                if line is None:
                     continue
-                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-                log(
-                    f"[extract] {name}: the stored cursor {cursor_path} {shown} {problem}; "
-                    f"it is dropped and {name} is read completely this run"
-                )
+                log(line)
                 del stored[name]["incremental"]
                 repaired.append(name)
                 break
     return repaired
+
+
+def repair_bound_cursor(resource: str, cursor_path: str) -> str | None:
+    """Drop the stored cursor of a resource that dlt is binding when it is no timestamp or lies
+    in the future (see ``repair_stored_cursors``); the log line, or None if it was kept. dlt
+    reads the stored value when it binds the cursor, before the resource runs, and fails there
+    on such a value, so the check belongs to binding (``_repairing_incremental``). The drop is
+    written to the run's state like any cursor change."""
+    state = dlt.sources.incremental._get_state(resource, cursor_path)
+    line = _stored_cursor_problem(resource, cursor_path, state.get("last_value"))
+    if line is not None:
+        # dlt writes a fresh state (initial value, no hashes) on bind
+        cast(dict[str, Any], state).clear()
+    return line
 
 
 def _replace_when_read(item: Any) -> str:
@@ -636,6 +708,50 @@ def _restore(state: dict[str, Any], saved: dict[str, Any]) -> None:
     state.update(copy.deepcopy(saved))
 
 
+def _repairing_incremental(ctx: HttpContext) -> type[dlt.sources.incremental[str]]:
+    """dlt's incremental, which repairs the stored cursor when bound and tells ``ctx`` so. A
+    class per context, not an attribute: dlt copies an incremental by its class; and derived
+    from ``incremental[str]`` directly: dlt reads the cursor type from the first base."""
+
+    class Repairing(dlt.sources.incremental[str]):
+        def bind(self, pipe: Any) -> Any:
+            line = repair_bound_cursor(pipe.name, self.cursor_path)
+            if line is not None:
+                ctx.progress.repaired[pipe.name] = line
+                ctx.log(line)
+            return super().bind(pipe)
+
+    return Repairing
+
+
+def _selected_resources(fallback: set[str]) -> set[str]:
+    """The names of the resources dlt extracts now (a caller may have narrowed the source with
+    ``with_resources``); ``fallback`` where dlt cannot say."""
+    try:
+        return set(dlt.current.source().resources.selected)
+    except Exception:  # noqa: BLE001 - no source being extracted: the resources we made
+        return fallback
+
+
+def _ending(
+    ctx: HttpContext, name: str, func: Callable[..., Iterator[Any]]
+) -> Callable[..., Iterator[Any]]:
+    """``func``, which after its last page records that this endpoint ended; the resource that
+    ends last raises the failures of every endpoint (the source used alone), so one failing
+    endpoint neither stops the others mid-read nor passes in silence."""
+
+    @functools.wraps(func)  # dlt reads the incremental argument from the signature
+    def ending(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield from func(*args, **kwargs)
+        if not ctx.raise_failures:
+            return
+        failed = ctx.progress.end(name, _selected_resources(set(ctx.settings.resources)))
+        if failed:
+            raise EndpointsNotExtractedError(failed)
+
+    return ending
+
+
 def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
     settings = ctx.settings
     # the incremental state of this run and a copy of it as it was before the first page
@@ -651,6 +767,9 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
             except ENDPOINT_FAILURES as exc:
                 ctx.progress.fail(endpoint.name, failure_reason(exc))
                 return
+            pages, dropped = last_copies(pages, endpoint.primary_key)
+            if dropped:
+                ctx.progress.count_duplicates(endpoint.name, dropped)
             yield from pages
 
         func: Callable[..., Iterator[Any]] = reference
@@ -659,9 +778,10 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
     else:
         assert endpoint.cursor is not None  # every incremental endpoint names its cursor
         cursor_field: str = endpoint.cursor
+        repairing = _repairing_incremental(ctx)
 
         def incremental(
-            cursor: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
+            cursor: dlt.sources.incremental[str] = repairing(  # noqa: B008
                 cursor_field,
                 lag=settings.lookback_seconds or None,
                 on_cursor_value_missing="include",
@@ -706,7 +826,7 @@ def _make_resource(ctx: HttpContext, endpoint: Endpoint) -> DltResource:
         table_name = endpoint.name
 
     resource = dlt.resource(
-        func,
+        _ending(ctx, endpoint.name, func),
         name=endpoint.name,
         table_name=table_name,
         write_disposition=disposition,

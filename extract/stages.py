@@ -92,7 +92,9 @@ def _extract(
             force=force,
         )
         secrets = settings.secrets
-        keep_out_of_logs([*secrets, os.environ.get("POSTGRES_PASSWORD")])
+        keep_out_of_logs(
+            [*secrets, os.environ.get("POSTGRES_PASSWORD"), os.environ.get("PGPASSWORD")]
+        )
         plan = plan_destination(settings)
         locks.enter_context(
             lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)

@@ -21,6 +21,7 @@ LIST_FAULTS = (
     "cut_list",
     "bad_id_endpoints",
     "nul_text",
+    "ignore_window",
 )
 BAD_BODIES = ("empty", "html", "object")
 # what the bad_id fault makes of the first record's id: gone, text, a fraction, a boolean
@@ -74,6 +75,9 @@ class Faults:
     # (other links, v1's rel="last", kept): the listing ends after its first page
     bad_id: str = ""  # first record of each page: its id "missing" | "text" | "fraction" | "true"
     bad_id_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
+    # an API that answers 200 to a window filter it does not understand: these endpoints serve
+    # every record, as if no updated_at / created_at (v3) or *_after / *_before (v1) was sent
+    ignore_window: list[str] = field(default_factory=list)
     redirect_to: str = ""  # 302 to this origin (e.g. "http://127.0.0.1:9999"), same path/query
     redirect_endpoints: list[str] = field(default_factory=list)  # ... on these (empty: all)
     # notes pasted from other tools: every record of these endpoints carries U+0000 in the
@@ -188,6 +192,8 @@ class FaultSchedule:
             out["drift"] = (f.drift["column"], f.drift["value"])
         if listed(f.nul_text):
             out["nul_text"] = True
+        if listed(f.ignore_window):
+            out["ignore_window"] = True
         if listed(f.overlap_pages):
             out["overlap"] = OVERLAP_PER_PAGE
         if listed(f.empty_list):

@@ -190,6 +190,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, [], dict(rl_headers))
                 return
             headers = dict(rl_headers)
+            if fault.get("ignore_window"):  # as if the time-window filter had not been sent
+                params = {k: v for k, v in params.items() if not _window_param(k)}
             overlap = int(fault.get("overlap", 0))
             if version == "v3":
                 with sb.data_lock:  # advance() may be changing the organisation concurrently
@@ -323,3 +325,8 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Route], ...] = (
     ("POST", re.compile(r"/_admin/(?P<action>.+)"), Handler.admin),
     ("GET", re.compile(r"/*(?P<version>v1|v3)/(?P<endpoint>.+)"), Handler.api),
 )
+
+
+def _window_param(name: str) -> bool:
+    """A time-window filter: v3 ``updated_at`` / ``created_at``, v1 ``*_after`` / ``*_before``."""
+    return name in ("updated_at", "created_at") or name.endswith(("_after", "_before"))

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from extract import cli
-from extract.endpoints import default_resources
+from extract.endpoints import catalogue, default_resources
 from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 
 FEW = "jobs,scorecards,departments"
-NAMED = ("credentials", "endpoint", "destination", "dbt", "raw", "account", "mart")  # two words
+NAMED = ("credentials", "endpoint", "window", "destination", "dbt", "raw", "account", "mart")
 
 
 def check(env: dict[str, str], capsys: pytest.CaptureFixture[str], *args: str):
@@ -40,8 +40,29 @@ def test_everything_fine(sandbox, tmp_path: Path, capsys) -> None:
     assert rows["credentials (v3"][0] == "ok"
     assert rows["destination duckdb"][0] == "ok" and rows["dbt profile"][0] == "ok"
     assert rows["raw dataset"][0] == "ok" and "no variant columns" in rows["raw dataset"][1]
-    # one request per endpoint, plus the token: the check moves no data
-    assert sandbox.stats()["total"] <= len(default_resources("v3")) + 1
+    incremental = [n for n in default_resources("v3") if catalogue("v3")[n].kind == "incremental"]
+    for name in incremental:
+        assert rows[f"window {name}"][0] == "ok", out
+    assert not any(row.startswith("window") and row.split()[1] not in incremental for row in rows)
+    # one request per endpoint and one more per incremental one, plus the token: no data moves
+    assert sandbox.stats()["total"] <= len(default_resources("v3")) + len(incremental) + 1
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_an_api_that_ignores_the_window_filter_fails_naming_the_endpoint(
+    sandbox, tmp_path: Path, capsys, version: str
+) -> None:
+    sandbox.set_faults(ignore_window=["jobs"])
+    env = {**sandbox.env(version), "DUCKDB_PATH": str(tmp_path / "ok.duckdb")}
+    code, rows, out = check(env, capsys, "--resources", FEW)
+    assert code == 1, out
+    status, line = rows["window jobs"]
+    assert status == "error", out
+    assert f"GET /{version}/jobs?" in line and "the API ignores the window" in line
+    assert rows["endpoint jobs"][0] == "ok"  # the endpoint itself reads fine
+    assert rows["window scorecards"][0] == "ok", out  # the other incremental endpoint filters
+    assert "window departments" not in rows  # a reference table is read whole: no window
+    assert "1 of" in out and "checks failed" in out
 
 
 def test_forbidden_endpoint_names_the_scope(sandbox, tmp_path: Path, capsys) -> None:

@@ -76,7 +76,7 @@ def test_duckdb_file_named_by_dlts_variable(small_sandbox: SandboxHandle, tmp_pa
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("how", ["dlt_variable", "secrets_toml"])
+@pytest.mark.parametrize("how", ["dlt_variable", "secrets_toml", "no_password"])
 def test_postgres_database_named_the_dlt_way(
     how: str, small_sandbox: SandboxHandle, postgres_db: PostgresDatabase, tmp_path: Path
 ) -> None:
@@ -85,6 +85,11 @@ def test_postgres_database_named_the_dlt_way(
     env = {**_base(small_sandbox, tmp_path), "DEST": "postgres"}
     if how == "dlt_variable":
         env["DESTINATION__POSTGRES__CREDENTIALS"] = url
+    elif how == "no_password":  # trust, .pgpass or PGPASSWORD: libpq's, for dbt too
+        db = postgres_db
+        no_password = f"postgresql://{db.user}@{db.host}:{db.port}/{db.database}"
+        env["DESTINATION__POSTGRES__CREDENTIALS"] = no_password
+        env["PGPASSWORD"] = db.password  # ignored by a trust server
     else:
         project = tmp_path / "project"
         (project / ".dlt").mkdir(parents=True)
