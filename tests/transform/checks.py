@@ -30,6 +30,21 @@ def _diff(got: list[Row], expected: list[Row], key: tuple[str, ...]) -> list[str
     return sorted(problems)
 
 
+def application_facts(org: Any) -> list[Row]:
+    """The columns of the `applications` mart that come straight from each application."""
+    return [
+        {
+            "application_id": a["id"],
+            "candidate_id": a["candidate_id"],
+            "job_id": None if a["prospect"] else a["job_id"],
+            "current_stage_id": a["stage_id"],
+            "status": a["status"],
+            "is_prospect": a["prospect"],
+        }
+        for a in org.records("applications")
+    ]
+
+
 def check_marts(connection: Any, org: Organisation, version: str) -> None:
     """Every row of the two reporting marts, plus the current offers and the application fact."""
     by_stage = fetch(connection, "select * from greenhouse_marts.applications_by_stage")
@@ -58,15 +73,7 @@ def check_marts(connection: Any, org: Organisation, version: str) -> None:
         " from greenhouse_marts.applications",
     )
     assert {r["application_id"]: r for r in applications} == {
-        a["id"]: {
-            "application_id": a["id"],
-            "candidate_id": a["candidate_id"],
-            "job_id": None if a["prospect"] else a["job_id"],
-            "current_stage_id": a["stage_id"],
-            "status": a["status"],
-            "is_prospect": a["prospect"],
-        }
-        for a in org.records("applications")
+        r["application_id"]: r for r in application_facts(org)
     }
     statuses = Counter(r["status"] for r in applications)
     assert statuses["in_process"] and statuses["rejected"] and statuses["hired"], statuses
@@ -147,20 +154,7 @@ def mart_expectations(org: Any, version: str) -> dict[str, tuple[list[Row], tupl
             ],
             ("application_id",),
         ),
-        "applications": (
-            [
-                {
-                    "application_id": a["id"],
-                    "candidate_id": a["candidate_id"],
-                    "job_id": None if a["prospect"] else a["job_id"],
-                    "current_stage_id": a["stage_id"],
-                    "status": a["status"],
-                    "is_prospect": a["prospect"],
-                }
-                for a in org.records("applications")
-            ],
-            ("application_id",),
-        ),
+        "applications": (application_facts(org), ("application_id",)),
         **pipeline_marts_expected(org, version),
         "interviews": (expected_interviews.interviews(org), ("interview_interviewer_id",)),
         "interviewer_activity": (
