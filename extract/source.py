@@ -370,21 +370,27 @@ def check_timestamps(
     """The records of a page up to the first one with a declared timestamp served as an object
     or a list (``{"date_time": ...}``), and why that record is refused. Other scalar columns
     served so are loaded and reported after the load (extract/pipeline.py)."""
+    flat = [name for name, path in columns if len(path) == 1]  # the hot path: a dict lookup
+    nested = [(name, path) for name, path in columns if len(path) > 1]
     for index, record in enumerate(page):
-        for name, path in columns:
+        for name in flat:
+            value = record.get(name)
+            if type(value) is dict or type(value) is list:
+                return page[:index], _not_a_timestamp(endpoint, record, name, value)
+        for name, path in nested:
             found = _key_value(record, path)
-            if found is None:
-                continue
-            holder, field_name = found
-            value = holder[field_name]
-            if isinstance(value, dict | list):
-                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-                what = "an object" if isinstance(value, dict) else "a list"
-                return page[:index], (
-                    f"record id {record.get(endpoint.primary_key)!r} has {name} {shown}, "
-                    f"{what} where a timestamp is declared; not loaded, cursor not moved"
-                )
+            if found is not None and isinstance(found[0][found[1]], dict | list):
+                return page[:index], _not_a_timestamp(endpoint, record, name, found[0][found[1]])
     return page, None
+
+
+def _not_a_timestamp(endpoint: Endpoint, record: dict[str, Any], name: str, value: Any) -> str:
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    what = "an object" if isinstance(value, dict) else "a list"
+    return (
+        f"record id {record.get(endpoint.primary_key)!r} has {name} {shown}, "
+        f"{what} where a timestamp is declared; not loaded, cursor not moved"
+    )
 
 
 def _nested_hints(endpoint: Endpoint) -> Any:
