@@ -21,6 +21,7 @@ from requests import PreparedRequest, Response
 from requests.exceptions import RequestException
 
 from extract.errors import AuthenticationError
+from extract.redact import remember, remember_basic
 from extract.settings import Settings
 from extract.throttle import FirstContactAdapter
 
@@ -93,6 +94,7 @@ class GreenhouseClientCredentials(OAuth2ClientCredentials):
             raise AuthenticationError(
                 f"the v3 token endpoint {self.access_token_url} returned no access_token"
             ) from None
+        remember(str(token))  # an echoing gateway would show it in an error body
         self.access_token = token
         seconds = self.parse_expiration_in_seconds(payload)
         margin = min(EXPIRY_MARGIN_SECONDS, seconds / 10)  # short-lived tokens: 10% of the life
@@ -167,6 +169,8 @@ def token_session() -> Any:
 
 def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:
     if settings.api_version == "v3":
+        remember(settings.client_secret)
+        remember_basic(settings.client_id, settings.client_secret)  # the token request's header
         return GreenhouseClientCredentials(
             token_url=settings.auth_url,
             client_id=str(settings.client_id),
@@ -174,4 +178,6 @@ def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:
             user_id=settings.user_id,
         )
     # v1: the API token is the user name, the password is empty.
+    remember(settings.api_token)
+    remember_basic(settings.api_token)
     return GreenhouseBasicAuth(username=str(settings.api_token), password="")

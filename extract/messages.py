@@ -13,10 +13,11 @@ import types
 from collections.abc import Sequence
 
 from extract.errors import ConfigError, ExtractError
+from extract.redact import redact, remember
 
 
 def log(message: str) -> None:
-    print(f"[elt {time.strftime('%H:%M:%S', time.gmtime())}] {message}", file=sys.stderr)
+    print(f"[elt {time.strftime('%H:%M:%S', time.gmtime())}] {redact(message)}", file=sys.stderr)
 
 
 def find_cause(exc: BaseException) -> BaseException:
@@ -51,10 +52,8 @@ def scrub_database_text(text: str) -> str:
 
 def one_line(exc: BaseException, secrets: Sequence[str] = (), limit: int = 600) -> str:
     """An error as one line of at most `limit` characters: no row data, no secret."""
-    text = " ".join(scrub_database_text(str(exc)).split()) or type(exc).__name__
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    remember(*secrets)
+    text = " ".join(redact(scrub_database_text(str(exc))).split()) or type(exc).__name__
     return text[:limit]
 
 
@@ -66,21 +65,10 @@ class OneLineLogRecords(logging.Filter):
         text = scrub_database_text(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            text = f"{text}: {type(error).__name__}: {one_line(error, _LOG_SECRETS)}"
-        for secret in _LOG_SECRETS:
-            text = text.replace(secret, "***")
-        record.msg, record.args = " ".join(text.split()), None
+            text = f"{text}: {type(error).__name__}: {one_line(error)}"
+        record.msg, record.args = " ".join(redact(text).split()), None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
-
-
-# The secrets of the running extract (and the destination password), kept out of log lines.
-_LOG_SECRETS: list[str] = []
-
-
-def keep_out_of_logs(secrets: Sequence[str | None]) -> None:
-    """The secrets dlt's log records must never show (replaces the previous run's)."""
-    _LOG_SECRETS[:] = [s for s in secrets if s]
 
 
 def quiet_dlt_logs() -> None:
@@ -97,7 +85,7 @@ def _one_line_excepthook(
 ) -> None:
     if _raised_by_the_driver_too(error):
         return
-    log(f"{kind.__name__}: {one_line(error, _LOG_SECRETS)}")
+    log(f"{kind.__name__}: {one_line(error)}")
 
 
 def _raised_by_the_driver_too(error: BaseException) -> bool:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from extract.destinations import DestinationPlan, sql_client
 from extract.errors import ConfigError
+from extract.redact import redact
 
 BUSIEST_JOBS = 4
 
@@ -296,6 +297,8 @@ def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
             columns = ("pipeline_stage", "exit_code", "records_read", "requests",
                        "duration_seconds", "error_message")  # fmt: skip
             cells = [[str(r["started_at"])[:19], *(r[c] for c in columns)] for r in runs]
+            for row in cells:  # rows an older version recorded may quote a credential
+                row[-1] = None if row[-1] is None else redact(str(row[-1]))
             parts.append(_table_html("Last runs", header, cells))
     loaded = freshness(db)
     if loaded:

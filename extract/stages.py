@@ -19,10 +19,10 @@ from extract.messages import (
     checked_dest,
     describe_failure,
     find_cause,
-    keep_out_of_logs,
     log,
     quiet_dlt_logs,
 )
+from extract.redact import remember
 from extract.settings import DEFAULT_DUCKDB_PATH
 from extract.signals import interrupted
 
@@ -87,7 +87,7 @@ def _extract(
             resources=resources, full_refresh=full_refresh, skip_forbidden=skip_forbidden
         )
         secrets = settings.secrets
-        keep_out_of_logs([*secrets, os.environ.get("POSTGRES_PASSWORD")])
+        remember(*secrets)  # from .dlt/secrets.toml too, not only the environment
         plan = plan_destination(settings)
         locks.enter_context(
             lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)

@@ -252,7 +252,9 @@ def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
 def test_dlt_log_records_never_show_a_secret_of_the_run(monkeypatch) -> None:
     import logging
 
-    monkeypatch.setattr(messages, "_LOG_SECRETS", ["s3cr3t-value"])
+    from extract import redact
+
+    monkeypatch.setattr(redact, "_KNOWN", {"s3cr3t-value"})
     record = logging.LogRecord(
         "dlt", logging.ERROR, "x.py", 1, "connecting with %s", ("s3cr3t-value",), None
     )
