@@ -137,10 +137,16 @@ def transform_stage(args: Sequence[str] = (), collect: dict[str, Any] | None = N
     """dbt build, recorded in the run history; its model and test counts and its duration
     go to ``collect`` (``elt run``'s summary)."""
     from extract import history
+    from extract.settings import resolve_source_config
     from extract.summary import dbt_node_counts
 
     if checked_dest() is None:
         return 2
+    try:
+        resolve_source_config()  # a bad setting is one line, not announced as a dbt build
+    except ExtractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     log(f"transform: dbt build (target {os.environ['DEST']})")
     started = time.time()
     code = dbt("build", args, need_raw_data=True)
