@@ -4,6 +4,7 @@ error that quote row content (dlt's own log records included)."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -112,6 +113,9 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
     cause = find_cause(exc)
     if isinstance(cause, ExtractError):
         return one_line(cause, secrets), cause.exit_code
+    full = disk_full(exc)
+    if full:
+        return full, 1
     problem = toml_problem(exc)
     if problem:
         return problem, 2
@@ -142,6 +146,69 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
             1,
         )
     return f"{type(cause).__name__}: {one_line(cause, secrets)}", 1
+
+
+# DuckDB names the file it could not write: 'Could not write file "/data/raw.duckdb.wal": ...'
+_FILE_IN_TEXT = re.compile(r'(?:file|path) "([^"]+)"')
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """A full disk as one line naming where: ``OSError: [Errno 28]`` names no file when dlt
+    writes its load packages, so the line lists the places this run writes, each with the
+    space left there now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current)
+        if getattr(current, "errno", None) == errno.ENOSPC or "No space left on device" in text:
+            break
+        current = current.__cause__ or current.__context__
+    else:
+        return None
+    named = getattr(current, "filename", None)
+    match = _FILE_IN_TEXT.search(text)
+    named = named or (match.group(1) if match else None)
+    places = ", ".join(f"{variable}={path} ({_free(path)})" for variable, path in _written())
+    return (
+        "the disk is full (No space left on device)"
+        + (f" writing {named}" if named else "")
+        + f"; this run writes to {places}: free space on the full one, or point its variable "
+        "at a larger disk, then rerun (the rerun resumes)"
+    )
+
+
+def _written() -> list[tuple[str, str]]:
+    """Where an extract writes: dlt's pipelines dir, the DuckDB file, the temporary dir."""
+    import tempfile
+
+    from dlt.common.pipeline import get_dlt_pipelines_dir
+
+    pipelines = os.environ.get("GREENHOUSE_PIPELINES_DIR") or get_dlt_pipelines_dir()
+    places = [("GREENHOUSE_PIPELINES_DIR", pipelines)]
+    if os.environ.get("DEST") == "duckdb" and os.environ.get("DUCKDB_PATH"):
+        places.append(("DUCKDB_PATH", os.environ["DUCKDB_PATH"]))
+    places.append(("TMPDIR", tempfile.gettempdir()))
+    return places
+
+
+def _free(path: str) -> str:
+    """The space left on the disk holding ``path`` (its nearest existing parent)."""
+    import shutil
+    from pathlib import Path
+
+    where = Path(path).absolute()
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    try:
+        left: float = shutil.disk_usage(where).free
+    except OSError:
+        return "free space unknown"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if left < 1024 or unit == "GB":
+            break
+        left /= 1024
+    return f"{left:.0f} {unit} free" if unit == "bytes" else f"{left:.1f} {unit} free"
 
 
 def checked_dest() -> str | None:
