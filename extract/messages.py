@@ -115,7 +115,7 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
         return one_line(cause, secrets), cause.exit_code
     full = disk_full(exc)
     if full:
-        return full, 1
+        return redact(full), 1
     problem = toml_problem(exc)
     if problem:
         return problem, 2

@@ -35,7 +35,13 @@ _SHAPES = (
         rf"\1{MASK}",
     ),
     # a scheme and its credential anywhere else: "Bearer eyJhbGci...", "Basic c2FuZGJveDo="
-    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{8,}=*", re.IGNORECASE), rf"\1 {MASK}"),
+    # (a credential has a digit or a symbol: "basic authentication" is left alone)
+    (
+        re.compile(
+            r"\b(Bearer|Basic)\s+(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/-]{8,}=*", re.IGNORECASE
+        ),
+        rf"\1 {MASK}",
+    ),
     # a password in a URL: postgresql://user:pass@host
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.IGNORECASE), rf"\1{MASK}@"),
 )

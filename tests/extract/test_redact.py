@@ -40,7 +40,7 @@ def test_words_that_only_look_alike_are_left_alone() -> None:
     # a trust-auth password named after its destination, and a password that is part of a
     # schema name, would otherwise blank every line naming them
     redaction.remember("postgres", "greenhouse")
-    text = "DEST=postgres: no raw tables in greenhouse_raw; Basic auth"
+    text = "DEST=postgres: no raw tables in greenhouse_raw; Basic authentication, bearer tokens"
     assert redaction.redact(text) == text
     assert redaction.redact("password greenhouse rejected") == "password *** rejected"
 
