@@ -8,6 +8,8 @@ token refresh + re-send when the API answers 401 mid-run (a token revoked or exp
 
 from __future__ import annotations
 
+import math
+import sys
 import threading
 import time
 from base64 import b64encode
@@ -21,6 +23,7 @@ from requests import PreparedRequest, Response
 from requests.exceptions import RequestException
 
 from extract.errors import AuthenticationError
+from extract.redact import redact, remember, remember_basic
 from extract.settings import Settings
 from extract.throttle import FirstContactAdapter
 
@@ -93,14 +96,31 @@ class GreenhouseClientCredentials(OAuth2ClientCredentials):
             raise AuthenticationError(
                 f"the v3 token endpoint {self.access_token_url} returned no access_token"
             ) from None
+        remember(str(token))  # an echoing gateway would show it in an error body
         self.access_token = token
         seconds = self.parse_expiration_in_seconds(payload)
         margin = min(EXPIRY_MARGIN_SECONDS, seconds / 10)  # short-lived tokens: 10% of the life
         self.token_expiry = pendulum.now().add(seconds=max(0.0, seconds - margin))
 
     def parse_expiration_in_seconds(self, response_json: Any) -> int:
-        if response_json.get("expires_in") is not None:
-            return int(response_json["expires_in"])
+        expires_in = response_json.get("expires_in")
+        if expires_in is not None:
+            try:
+                seconds = float(expires_in)  # 3600, "3600", 3600.0
+                if math.isfinite(seconds) and not isinstance(expires_in, bool):
+                    return int(seconds)
+            except (TypeError, ValueError):
+                pass
+            # dlt's own parser ends the run with a bare ValueError here: the token works, only
+            # its lifetime is unknown, and a token that dies early is renewed on its first 401
+            shown = redact(repr(expires_in))[:40]
+            print(
+                f"warning: the v3 token endpoint {self.access_token_url} sent expires_in={shown}, "
+                f"not a number of seconds; the token is renewed after "
+                f"{self.default_token_expiration}s, or sooner when the API answers 401",
+                file=sys.stderr,
+            )
+            return self.default_token_expiration
         expires_at = response_json.get("expires_at")
         if expires_at is not None:
             try:
@@ -167,6 +187,8 @@ def token_session() -> Any:
 
 def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:
     if settings.api_version == "v3":
+        remember(settings.client_secret)
+        remember_basic(settings.client_id, settings.client_secret)  # the token request's header
         return GreenhouseClientCredentials(
             token_url=settings.auth_url,
             client_id=str(settings.client_id),
@@ -174,4 +196,6 @@ def build_auth(settings: Settings) -> OAuth2ClientCredentials | HttpBasicAuth:
             user_id=settings.user_id,
         )
     # v1: the API token is the user name, the password is empty.
+    remember(settings.api_token)
+    remember_basic(settings.api_token)
     return GreenhouseBasicAuth(username=str(settings.api_token), password="")

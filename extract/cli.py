@@ -31,6 +31,7 @@ from extract import stages
 from extract.dbt_runner import dbt
 from extract.errors import ConfigError, ExtractError
 from extract.messages import log
+from extract.redact import remember_environment
 from extract.settings import DEFAULT_DEST, DEFAULT_DUCKDB_PATH, DESTINATIONS
 from extract.signals import install_signal_handlers, interrupted
 
@@ -45,6 +46,7 @@ def prepare_environment() -> None:
     env_file = os.environ.get("ELT_ENV_FILE") or str(Path.cwd() / ".env")
     if Path(env_file).is_file():
         load_dotenv(env_file, override=False)
+    remember_environment()  # every credential variable is kept out of what a run prints
     # dlt reads .dlt/config.toml from the project dir: make that this repository, whatever the cwd
     os.environ.setdefault("DLT_PROJECT_DIR", str(ROOT))
     # dlt logs every failed load job with its traceback at ERROR (hundreds of lines when the

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from extract.redact import redact
+
 
 class ExtractError(Exception):
-    """Base class: ``str(error)`` is the line the CLI prints; ``exit_code`` its exit status."""
+    """Base class: ``str(error)`` is the line the CLI prints; ``exit_code`` its exit status.
+    The message is redacted when the error is made: a body a gateway echoed, quoted in it, may
+    hold the request's credentials, and the error travels (dlt's trace, summaries, history)."""
 
     exit_code = 1
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(redact(str(message)), *args)
 
 
 class ConfigError(ExtractError):

@@ -52,14 +52,17 @@ def stage_row(
     summary: dict[str, Any] | None = None,
     dbt_results: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    from extract.redact import redact
+
     summary = summary or {}
+    failed = summary.get("failed_endpoints") or None
     return {
         "run_id": RUN_ID,
         "stage": stage,
         "started_at": datetime.fromtimestamp(started, UTC),
         "finished_at": datetime.now(UTC),
         "exit_code": exit_code,
-        "error": error,
+        "error": None if error is None else redact(error),
         "api_version": summary.get("api_version") or os.environ.get("GREENHOUSE_API_VERSION"),
         "dest": os.environ.get("DEST"),
         "pipeline_name": summary.get("pipeline_name"),
@@ -67,7 +70,7 @@ def stage_row(
         "records_by_endpoint": summary.get("records_extracted"),
         "requests": summary.get("requests"),
         "rate_limited_429": summary.get("rate_limited_429"),
-        "failed_endpoints": summary.get("failed_endpoints") or None,
+        "failed_endpoints": failed and {name: redact(str(why)) for name, why in failed.items()},
         "dbt_results": dbt_results,
     }
 

@@ -4,6 +4,7 @@ error that quote row content (dlt's own log records included)."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ from typing import TextIO
 from rich.console import Console
 
 from extract.errors import ConfigError, EndpointsFailedError, ExtractError
+from extract.redact import redact, remember
 
 # Width of tables printed where no terminal says how wide it is (a pipe, a log file, CI): wide
 # enough that a path or a table's row stays on one line for the tools that read it.
@@ -32,7 +34,7 @@ def console(file: TextIO | None = None) -> Console:
 
 
 def log(message: str) -> None:
-    print(f"[elt {time.strftime('%H:%M:%S', time.gmtime())}] {message}", file=sys.stderr)
+    print(f"[elt {time.strftime('%H:%M:%S', time.gmtime())}] {redact(message)}", file=sys.stderr)
 
 
 def find_cause(exc: BaseException) -> BaseException:
@@ -67,10 +69,8 @@ def scrub_database_text(text: str) -> str:
 
 def one_line(exc: BaseException, secrets: Sequence[str] = (), limit: int = 600) -> str:
     """An error as one line of at most `limit` characters: no row data, no secret."""
-    text = " ".join(scrub_database_text(str(exc)).split()) or type(exc).__name__
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    remember(*secrets)
+    text = " ".join(redact(scrub_database_text(str(exc))).split()) or type(exc).__name__
     return text[:limit]
 
 
@@ -82,21 +82,10 @@ class OneLineLogRecords(logging.Filter):
         text = scrub_database_text(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            text = f"{text}: {type(error).__name__}: {one_line(error, _LOG_SECRETS)}"
-        for secret in _LOG_SECRETS:
-            text = text.replace(secret, "***")
-        record.msg, record.args = " ".join(text.split()), None
+            text = f"{text}: {type(error).__name__}: {one_line(error)}"
+        record.msg, record.args = " ".join(redact(text).split()), None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
-
-
-# The secrets of the running extract (and the destination password), kept out of log lines.
-_LOG_SECRETS: list[str] = []
-
-
-def keep_out_of_logs(secrets: Sequence[str | None]) -> None:
-    """The secrets dlt's log records must never show (replaces the previous run's)."""
-    _LOG_SECRETS[:] = [s for s in secrets if s]
 
 
 def quiet_dlt_logs() -> None:
@@ -113,7 +102,7 @@ def _one_line_excepthook(
 ) -> None:
     if _raised_by_the_driver_too(error):
         return
-    log(f"{kind.__name__}: {one_line(error, _LOG_SECRETS)}")
+    log(f"{kind.__name__}: {one_line(error)}")
 
 
 def _raised_by_the_driver_too(error: BaseException) -> bool:
@@ -142,6 +131,9 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
         # a line per failed endpoint would not be one line: the list may be long, not cut
         longest = 3000 if isinstance(cause, EndpointsFailedError) else 600
         return one_line(cause, secrets, longest), cause.exit_code
+    full = disk_full(exc)
+    if full:
+        return redact(full), 1
     problem = toml_problem(exc)
     if problem:
         return problem, 2
@@ -172,6 +164,69 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
             1,
         )
     return f"{type(cause).__name__}: {one_line(cause, secrets)}", 1
+
+
+# DuckDB names the file it could not write: 'Could not write file "/data/raw.duckdb.wal": ...'
+_FILE_IN_TEXT = re.compile(r'(?:file|path) "([^"]+)"')
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """A full disk as one line naming where: ``OSError: [Errno 28]`` names no file when dlt
+    writes its load packages, so the line lists the places this run writes, each with the
+    space left there now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current)
+        if getattr(current, "errno", None) == errno.ENOSPC or "No space left on device" in text:
+            break
+        current = current.__cause__ or current.__context__
+    else:
+        return None
+    named = getattr(current, "filename", None)
+    match = _FILE_IN_TEXT.search(text)
+    named = named or (match.group(1) if match else None)
+    places = ", ".join(f"{variable}={path} ({_free(path)})" for variable, path in _written())
+    return (
+        "the disk is full (No space left on device)"
+        + (f" writing {named}" if named else "")
+        + f"; this run writes to {places}: free space on the full one, or point its variable "
+        "at a larger disk, then rerun (the rerun resumes)"
+    )
+
+
+def _written() -> list[tuple[str, str]]:
+    """Where an extract writes: dlt's pipelines dir, the DuckDB file, the temporary dir."""
+    import tempfile
+
+    from dlt.common.pipeline import get_dlt_pipelines_dir
+
+    pipelines = os.environ.get("GREENHOUSE_PIPELINES_DIR") or get_dlt_pipelines_dir()
+    places = [("GREENHOUSE_PIPELINES_DIR", pipelines)]
+    if os.environ.get("DEST") == "duckdb" and os.environ.get("DUCKDB_PATH"):
+        places.append(("DUCKDB_PATH", os.environ["DUCKDB_PATH"]))
+    places.append(("TMPDIR", tempfile.gettempdir()))
+    return places
+
+
+def _free(path: str) -> str:
+    """The space left on the disk holding ``path`` (its nearest existing parent)."""
+    import shutil
+    from pathlib import Path
+
+    where = Path(path).absolute()
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    try:
+        left: float = shutil.disk_usage(where).free
+    except OSError:
+        return "free space unknown"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if left < 1024 or unit == "GB":
+            break
+        left /= 1024
+    return f"{left:.0f} {unit} free" if unit == "bytes" else f"{left:.1f} {unit} free"
 
 
 def checked_dest() -> str | None:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from extract.destinations import DestinationPlan, sql_client
 from extract.errors import ConfigError
+from extract.redact import redact
 
 BUSIEST_JOBS = 4
 
@@ -54,9 +55,16 @@ def _figure_html(figure: go.Figure, first: bool) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=first, config={"responsive": True}))
 
 
+def _label(text: Any) -> str:
+    """A name from the data as Plotly label text. Plotly renders legend, axis and hover text as
+    HTML (``<a href>``, ``<b>``...): a job named ``<a href='https://...'>`` would be a live link.
+    Escaped, it shows as typed (Plotly turns the entities back into characters)."""
+    return html.escape(str(text), quote=False)
+
+
 def _labelled(name: str, account: Any, accounts: set[Any]) -> str:
     """A job's or person's name, with its account when the marts hold several accounts."""
-    return f"{name} ({account})" if len(accounts) > 1 else name
+    return _label(f"{name} ({account})" if len(accounts) > 1 else name)
 
 
 def _together(db: Warehouse, mart: str) -> str:
@@ -88,7 +96,7 @@ def funnel_chart(db: Warehouse) -> go.Figure | None:
             name=_labelled(str(rows[0]["job_name"]), job[0], accounts),
             x=[int(r["stage_order"]) for r in rows],
             y=[int(r["applications_reached"] or 0) for r in rows],
-            hovertext=[str(r["stage_name"]) for r in rows],
+            hovertext=[_label(r["stage_name"]) for r in rows],
             text=[
                 ""
                 if r["reach_rate_from_previous"] is None
@@ -150,8 +158,8 @@ def days_to_hire_chart(db: Warehouse) -> go.Figure | None:
         mode="markers",
         marker={"size": [6 + 3 * int(r["hires"]) for r in rows], "opacity": 0.6},
         hovertext=[
-            f"{_labelled(str(r['job_name']), r['source_relation'], accounts)}: {r['hires']} hires,"
-            f" p75 {r['p75_days_to_hire']}"
+            f"{_labelled(str(r['job_name']), r['source_relation'], accounts)}:"
+            f" {_label(r['hires'])} hires, p75 {_label(r['p75_days_to_hire'])}"
             for r in rows
         ],
         name="job and month",
@@ -171,7 +179,7 @@ def source_chart(db: Warehouse) -> go.Figure | None:
     )
     if not rows:
         return None
-    names = [str(r["source"]) for r in rows]
+    names = [_label(r["source"]) for r in rows]
     figure = go.Figure()
     figure.add_bar(x=names, y=[int(r["applications"]) for r in rows], name="applications")
     figure.add_bar(
@@ -223,7 +231,7 @@ def raw_rows_chart(db: Warehouse) -> go.Figure | None:
     )
     counts.sort(key=lambda r: int(r["n"]))
     figure = go.Figure(
-        go.Bar(x=[int(r["n"]) for r in counts], y=[r["t"] for r in counts], orientation="h")
+        go.Bar(x=[int(r["n"]) for r in counts], y=[_label(r["t"]) for r in counts], orientation="h")
     )
     figure.update_layout(
         title=f"Rows per raw table ({db.raw})", height=max(400, 22 * len(counts)),
@@ -296,6 +304,8 @@ def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
             columns = ("pipeline_stage", "exit_code", "records_read", "requests",
                        "duration_seconds", "error_message")  # fmt: skip
             cells = [[str(r["started_at"])[:19], *(r[c] for c in columns)] for r in runs]
+            for row in cells:  # rows an older version recorded may quote a credential
+                row[-1] = None if row[-1] is None else redact(str(row[-1]))
             parts.append(_table_html("Last runs", header, cells))
     loaded = freshness(db)
     if loaded:

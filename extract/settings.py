@@ -299,7 +299,7 @@ def resolve_source_config(**explicit: Any) -> GreenhouseConfig:
     """Resolve ``GreenhouseConfig`` through dlt's providers; explicit values win."""
     apply_aliases()
     try:
-        return resolve_configuration(
+        config = resolve_configuration(
             GreenhouseConfig(),
             sections=SOURCE_SECTIONS,
             explicit_value={k: v for k, v in explicit.items() if v is not None},
@@ -316,6 +316,15 @@ def resolve_source_config(**explicit: Any) -> GreenhouseConfig:
         raise ConfigError(
             toml_problem(exc) or f"invalid configuration: {' '.join(str(exc).split())[:300]}"
         ) from None
+    # pasted into SQL by every stage (and normalised by dlt: "Raw-Data's" would load into
+    # raw_data_s, then fail the next statement): the rule of GREENHOUSE_RAW_SCHEMAS
+    if not RAW_SCHEMA_NAME.fullmatch(str(config.raw_schema)):
+        raise ConfigError(
+            f"{_variable('raw_schema')} must be a schema name of lower-case letters, digits "
+            "and underscores, not starting with a digit, e.g. greenhouse_raw "
+            f"(got {config.raw_schema!r})"
+        )
+    return config
 
 
 def toml_problem(exc: BaseException) -> str | None:

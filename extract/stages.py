@@ -19,10 +19,10 @@ from extract.messages import (
     checked_dest,
     describe_failure,
     find_cause,
-    keep_out_of_logs,
     log,
     quiet_dlt_logs,
 )
+from extract.redact import remember
 from extract.settings import DEFAULT_DUCKDB_PATH
 from extract.signals import interrupted
 
@@ -92,9 +92,7 @@ def _extract(
             force=force,
         )
         secrets = settings.secrets
-        keep_out_of_logs(
-            [*secrets, os.environ.get("POSTGRES_PASSWORD"), os.environ.get("PGPASSWORD")]
-        )
+        remember(*secrets)  # from .dlt/secrets.toml too, not only the environment
         plan = plan_destination(settings)
         locks.enter_context(
             lock_for(settings.api_version, settings.dest, plan, settings.raw_schema)
@@ -144,10 +142,16 @@ def transform_stage(args: Sequence[str] = (), collect: dict[str, Any] | None = N
     """dbt build, recorded in the run history; its model and test counts and its duration
     go to ``collect`` (``elt run``'s summary)."""
     from extract import history
+    from extract.settings import resolve_source_config
     from extract.summary import dbt_node_counts
 
     if checked_dest() is None:
         return 2
+    try:
+        resolve_source_config()  # a bad setting is one line, not announced as a dbt build
+    except ExtractError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     log(f"transform: dbt build (target {os.environ['DEST']})")
     started = time.time()
     code = dbt("build", args, need_raw_data=True)

@@ -220,6 +220,8 @@ class SandboxServer:
         if style in ("expires_at", "both"):
             expires = time.time() + self.settings.token_lifetime
             body["expires_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
+        if self.faults.token_expires_in:  # a token host's unusable lifetime
+            body["expires_in"] = self.faults.token_expires_in
         return body
 
     def check_v3_auth(self, authorization: str | None) -> None:

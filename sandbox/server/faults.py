@@ -22,6 +22,7 @@ LIST_FAULTS = (
     "bad_id_endpoints",
     "nul_text",
     "ignore_window",
+    "echo_headers",
 )
 BAD_BODIES = ("empty", "html", "object")
 # what the bad_id fault makes of the first record's id: gone, text, a fraction, a boolean
@@ -86,6 +87,11 @@ class Faults:
     # Type drift: first record of each page of one endpoint, one field served as another JSON
     # value, e.g. {"endpoint": "v3/applications", "column": "job_id", "value": "abc"}
     drift: dict[str, Any] = field(default_factory=dict)
+    # A broken gateway: these endpoints answered 400 with a JSON body that repeats the request
+    # headers, Authorization included (Bearer token in v3, Basic API key in v1)
+    echo_headers: list[str] = field(default_factory=list)
+    # The v3 token response's expires_in sent as this text instead of a number (e.g. "soon")
+    token_expires_in: str = ""
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
@@ -108,6 +114,8 @@ class Faults:
                 setattr(self, key, str(value))
             elif key == "drift":
                 setattr(self, key, _drift(value))
+            elif key == "token_expires_in":
+                setattr(self, key, str(value))
             elif key == "redirect_to":
                 value = str(value).rstrip("/")
                 if value and not value.startswith(("http://", "https://")):
@@ -204,6 +212,8 @@ class FaultSchedule:
             out["bad_id"] = f.bad_id
         if listed(f.repeat_next):
             out["repeat_next"] = True
+        if listed(f.echo_headers):
+            out["echo_headers"] = True
         if f.redirect_to and (not f.redirect_endpoints or listed(f.redirect_endpoints)):
             out["redirect"] = f.redirect_to
         return out

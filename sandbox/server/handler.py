@@ -171,6 +171,12 @@ class Handler(BaseHTTPRequestHandler):
             sb.record(label, 429)
             self._send(429, {"message": "Too Many Requests"}, rl_headers)  # with Retry-After
             return
+        if fault.get("echo_headers"):  # a gateway repeating the request in its error body
+            sb.record(label, 400)
+            echoed = "; ".join(f"{name}: {value}" for name, value in self.headers.items())
+            body = {"message": f"Bad Request: {self.command} {self.path} ({echoed})"}
+            self._send(400, body, rl_headers)
+            return
         if "redirect" in fault:  # a proxy sending the client elsewhere, before any auth
             sb.record(label, 302)
             location = f"{fault['redirect']}{self.path}"

@@ -132,3 +132,19 @@ def test_token_expiry_during_a_run(sandbox_factory, run_extract, extract_env):
     assert sandbox.stats()["tokens_issued"] >= 2
     assert run.summary["requests"] > 0
     assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3")
+
+
+def test_token_lifetime_that_is_no_number(sandbox_factory, run_extract, extract_env):
+    # a token endpoint answering expires_in "soon": the token is used for the default lifetime
+    # (renewed sooner on a 401), with one warning line; it used to end the run in a ValueError
+    sandbox = sandbox_factory(candidates=SIZE, token_expires_in="soon")
+    env = {**extract_env, **sandbox.env("v3"), "GREENHOUSE_RESOURCES": "candidates,jobs"}
+    run = run_extract(env).check()
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: the v3 token endpoint {sandbox.auth_url} sent expires_in='soon', not a number "
+        "of seconds; the token is renewed after 3600s, or sooner when the API answers 401"
+    ], run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    assert sandbox.stats()["tokens_issued"] == 1
+    assert_every_record_landed(duckdb_target(extract_env), sandbox, "v3", ["candidates", "jobs"])

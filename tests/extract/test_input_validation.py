@@ -252,7 +252,9 @@ def test_dlt_log_records_are_one_line_without_row_content(capsys) -> None:
 def test_dlt_log_records_never_show_a_secret_of_the_run(monkeypatch) -> None:
     import logging
 
-    monkeypatch.setattr(messages, "_LOG_SECRETS", ["s3cr3t-value"])
+    from extract import redact
+
+    monkeypatch.setattr(redact, "_KNOWN", {"s3cr3t-value"})
     record = logging.LogRecord(
         "dlt", logging.ERROR, "x.py", 1, "connecting with %s", ("s3cr3t-value",), None
     )
@@ -282,3 +284,34 @@ def test_a_run_history_failure_never_quotes_row_data(monkeypatch, capsys, tmp_pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("warning: run history not recorded"), err
     assert "server closed the connection" in err and "30002520" not in err
+
+
+@pytest.mark.parametrize("command", ["run", "extract", "transform", "report"])
+def test_raw_schema_that_is_no_schema_name_stops_before_any_request(
+    sandbox, tmp_path: Path, command: str
+) -> None:
+    """``GREENHOUSE_RAW_SCHEMA`` is pasted into SQL: ``Raw-Data's`` used to load into a
+    normalised ``raw_data_s`` and then fail with a parser error. Now: one line, exit 2, no
+    request sent and nothing written."""
+    warehouse = tmp_path / "w.duckdb"
+    env = {
+        **clean_environ(),
+        **sandbox.env("v3"),
+        "DEST": "duckdb",
+        "DUCKDB_PATH": str(warehouse),
+        "GREENHOUSE_PIPELINES_DIR": str(tmp_path / "pipelines"),
+        "GREENHOUSE_RAW_SCHEMA": "Raw-Data's",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "extract", command], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.strip()]
+    assert errors == [
+        "error: GREENHOUSE_RAW_SCHEMA must be a schema name of lower-case letters, digits and "
+        'underscores, not starting with a digit, e.g. greenhouse_raw (got "Raw-Data\'s")'
+    ], done.stderr
+    stats = sandbox.stats()
+    assert stats["total"] == 0 and stats["tokens_issued"] == 0
+    assert not warehouse.exists()
