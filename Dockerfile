@@ -24,15 +24,21 @@ ENV UV_COMPILE_BYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first (their own layer, cached until uv.lock or pyproject.toml change).
+# An optional CA bundle for uv's downloads (a TLS-intercepting proxy): a build secret, mounted only
+# while uv runs and never written to a layer (`--secret id=ca_bundle,src=FILE`; deploy/build-image.sh).
 RUN --mount=type=cache,target=/root/.cache/uv \
-    --mount=type=bind,source=uv.lock,target=uv.lock \
-    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    uv sync --frozen --no-dev --no-install-project
+    --mount=type=bind,source=uv.lock,target=/app/uv.lock \
+    --mount=type=bind,source=pyproject.toml,target=/app/pyproject.toml \
+    --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export SSL_CERT_FILE=/run/secrets/ca_bundle; fi \
+    && uv sync --frozen --no-dev --no-install-project
 
 # Then the code (.dockerignore keeps .env, secrets, data, tests and local build output out).
 COPY . /app
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev
+    --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export SSL_CERT_FILE=/run/secrets/ca_bundle; fi \
+    && uv sync --frozen --no-dev
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="greenhouse-elt" \

@@ -9,6 +9,8 @@ SANDBOX_PORT ?= 8765
 # pytest workers (pytest-xdist; whole test files per worker, so module fixtures build once): auto = one per CPU
 TEST_WORKERS ?= auto
 UV_VERSION := 0.13.9
+# the image `make image` builds (and `deploy/smoke-image.sh` checks)
+IMAGE ?= greenhouse-elt:local
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -20,7 +22,7 @@ ARGS ?=
 
 export DEST SANDBOX_PORT
 
-.PHONY: help run check report docs-serve demo extract transform test lint bench sandbox docs docker-build up down clean venv
+.PHONY: help run check report docs-serve demo extract transform test lint bench sandbox docs image docker-build up down clean venv
 
 help: ## List the targets
 	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=...] [ARGS=...]"
@@ -55,9 +57,10 @@ demo: $(STAMP) ## Whole pipeline against the local sandbox into DuckDB, then a r
 sandbox: $(STAMP) ## Serve the Harvest-compatible sandbox on SANDBOX_PORT (default 8765)
 	@$(ELT) sandbox --port $(SANDBOX_PORT) $(ARGS)
 
-test: $(STAMP) ## Full test suite (starts the sandbox and uses PostgreSQL)
+test: $(STAMP) ## Full test suite (starts the sandbox, uses PostgreSQL, builds the image with podman)
 	@bin/ensure-postgres
 	@bin/ensure-chromium
+	@bin/ensure-podman
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy, sqlfluff, hadolint, shellcheck, compose/workflow/Kubernetes schema checks
@@ -75,8 +78,11 @@ docs: $(STAMP) ## dbt docs generate
 docs-serve: $(STAMP) ## dbt docs generate + serve on 127.0.0.1 (DBT_DOCS_PORT, default 8080)
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) docs-serve $(ARGS)
 
-docker-build: ## Build the container image (needs a Docker engine)
-	docker build -t greenhouse-elt:local .
+image: ## Build the container image IMAGE (docker, or podman without a Docker engine; local base images without a registry)
+	@deploy/build-image.sh $(IMAGE)
+
+docker-build: ## Build the container image with a Docker engine (docker build)
+	docker build -t $(IMAGE) .
 
 up: ## docker compose up: sandbox + postgres + pipeline (needs a Docker engine)
 	docker compose up --build --abort-on-container-exit --exit-code-from pipeline pipeline
