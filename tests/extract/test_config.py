@@ -230,7 +230,7 @@ def test_bigquery_config_resolves_offline(tmp_path):
     assert config.location == "EU"
     assert config.credentials.client_email == "loader@gh-project.iam.gserviceaccount.com"
     assert config.credentials.project_id == "gh-project"
-    assert plan.loader_file_format == "parquet"
+    assert plan.loader_file_format == "jsonl"  # BigQuery loads JSON columns from JSONL only
 
 
 def test_filesystem_lands_parquet(sandbox, run_extract, extract_env, tmp_path):
