@@ -79,8 +79,9 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
         # what dlt's load step runs before it creates the dataset; raises UnsupportedDataType
         # when a column cannot be loaded from its job's file format
         prepared = client.verify_schema(only_tables={job.table_name for job in jobs}, new_jobs=jobs)
+        type_mapper = client.capabilities.get_type_mapper()  # the DDL's column types
         bigquery_types = {
-            (table["name"], name): client.type_mapper.to_destination_type(column, table)
+            (table["name"], name): type_mapper.to_destination_type(column, table)
             for table in prepared
             for name, column in table["columns"].items()
         }
