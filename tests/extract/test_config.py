@@ -1,7 +1,8 @@
 """Errors a user can cause: one clear line, the right exit code, nothing written.
 
-Snowflake and BigQuery cannot run here: their configuration is validated offline instead
-(credentials resolve through dlt's own config resolution; a missing variable is named).
+Snowflake and BigQuery configuration is validated offline here (credentials resolve through
+dlt's own config resolution; a missing variable is named); BigQuery also runs end to end on its
+emulator (tests/transform/test_bigquery_end_to_end.py).
 """
 
 from __future__ import annotations
