@@ -5,9 +5,9 @@ set, otherwise from dlt's own ``DESTINATION__<NAME>__CREDENTIALS__*`` / ``.dlt/s
 Everything here runs before any connection is opened: a missing variable ends the run with one
 line naming it, and nothing is written.
 
-Loader formats (docs/performance.md): Parquet for duckdb, snowflake, bigquery and filesystem
-(DuckDB's default ``insert_values`` was ~30x slower and ~10x the memory on nested data); CSV
-(``COPY``) for postgres, whose Parquet path needs an extra ADBC driver.
+Loader formats (docs/performance.md): Parquet for duckdb, snowflake and filesystem (DuckDB's
+default ``insert_values`` was ~30x slower and ~10x the memory on nested data); CSV (``COPY``) for
+postgres, whose Parquet path needs an extra ADBC driver; JSONL for bigquery (see LOADER_FORMATS).
 """
 
 from __future__ import annotations
@@ -37,7 +37,14 @@ LOADER_FORMATS: dict[str, TLoaderFileFormat] = {
     "duckdb": "parquet",
     "postgres": "csv",
     "snowflake": "parquet",
-    "bigquery": "parquet",
+    # JSONL, dlt's preferred format for BigQuery: every account has JSON columns (custom_fields
+    # on six entities) and BigQuery cannot load a JSON column from Parquet with a declared
+    # schema (dlt refuses such a package before it sends anything: UnsupportedDataType). Parquet
+    # would only work with schema autodetection, which lets BigQuery guess every column's type
+    # instead of using the declared ones. With JSONL dlt creates the table from the declared
+    # schema (custom_fields a JSON column) and its load job (no autodetection) fills that column
+    # with each object as JSON.
+    "bigquery": "jsonl",
     "filesystem": "parquet",
 }
 
@@ -100,7 +107,9 @@ def _duckdb(duckdb_path: str) -> DestinationPlan:
             "threads": int(os.environ.get("DUCKDB_THREADS") or "2"),
         },
     )
-    return DestinationPlan(dlt.destinations.duckdb(credentials=creds), "parquet", f"duckdb:{path}")
+    return DestinationPlan(
+        dlt.destinations.duckdb(credentials=creds), LOADER_FORMATS["duckdb"], f"duckdb:{path}"
+    )
 
 
 POSTGRES_REQUIRED = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_DB"]
@@ -143,7 +152,9 @@ def _postgres(duckdb_path: str) -> DestinationPlan:
         )
         creds = config.credentials
     identity = f"postgres:{creds.host}:{creds.port}/{creds.database}"
-    return DestinationPlan(dlt.destinations.postgres(credentials=creds), "csv", identity)
+    return DestinationPlan(
+        dlt.destinations.postgres(credentials=creds), LOADER_FORMATS["postgres"], identity
+    )
 
 
 SNOWFLAKE_REQUIRED = [
@@ -180,7 +191,7 @@ def _snowflake(duckdb_path: str) -> DestinationPlan:
         destination = dlt.destinations.snowflake()
         config = _resolve(destination, "snowflake", SNOWFLAKE_REQUIRED)
         identity = f"snowflake:{config.credentials.host}/{config.credentials.database}"
-    return DestinationPlan(destination, "parquet", identity)
+    return DestinationPlan(destination, LOADER_FORMATS["snowflake"], identity)
 
 
 BIGQUERY_VARS = ["BIGQUERY_PROJECT", "BIGQUERY_LOCATION", "BIGQUERY_KEYFILE"]
@@ -208,9 +219,9 @@ def _bigquery(duckdb_path: str) -> DestinationPlan:
                     f"BIGQUERY_KEYFILE={path} is not a service-account key "
                     f"(missing: {', '.join(missing) or 'type=service_account'})"
                 )
-            creds.client_email = info["client_email"]
-            creds.private_key = info["private_key"]
-            creds.private_key_id = info.get("private_key_id")
+            # dlt's own reading of a service-account file: every field it holds, the token
+            # address (token_uri) included, which is not always Google's public one
+            creds.parse_native_representation(json.dumps(info))
         # without a key file dlt falls back to Application Default Credentials at load time
         creds.project_id = v["BIGQUERY_PROJECT"]
         destination = dlt.destinations.bigquery(
@@ -221,7 +232,7 @@ def _bigquery(duckdb_path: str) -> DestinationPlan:
         destination = dlt.destinations.bigquery()
         config = _resolve(destination, "bigquery", ["BIGQUERY_PROJECT", "BIGQUERY_KEYFILE"])
         identity = f"bigquery:{config.credentials.project_id}"
-    return DestinationPlan(destination, "parquet", identity)
+    return DestinationPlan(destination, LOADER_FORMATS["bigquery"], identity)
 
 
 def _filesystem(duckdb_path: str) -> DestinationPlan:
@@ -235,7 +246,7 @@ def _filesystem(duckdb_path: str) -> DestinationPlan:
         path.mkdir(parents=True, exist_ok=True)
         url = str(path)
     destination = dlt.destinations.filesystem(bucket_url=url)
-    return DestinationPlan(destination, "parquet", f"filesystem:{url}")
+    return DestinationPlan(destination, LOADER_FORMATS["filesystem"], f"filesystem:{url}")
 
 
 @contextmanager

@@ -67,7 +67,9 @@ def dbt_environment(plan: DestinationPlan, dest: str, raw_schema: str) -> Iterat
                     "client_email": creds.client_email,
                     "private_key": creds.private_key,
                     "private_key_id": getattr(creds, "private_key_id", None),
-                    "token_uri": "https://oauth2.googleapis.com/token",
+                    # where google-auth trades the key for a token: dlt's default is Google's
+                    # public address; a key file given to dlt as JSON may name another
+                    "token_uri": creds.token_uri,
                 }
                 keyfile = _private_file(Path(scratch) / "bigquery.json", json.dumps(info))
             env.update(

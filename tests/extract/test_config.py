@@ -1,7 +1,8 @@
 """Errors a user can cause: one clear line, the right exit code, nothing written.
 
-Snowflake and BigQuery cannot run here: their configuration is validated offline instead
-(credentials resolve through dlt's own config resolution; a missing variable is named).
+Snowflake and BigQuery configuration is validated offline here (credentials resolve through
+dlt's own config resolution; a missing variable is named); BigQuery also runs end to end on its
+emulator (tests/transform/test_bigquery_end_to_end.py).
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ def test_bigquery_config_resolves_offline(tmp_path):
     assert config.location == "EU"
     assert config.credentials.client_email == "loader@gh-project.iam.gserviceaccount.com"
     assert config.credentials.project_id == "gh-project"
-    assert plan.loader_file_format == "parquet"
+    assert plan.loader_file_format == "jsonl"  # BigQuery loads JSON columns from JSONL only
 
 
 def test_filesystem_lands_parquet(sandbox, run_extract, extract_env, tmp_path):

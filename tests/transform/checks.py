@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sandbox.data import Organisation
@@ -15,8 +17,20 @@ from .conftest import AS_OF, fetch
 Row = dict[str, Any]
 
 
-def _diff(got: list[Row], expected: list[Row], key: tuple[str, ...]) -> list[str]:
-    """Human-readable differences between two row lists keyed on `key` (empty = equal)."""
+def _same(have: Any, want: Any, tolerance: Decimal | None) -> bool:
+    if tolerance is not None and isinstance(have, Decimal) and isinstance(want, Decimal):
+        return abs(have - want) <= tolerance
+    if isinstance(have, datetime) and have.tzinfo is not None and isinstance(want, datetime):
+        # BigQuery's TIMESTAMP comes back as an aware UTC datetime; the oracles' are naive UTC
+        have = have.astimezone(UTC).replace(tzinfo=None)
+    return bool(have == want)
+
+
+def _diff(
+    got: list[Row], expected: list[Row], key: tuple[str, ...], tolerance: Decimal | None = None
+) -> list[str]:
+    """Human-readable differences between two row lists keyed on `key` (empty = equal);
+    `tolerance`: how far a decimal may be from the expected one (an emulator's known gap)."""
     got_by = {tuple(r[k] for k in key): r for r in got}
     exp_by = {tuple(r[k] for k in key): r for r in expected}
     assert len(got_by) == len(got), f"duplicate {key} in the mart"
@@ -25,7 +39,7 @@ def _diff(got: list[Row], expected: list[Row], key: tuple[str, ...]) -> list[str
     for k in exp_by.keys() & got_by.keys():
         for column, want in exp_by[k].items():
             have = got_by[k][column]
-            if have != want:
+            if not _same(have, want, tolerance):
                 problems.append(f"{k} {column}: mart {have!r} != expected {want!r}")
     return sorted(problems)
 
@@ -45,18 +59,20 @@ def application_facts(org: Any) -> list[Row]:
     ]
 
 
-def check_marts(connection: Any, org: Organisation, version: str) -> None:
+def check_marts(
+    connection: Any, org: Organisation, version: str, decimal_tolerance: Decimal | None = None
+) -> None:
     """Every row of the two reporting marts, plus the current offers and the application fact."""
     by_stage = fetch(connection, "select * from greenhouse_marts.applications_by_stage")
     expected = expected_marts.applications_by_stage(org, version)
     assert expected, "the sandbox organisation has no job stages"
-    problems = _diff(by_stage, expected, ("stage_id",))
+    problems = _diff(by_stage, expected, ("stage_id",), decimal_tolerance)
     assert not problems, "applications_by_stage:\n" + "\n".join(problems[:40])
 
     acceptance = fetch(connection, "select * from greenhouse_marts.offer_acceptance")
     expected = expected_marts.offer_acceptance(org)
     assert expected, "the sandbox organisation has no offers"
-    problems = _diff(acceptance, expected, ("job_id", "cohort_month"))
+    problems = _diff(acceptance, expected, ("job_id", "cohort_month"), decimal_tolerance)
     assert not problems, "offer_acceptance:\n" + "\n".join(problems[:40])
 
     offers = fetch(
@@ -128,11 +144,14 @@ def pipeline_marts_expected(org: Organisation, version: str) -> dict[str, tuple[
     }
 
 
-def check_pipeline_marts(connection: Any, org: Organisation, version: str) -> None:
+def check_pipeline_marts(
+    connection: Any, org: Organisation, version: str, decimal_tolerance: Decimal | None = None
+) -> None:
     """Every row of the pipeline marts (a build with GREENHOUSE_AS_OF = conftest.AS_OF)."""
     for name, (expected, key) in pipeline_marts_expected(org, version).items():
         assert expected, f"the sandbox organisation gives no {name} rows"
-        problems = _diff(fetch(connection, f"select * from greenhouse_marts.{name}"), expected, key)
+        got = fetch(connection, f"select * from greenhouse_marts.{name}")
+        problems = _diff(got, expected, key, decimal_tolerance)
         assert not problems, f"{name}:\n" + "\n".join(problems[:40])
 
 

@@ -189,4 +189,41 @@ def test_bigquery_fields_become_a_private_keyfile(tmp_path: Path) -> None:
             )
             assert handed["BIGQUERY_PROJECT"] == "gh-project"
             assert handed["BIGQUERY_LOCATION"] == "EU"
+            # no token address given: Google's public one, as dlt's own load uses
+            assert json.loads(keyfile.read_text())["token_uri"] == (
+                "https://oauth2.googleapis.com/token"
+            )
     assert not keyfile.exists()  # removed once dbt is done
+
+
+def test_bigquery_key_given_to_dlt_as_json_keeps_its_token_address(tmp_path: Path) -> None:
+    """A service-account key handed to dlt whole (as JSON) may name a token address other than
+    Google's public one (a private endpoint, an emulator's stub): dbt gets the same address."""
+    key = subprocess.run(
+        ["openssl", "genrsa", "2048"], capture_output=True, text=True, check=True
+    ).stdout
+    token_uri = "http://127.0.0.1:9/token"
+    info = {
+        "type": "service_account",
+        "project_id": "gh-project",
+        "private_key_id": "abc",
+        "private_key": key,
+        "client_email": "loader@gh-project.iam.gserviceaccount.com",
+        "token_uri": token_uri,
+    }
+    with environ({"DESTINATION__BIGQUERY__CREDENTIALS": json.dumps(info)}):
+        plan = plan_for("bigquery", "unused")
+        creds = resolved_configuration(plan.destination, "greenhouse_raw").credentials
+        with dbt_environment(plan, "bigquery", "greenhouse_raw") as handed:
+            handed_key = json.loads(Path(handed["BIGQUERY_KEYFILE"]).read_text())
+    assert creds.token_uri == token_uri  # what dlt's load uses
+    assert handed_key["token_uri"] == token_uri  # what dbt uses
+    assert handed_key["client_email"] == info["client_email"]
+    # BIGQUERY_KEYFILE: dlt's load reads the file's token address too
+    keyfile = tmp_path / "sa.json"
+    keyfile.write_text(json.dumps(info))
+    with environ({"BIGQUERY_PROJECT": "gh-project", "BIGQUERY_KEYFILE": str(keyfile)}):
+        plan = plan_for("bigquery", "unused")
+        creds = resolved_configuration(plan.destination, "greenhouse_raw").credentials
+    assert creds.token_uri == token_uri
+    assert creds.private_key.strip() == key.strip()

@@ -1,0 +1,104 @@
+"""DEST=bigquery: the files the extract writes are ones BigQuery can load, JSON columns included.
+
+Every account has JSON columns (``custom_fields`` on candidates, applications, jobs, ...). dlt
+checks, before it sends anything, that each column's type can be loaded from the file format of
+its load job; this test runs the real source against the sandbox through extract and normalize
+with the destination plan of DEST=bigquery and then asks dlt's BigQuery client to verify the
+load package exactly as its load step does first (no connection is opened).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import dlt
+
+from extract.destinations import plan_destination
+from extract.pipeline import source_args
+from extract.settings import load_settings
+from extract.source import HttpContext, greenhouse
+from tests.extract.test_config import environ
+
+RESOURCES = "candidates,applications,departments"
+
+
+def _service_account(path: Path) -> Path:
+    key = subprocess.run(
+        ["openssl", "genrsa", "2048"], capture_output=True, text=True, check=True
+    ).stdout
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "gh-project",
+                "private_key_id": "abc",
+                "private_key": key,
+                "client_email": "loader@gh-project.iam.gserviceaccount.com",
+            }
+        )
+    )
+    return path
+
+
+def _lines(path: Path) -> list[str]:
+    """A load file's lines (dlt gzips them unless compression is switched off)."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data.decode().splitlines()
+
+
+def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -> None:
+    env = {
+        **sandbox.env("v3"),
+        "DEST": "bigquery",
+        "BIGQUERY_PROJECT": "gh-project",
+        "BIGQUERY_KEYFILE": str(_service_account(tmp_path / "sa.json")),
+    }
+    with environ(env):
+        settings = load_settings(resources=RESOURCES)
+        plan = plan_destination(settings)
+        ctx = HttpContext.create(settings)
+        pipeline = dlt.pipeline(
+            pipeline_name="bigquery_format",
+            destination=plan.destination,
+            dataset_name=settings.raw_schema,
+            pipelines_dir=str(tmp_path / "pipelines"),
+        )
+        source = greenhouse(**source_args(settings, ctx), http=ctx)
+        pipeline.extract(source, loader_file_format=plan.loader_file_format)
+        pipeline.normalize()
+        (load_id,) = pipeline.list_normalized_load_packages()
+        package = pipeline.get_load_package_info(load_id)
+        jobs = [job.job_file_info for job in package.jobs["new_jobs"]]
+        client = pipeline.destination_client()
+        # what dlt's load step runs before it creates the dataset; raises UnsupportedDataType
+        # when a column cannot be loaded from its job's file format
+        prepared = client.verify_schema(only_tables={job.table_name for job in jobs}, new_jobs=jobs)
+        type_mapper = client.capabilities.get_type_mapper()  # the DDL's column types
+        bigquery_types = {
+            (table["name"], name): type_mapper.to_destination_type(column, table)
+            for table in prepared
+            for name, column in table["columns"].items()
+        }
+    assert os.environ.get("DEST") != "bigquery"  # the environment is restored
+    for table in ("candidates", "applications"):
+        # a JSON column, not a string holding JSON
+        assert bigquery_types[(table, "custom_fields")] == "JSON"
+    # JSONL (dlt's preferred format for BigQuery) for every table
+    assert {job.file_format for job in jobs} == {"jsonl"}
+    # the rows are all there, each custom_fields an object the JSON column takes as it is
+    candidates = [
+        json.loads(line)
+        for job in package.jobs["new_jobs"]
+        if job.job_file_info.table_name == "candidates"
+        for line in _lines(Path(job.file_path))
+    ]
+    assert sorted(c["id"] for c in candidates) == sorted(
+        r["id"] for r in sandbox.org.records("candidates")
+    )
+    assert all(isinstance(c.get("custom_fields", {}), dict) for c in candidates)
