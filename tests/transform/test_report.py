@@ -14,6 +14,7 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from extract import cli
 from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles.report import funnel, headline
 
 from .conftest import Build, assert_build_passed, build_duckdb, clean_env, run_dbt, run_extract
 
@@ -77,7 +79,12 @@ def duckdb_file(build: Build) -> str:
         )
 
 
+# the sandbox's data ends on 31 Oct 2026 (its last complete quarter: 2026Q3)
+QUARTER = "2026Q3"
+
+
 def make_report(env: dict[str, str], out: Path, capsys: pytest.CaptureFixture[str]) -> int:
+    env = {"ELT_REPORT_QUARTER": QUARTER, **env}
     with environ({**env, "ELT_ENV_FILE": "/dev/null"}):
         code = cli.main(["report", "--out", str(out)])
     captured = capsys.readouterr()
@@ -101,16 +108,92 @@ def test_report_renders_in_a_browser(
     assert dom.stdout.count('class="plot-container plotly"') == CHARTS, dom.stdout[:2000]
     # every chart drew data: bars/points in its SVG
     assert dom.stdout.count('class="point"') >= 10
-    for title in ("Funnel of the", "Offer acceptance rate", "Median days to hire",
+    for title in ("Funnel per job", "Offer acceptance rate", "Median days to hire",
                   "Source effectiveness", "Interviewer load"):  # fmt: skip
         assert title in dom.stdout, title
     assert "accounts together" not in page  # one account: nothing is added up across accounts
+
+    # the funnel: each busiest job's stages by name as visible text (not only on hover), the
+    # applications that reached each, and shares of the previous stage never above 100%
+    for job in funnel(build.sandbox.org):
+        assert f"{job['job_name']} ({job['applications']} applications)" in dom.stdout
+        previous = None
+        for name, reached in job["stages"]:
+            assert f">{name}</text>" in dom.stdout, name
+            label = str(reached) if not previous else f"{reached} ({reached / previous:.0%})"
+            assert f">{label}</text>" in dom.stdout, (job["job_name"], name, label)
+            previous = reached
+    shares = [int(p) for p in re.findall(r">\d+ \((\d+)%\)</text>", dom.stdout)]
+    assert shares and max(shares) <= 100
+    assert "may skip stages" in page
 
     shot = tmp_path / "report.png"
     taken = chromium(out, tmp_path / "profile2", "--window-size=1400,2400", f"--screenshot={shot}")
     assert taken.returncode == 0 and shot.is_file(), taken.stderr[-2000:]
     pixels = png_pixels(shot)
     assert len(set(pixels[::97])) > 20  # many distinct values: drawn, not one blank colour
+
+
+def plural(count: Any, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def shown(figures: dict[str, object], key: str) -> str:
+    """How the page writes one headline figure (a count, a rate with its counts, a median)."""
+    value = figures[key]
+    if value is None:
+        return {"acceptance_rate": "no offers", "median_days_to_offer": "no offers resolved",
+                "median_time_to_fill": "no openings filled"}[key]  # fmt: skip
+    if key == "acceptance_rate":
+        return f"{value:.0%} ({figures['offers_accepted']} of {figures['offers_extended']})"
+    if key == "median_days_to_offer":
+        return f"{value:g} days ({plural(figures['offers_resolved'], 'offer')})"
+    if key == "median_time_to_fill":
+        return f"{value:g} days ({plural(figures['openings_filled'], 'opening')})"
+    return str(value)
+
+
+def headline_cells(page: str) -> dict[str, list[str]]:
+    rows = re.findall(
+        r'<tr data-figure="(\w+)"><th>[^<]*</th><td>([^<]*)</td><td>([^<]*)</td>', page
+    )
+    return {key: [this, previous] for key, this, previous in rows}
+
+
+def test_headline_figures_follow_the_records(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hires, offers and acceptance, days to offer, time to fill, open jobs and openings for the
+    chosen quarter and the one before it, as the sandbox's own records give them: for the
+    default quarter's and for the busiest quarter (the one with most hires, and openings filled)."""
+    assert_build_passed(build.run)
+    org = build.sandbox.org
+    labels = [f"{year}Q{n}" for year in range(2023, 2027) for n in range(1, 5)][:-1]
+    busiest = max(labels, key=lambda q: (headline(org, q)["openings_filled"] > 0,
+                                         headline(org, q)["hires"]))  # fmt: skip
+    for quarter in dict.fromkeys((QUARTER, busiest)):
+        check_headline(build, org, quarter, tmp_path / quarter, capsys)
+    assert headline(org, busiest)["hires"] > 1 and headline(org, busiest)["openings_filled"] > 0
+
+
+def check_headline(
+    build: Build, org: Any, quarter: str, out_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = out_dir / "report.html"
+    env = {"DEST": "duckdb", "DUCKDB_PATH": duckdb_file(build), "ELT_REPORT_QUARTER": quarter}
+    assert make_report(env, out, capsys) == 0
+    page = out.read_text()
+    cells = headline_cells(page)
+    year, number = int(quarter[:4]), int(quarter[-1])
+    previous_label = f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+    this, previous = headline(org, quarter), headline(org, previous_label)
+    keys = ("hires", "offers_extended", "acceptance_rate", "median_days_to_offer",
+            "median_time_to_fill", "open_jobs", "open_openings")  # fmt: skip
+    assert set(cells) == set(keys)
+    for key in keys:
+        assert cells[key] == [shown(this, key), shown(previous, key)], key
+    assert f"Headline figures, {quarter}" in page and f"{previous_label} (previous)" in page
+    assert "accepted / offers extended" in page.lower() or "offers accepted / offers" in page
 
 
 def test_report_without_marts_is_one_line(
