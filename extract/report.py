@@ -580,21 +580,28 @@ def _table_html(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Greenhouse ELT report</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
 table{{border-collapse:collapse}}td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;
 text-align:left;vertical-align:top}}.chart{{margin:1.5rem 0}}
-.note{{color:#555;max-width:60rem}}
+.note{{color:#555;max-width:60rem}}.subtitle{{color:#444;font-size:1.05rem}}
 .warning{{background:#fff3cd;border:1px solid #e0b000;padding:.75rem 1rem;max-width:60rem}}
 .headline td{{font-size:1.1rem;white-space:nowrap}}
 .headline td.definition{{font-size:.85rem;
 color:#555;white-space:normal;max-width:40rem}}</style></head>
-<body><h1>Greenhouse ELT report</h1><p>{subtitle}</p>{body}</body></html>
+<body><h1>{title}</h1><p class="subtitle">{subtitle}</p>{body}</body></html>
 """
 
 
-def build_report(db: Warehouse, subtitle: str, quarter: Quarter) -> tuple[str, int]:
-    """The page and the number of charts on it."""
+OPERATIONS = (
+    '<h2>Operations</h2><p class="note">For the people who run the pipeline: what was loaded'
+    " and when. Read from {source}.</p>"
+)
+
+
+def build_report(db: Warehouse, source: str, quarter: Quarter, generated: str) -> tuple[str, int]:
+    """The page and the number of charts on it. ``source`` (where the data was read) goes to the
+    Operations section; the title and subtitle speak of the quarter and the data's age."""
     marts = db.tables(db.marts)
     if not {"applications_by_stage", "offer_acceptance", "offers", "applications", "jobs"} <= marts:
         raise ConfigError(
@@ -612,6 +619,8 @@ def build_report(db: Warehouse, subtitle: str, quarter: Quarter) -> tuple[str, i
     notes = {funnel_chart: FUNNEL_NOTE}
     parts = [staleness_html(db), headline_html(db, quarter)]
     for i, (chart, figure) in enumerate(drawn):
+        if chart is raw_rows_chart:
+            parts.append(OPERATIONS.format(source=html.escape(source)))
         parts.append(f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>')
         if chart in notes:
             parts.append(f'<p class="note">{html.escape(notes[chart])}</p>')
@@ -626,10 +635,25 @@ def build_report(db: Warehouse, subtitle: str, quarter: Quarter) -> tuple[str, i
             for r in runs
         ]  # fmt: skip
         parts.append(_table_html("Last runs", header, cells))
+    if not any(chart is raw_rows_chart for chart, _ in drawn):
+        parts.append(OPERATIONS.format(source=html.escape(source)))
     loaded = freshness(db)
     if loaded:
         parts.append(_table_html("Last load per raw table", ("table", "loaded at (UTC)"), loaded))
-    return PAGE.format(subtitle=html.escape(subtitle), body="\n".join(parts)), len(figures)
+    last_load = max((at for _, at in loaded if at), default="")
+    last_day = date.fromordinal(quarter.end.toordinal() - 1)
+    subtitle = (
+        f"Hiring, offers and pipeline for {quarter.label} ({quarter.start:%d %b} -"
+        f" {last_day:%d %b %Y}), beside {quarter.previous().label}."
+        + (f" Data last loaded {last_load[:16]} UTC;" if last_load else "")
+        + f" page generated {generated}."
+    )
+    page = PAGE.format(
+        title=html.escape(f"Recruiting report, {quarter.label}"),
+        subtitle=html.escape(subtitle),
+        body="\n".join(parts),
+    )
+    return page, len(figures)
 
 
 def write_report(
@@ -640,9 +664,7 @@ def write_report(
         quarter = last_complete_quarter(datetime.now(UTC).date())
     with open_warehouse(plan, marts, raw) as db:
         page, charts = build_report(
-            db,
-            f"DEST={dest} ({plan.identity}); generated {time.strftime('%Y-%m-%d %H:%M UTC')}",
-            quarter,
+            db, f"DEST={dest} ({plan.identity})", quarter, time.strftime("%Y-%m-%d %H:%M UTC")
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

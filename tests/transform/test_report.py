@@ -24,7 +24,16 @@ from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
 from tests.oracles.report import funnel, headline
 
-from .conftest import Build, assert_build_passed, build_duckdb, clean_env, run_dbt, run_extract
+from .conftest import (
+    AS_OF,
+    Build,
+    assert_build_passed,
+    build_duckdb,
+    clean_env,
+    elt,
+    run_dbt,
+    run_extract,
+)
 
 pytestmark = pytest.mark.slow
 # funnel, offer acceptance, days to hire, source effectiveness, interviewer load, raw rows
@@ -112,6 +121,13 @@ def test_report_renders_in_a_browser(
                   "Source effectiveness", "Interviewer load"):  # fmt: skip
         assert title in dom.stdout, title
     assert "accounts together" not in page  # one account: nothing is added up across accounts
+    # a title for a person; where the data was read is an operations detail, further down
+    assert "<h1>Recruiting report, 2026Q3</h1>" in page and "Greenhouse ELT report" not in page
+    subtitle = re.search(r'<p class="subtitle">([^<]*)</p>', page)
+    assert subtitle and "2026Q3 (01 Jul - 30 Sep 2026), beside 2026Q2" in subtitle[1]
+    assert "duckdb" not in subtitle[1].lower() and "Data last loaded" in subtitle[1]
+    assert page.index("<h2>Operations</h2>") > page.index("Headline figures")
+    assert 'class="warning"' not in page  # no transform failed
 
     # the funnel: each busiest job's stages by name as visible text (not only on hover), the
     # applications that reached each, and shares of the previous stage never above 100%
@@ -196,6 +212,52 @@ def check_headline(
     assert "accepted / offers extended" in page.lower() or "offers accepted / offers" in page
 
 
+def test_report_after_a_failed_transform(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A transform that fails (a duplicate application landed, so dbt's tests stop the build)
+    leaves the marts of the last successful build: the page says so at the top, with when that
+    build finished, and "Last runs" starts with the failed run (from the raw run history)."""
+    import duckdb
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(duckdb_file(build), path)
+    env = {
+        "DEST": "duckdb",
+        "DUCKDB_PATH": str(path),
+        "GREENHOUSE_AS_OF": AS_OF,
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    assert elt(env, "transform").returncode == 0
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "insert into greenhouse_raw.applications"
+            " select * from greenhouse_raw.applications limit 1"
+        )
+    assert elt(env, "transform").returncode == 1
+    with duckdb.connect(str(path), read_only=True) as connection:
+        runs = connection.execute(
+            "select started_at, finished_at, exit_code from greenhouse_raw.elt_runs"
+            " where stage = 'transform' order by started_at"
+        ).fetchall()
+    assert [code for _, _, code in runs] == [0, 1]
+
+    out = tmp_path / "report.html"
+    assert make_report({"DEST": "duckdb", "DUCKDB_PATH": str(path)}, out, capsys) == 0
+    page = out.read_text()
+    warning = re.search(r'<p class="warning"[^>]*>(.*?)</p>', page)
+    assert warning and page.index(warning[0]) < page.index("Headline figures")
+    text = re.sub(r"<[^>]+>", "", warning[1])
+    assert "The last transform failed" in text
+    assert f"started {runs[1][0]:%Y-%m-%d %H:%M:%S} UTC" in text
+    assert f"last successful build, finished {runs[0][1]:%Y-%m-%d %H:%M:%S} UTC" in text
+    first_run = re.search(r"<h2>Last runs</h2><table><tr>.*?</tr><tr>(.*?)</tr>", page)
+    assert first_run, page[-3000:]
+    cells = re.findall(r"<td>([^<]*)</td>", first_run[1])
+    assert cells[:3] == [f"{runs[1][0]:%Y-%m-%d %H:%M:%S}", "transform", "1"], cells
+
+
 def test_report_without_marts_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -226,12 +288,13 @@ def test_report_from_postgres(
     assert make_report({"DEST": "postgres", **postgres_db.env()}, out, capsys) == 0
     page = out.read_text()
     assert page.count('class="plotly-graph-div"') == CHARTS
-    # the busiest job of the funnel is the one the mart says
-    with postgres_db.connect() as connection, connection.cursor() as cursor:
-        cursor.execute(
-            "select job_name from greenhouse_marts.applications_by_stage where stage_order ="
-            " (select min(stage_order) from greenhouse_marts.applications_by_stage)"
-            " order by applications_reached desc, job_id limit 1"
-        )
-        (busiest,) = cursor.fetchone()
-    assert busiest in page
+    # the funnel's jobs and their stages, and the headline figures, as the records give them
+    for job in funnel(transform_sandbox.org):
+        assert f"{job['job_name']} ({job['applications']} applications)" in page
+    cells = headline_cells(page)
+    this, previous = (
+        headline(transform_sandbox.org, QUARTER),
+        headline(transform_sandbox.org, "2026Q2"),
+    )
+    for key, shown_cells in cells.items():
+        assert shown_cells == [shown(this, key), shown(previous, key)], key
