@@ -445,7 +445,7 @@ def source_chart(db: Warehouse) -> go.Figure | None:
     )
     if not rows:
         return None
-    names = [str(r["source"]) for r in rows]
+    names = [_labelled(r["source"]) for r in rows]
     figure = go.Figure()
     figure.add_bar(x=names, y=[int(r["applications"]) for r in rows], name="applications")
     figure.add_bar(
