@@ -228,7 +228,8 @@ def headline_figures(db: Warehouse, quarters: Sequence[Quarter]) -> dict[str, di
             "openings_filled": len(filled),
             "median_time_to_fill": _median(filled),
             "open_jobs": sum(1 for j in jobs if open_on(j)),
-            "open_openings": sum(1 for p in openings if open_on(p)),
+            "open_openings": sum(1 for p in openings if open_on(p)) if openings else None,
+            "openings_loaded": bool(openings),
         }
     return figures
 
@@ -247,6 +248,8 @@ def _figure_text(key: str, figures: dict[str, Any]) -> str:
         return "no offers resolved" if value is None else (
             f"{value:g} days ({_count(figures['offers_resolved'], 'offer')})"
         )  # fmt: skip
+    if not figures["openings_loaded"] and key in ("median_time_to_fill", "open_openings"):
+        return "no openings loaded"
     if key == "median_time_to_fill":
         return "no openings filled" if value is None else (
             f"{value:g} days ({_count(figures['openings_filled'], 'opening')})"
