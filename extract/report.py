@@ -385,29 +385,45 @@ def funnel_chart(db: Warehouse) -> go.Figure | None:
 
 
 def acceptance_chart(db: Warehouse) -> go.Figure | None:
+    """Offer acceptance per quarter the offers were extended: accepted / extended (the headline's
+    definition), with its counts on each point; rolled up by quarter so a month of two offers
+    does not swing the line between 0% and 100%."""
     months = db.rows(
-        "select cohort_month, sum(offers_total) as offers, sum(offers_accepted) as accepted,"
-        f" sum(offers_rejected) as rejected from {db.marts}.offer_acceptance"
-        " group by cohort_month order by cohort_month"
+        "select cohort_month, sum(offers_total) as offers, sum(offers_accepted) as accepted"
+        f" from {db.marts}.offer_acceptance group by cohort_month order by cohort_month"
     )
     if not months:
         return None
-    labels = [f"{m['cohort_month']:%Y-%m}" for m in months]
-    rates = [
-        None if not (m["accepted"] or m["rejected"])
-        else float(m["accepted"]) / float(m["accepted"] + m["rejected"])
-        for m in months
-    ]  # fmt: skip
+    quarters: dict[Quarter, list[int]] = {}
+    for m in months:
+        totals = quarters.setdefault(Quarter.containing(_day(m["cohort_month"])), [0, 0])
+        totals[0] += int(m["offers"] or 0)
+        totals[1] += int(m["accepted"] or 0)
+    ordered = sorted(quarters.items(), key=lambda item: (item[0].year, item[0].number))
+    labels = [quarter.label for quarter, _ in ordered]
     figure = go.Figure()
-    figure.add_bar(x=labels, y=[int(m["offers"]) for m in months], name="offers", yaxis="y2",
-                   opacity=0.35)  # fmt: skip
-    figure.add_scatter(x=labels, y=rates, name="acceptance rate", mode="lines+markers")
-    figure.update_layout(
-        title="Offer acceptance rate by cohort month (bars: offers made)"
-        + _together(db, "offer_acceptance"),
-        yaxis={"title": "accepted / (accepted + rejected)", "tickformat": ".0%", "range": [0, 1]},
-        yaxis2={"title": "offers", "overlaying": "y", "side": "right", "showgrid": False},
+    figure.add_bar(
+        x=labels, y=[extended for _, (extended, _) in ordered], name="offers extended",
+        yaxis="y2", opacity=0.35,
+    )  # fmt: skip
+    figure.add_scatter(
+        x=labels,
+        y=[accepted / extended if extended else None for _, (extended, accepted) in ordered],
+        text=[f"{accepted} of {extended}" for _, (extended, accepted) in ordered],
+        textposition="top center",
+        mode="lines+markers+text",
+        name="acceptance rate",
     )
+    figure.update_layout(
+        title="Offer acceptance rate by quarter extended (label: accepted of extended)"
+        + _together(db, "offer_acceptance"),
+        yaxis={"title": "accepted / extended", "tickformat": ".0%", "range": [0, 1.1],
+               "tickvals": [0, 0.25, 0.5, 0.75, 1]},
+        yaxis2={"title": "offers extended", "overlaying": "y", "side": "right",
+                "showgrid": False, "tickformat": "d", "rangemode": "tozero", "tick0": 0,
+                "dtick": max(1, -(-max(e for _, (e, _) in ordered) // 5))},
+        xaxis={"type": "category"},
+    )  # fmt: skip
     return figure
 
 

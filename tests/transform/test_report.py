@@ -147,6 +147,10 @@ def test_report_renders_in_a_browser(
     shares = [int(p) for p in re.findall(r">\d+ \((\d+)%\)</text>", dom.stdout)]
     assert shares and max(shares) <= 100
     assert "may skip stages" in page
+    # offer acceptance by quarter extended, with its counts: the headline's definition
+    for label in (QUARTER, "2026Q2"):
+        figures = headline(build.sandbox.org, label)
+        assert f">{figures['offers_accepted']} of {figures['offers_extended']}</text>" in dom.stdout
 
     shot = tmp_path / "report.png"
     taken = chromium(out, tmp_path / "profile2", "--window-size=1400,2400", f"--screenshot={shot}")
