@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from extract import cli
+from extract.demo import demo_quarter
 from extract.report import Quarter, last_complete_quarter
 from tests.extract.test_config import environ
 
@@ -42,3 +43,12 @@ def test_a_bad_quarter_is_one_line(
     assert code == 2 and err.count("\n") == 0, err
     assert "YYYYQn" in err and value in err and "Traceback" not in err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_demo_reports_the_last_complete_quarter_of_its_data() -> None:
+    """The sandbox's records end on 31 Oct 2026: the demo's headline quarter is 2026Q3 whatever
+    today is, unless ELT_REPORT_QUARTER chooses another."""
+    with environ({}):
+        assert demo_quarter() == "2026Q3"
+    with environ({"ELT_REPORT_QUARTER": "2025Q1"}):
+        assert demo_quarter() == "2025Q1"
