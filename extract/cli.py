@@ -249,9 +249,13 @@ def check(resources: str | None, skip_forbidden: bool) -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), envvar="ELT_REPORT_PATH",
     default=ROOT / "data" / "report.html", show_default=True, help="the HTML file to write",
 )  # fmt: skip
-def report(out: Path) -> None:
+@click.option(
+    "--quarter", envvar="ELT_REPORT_QUARTER", metavar="YYYYQn",
+    help="the quarter of the headline figures (default: the last complete quarter)",
+)  # fmt: skip
+def report(out: Path, quarter: str | None) -> None:
     """An HTML page of charts from the marts of DEST (opens offline)."""
-    sys.exit(stages.report_stage(out))
+    sys.exit(stages.report_stage(out, quarter))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -234,4 +234,17 @@ def run_demo(candidates: int, duckdb_path: Path) -> int:
         return code
     from extract.stages import report_stage
 
-    return report_stage(data_dir / "report.html")
+    return report_stage(data_dir / "report.html", demo_quarter())
+
+
+def demo_quarter() -> str:
+    """The quarter of the demo report's headline figures: ELT_REPORT_QUARTER, else the last
+    complete quarter of the sandbox's data, which ends on a fixed day (not today)."""
+    from datetime import UTC, datetime, timedelta
+
+    from extract.report import last_complete_quarter
+    from sandbox.data.timestamps import END_MS
+
+    last_day = datetime.fromtimestamp(END_MS / 1000, UTC).date()
+    chosen = os.environ.get("ELT_REPORT_QUARTER")
+    return chosen or last_complete_quarter(last_day + timedelta(days=1)).label

@@ -8,13 +8,18 @@ pipeline wrote), so it works for every DEST with a SQL client.
 from __future__ import annotations
 
 import html
+import re
+import statistics
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from extract.destinations import DestinationPlan, sql_client
 from extract.errors import ConfigError
@@ -55,16 +60,12 @@ def _figure_html(figure: go.Figure, first: bool) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=first, config={"responsive": True}))
 
 
-def _label(text: Any) -> str:
-    """A name from the data as Plotly label text. Plotly renders legend, axis and hover text as
-    HTML (``<a href>``, ``<b>``...): a job named ``<a href='https://...'>`` would be a live link.
-    Escaped, it shows as typed (Plotly turns the entities back into characters)."""
-    return html.escape(str(text), quote=False)
-
-
-def _labelled(name: str, account: Any, accounts: set[Any]) -> str:
-    """A job's or person's name, with its account when the marts hold several accounts."""
-    return _label(f"{name} ({account})" if len(accounts) > 1 else name)
+def _labelled(name: Any, account: Any = None, accounts: set[Any] | None = None) -> str:
+    """Every name a chart shows (job, stage, person, source), escaped: Plotly renders labels as
+    HTML, so a name from the account must not become markup or a link. With its account when the
+    marts hold several accounts."""
+    text = f"{name} ({account})" if accounts and len(accounts) > 1 else str(name)
+    return html.escape(text)
 
 
 def _together(db: Warehouse, mart: str) -> str:
@@ -74,71 +75,356 @@ def _together(db: Warehouse, mart: str) -> str:
     return f" - {count} accounts together" if count > 1 else ""
 
 
-def funnel_chart(db: Warehouse) -> go.Figure | None:
-    stages = db.rows(
-        "select source_relation, job_id, job_name, stage_order, stage_name, applications_reached,"
-        f" reach_rate_from_previous from {db.marts}.applications_by_stage"
-        " order by source_relation, job_id, stage_order"
+@dataclass(frozen=True)
+class Quarter:
+    """A calendar quarter: [start, end)."""
+
+    year: int
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> date:
+        following = self.next()
+        return date(following.year, 3 * following.number - 2, 1)
+
+    def next(self) -> Quarter:
+        if self.number == 4:
+            return Quarter(self.year + 1, 1)
+        return Quarter(self.year, self.number + 1)
+
+    def previous(self) -> Quarter:
+        if self.number == 1:
+            return Quarter(self.year - 1, 4)
+        return Quarter(self.year, self.number - 1)
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+
+def last_complete_quarter(today: date) -> Quarter:
+    return Quarter.containing(today).previous()
+
+
+def parse_quarter(text: str) -> Quarter:
+    """``2026Q3`` (or ``2026-Q3``) -> Quarter; a ConfigError naming the expected form."""
+    found = re.fullmatch(r"\s*(\d{4})-?[Qq]([1-4])\s*", text)
+    if not found:
+        raise ConfigError(
+            f"quarter {text!r} is not of the form YYYYQn (e.g. 2026Q3): fix --quarter"
+            " (ELT_REPORT_QUARTER)"
+        )
+    return Quarter(int(found[1]), int(found[2]))
+
+
+def _day(value: Any) -> date:
+    """The calendar date of a mart timestamp (UTC) or date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _in(value: Any, quarter: Quarter) -> bool:
+    return value is not None and quarter.start <= _day(value) < quarter.end
+
+
+def _median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+# what each headline figure counts, as the page says it
+DEFINITIONS = {
+    "hires": "Applications hired whose current offer was accepted in the quarter (counted on"
+    " the acceptance date).",
+    "offers_extended": "Current offers (latest version, not deprecated) extended in the quarter:"
+    " dated by the day sent, else the day created.",
+    "acceptance_rate": "Offers accepted / offers extended, both counted in the quarter the"
+    " offer was extended (a late acceptance restates that quarter; pending offers count as"
+    " not accepted) - GitLab's and Greenhouse's offer acceptance rate.",
+    "median_days_to_offer": "Median calendar days from application to the offer being accepted"
+    " or rejected, over offers resolved in the quarter - Greenhouse's days to offer.",
+    "median_time_to_fill": "Median calendar days from an opening being opened to the offer"
+    " accepted by the hire who filled it, over openings filled in the quarter (by acceptance"
+    " date) - SHRM/APQC's time to fill, from openings.",
+    "open_jobs": "Jobs open on the quarter's last day (opened on or before it, not closed by"
+    " then).",
+    "open_openings": "Openings open on the quarter's last day (first opened on or before it, not"
+    " closed by then).",
+}
+
+
+def headline_figures(db: Warehouse, quarters: Sequence[Quarter]) -> dict[str, dict[str, Any]]:
+    """The headline figures per quarter label, computed from the marts' rows."""
+    first = min(q.start for q in quarters)
+    since = f"cast('{first.isoformat()}' as timestamp)"
+    offers = db.rows(
+        "select o.status, o.sent_date, o.created_at, o.resolved_at, a.applied_at,"
+        f" a.status as application_status from {db.marts}.offers as o"
+        f" left join {db.marts}.applications as a on a.source_relation = o.source_relation"
+        " and a.application_id = o.application_id"
+        f" where o.status <> 'deprecated' and (o.created_at >= {since}"
+        f" or o.resolved_at >= {since} or o.sent_date >= cast('{first.isoformat()}' as date))"
     )
-    if not stages:
-        return None
-    # a job is (account, job id): two accounts can both have job 7
-    first_stage: dict[tuple[str, Any], int] = {}
+    openings = (
+        []
+        if "openings" not in db.tables(db.marts)
+        else db.rows(
+            "select p.opened_at, p.closed_at, p.is_filled, o.resolved_at as accepted_at"
+            f" from {db.marts}.openings as p left join {db.marts}.offers as o"
+            " on o.source_relation = p.source_relation"
+            " and o.application_id = p.filled_by_application_id and o.status = 'accepted'"
+        )
+    )
+    jobs = db.rows(f"select opened_at, closed_at from {db.marts}.jobs")
+    figures: dict[str, dict[str, Any]] = {}
+    for quarter in quarters:
+        extended = [
+            o for o in offers
+            if _in(o["sent_date"] if o["sent_date"] is not None else o["created_at"], quarter)
+        ]  # fmt: skip
+        accepted = sum(1 for o in extended if o["status"] == "accepted")
+        resolved = [
+            (_day(o["resolved_at"]) - _day(o["applied_at"])).days
+            for o in offers
+            if o["status"] in ("accepted", "rejected") and o["applied_at"] is not None
+            and _in(o["resolved_at"], quarter)
+        ]  # fmt: skip
+        filled = [
+            (_day(p["accepted_at"]) - _day(p["opened_at"])).days
+            for p in openings
+            if p["is_filled"] and p["opened_at"] is not None and _in(p["accepted_at"], quarter)
+        ]  # fmt: skip
+        last_day = quarter.end.toordinal() - 1
+
+        def open_on(row: dict[str, Any], day: int = last_day) -> bool:
+            opened, closed = row["opened_at"], row["closed_at"]
+            return (
+                opened is not None and _day(opened).toordinal() <= day
+                and (closed is None or _day(closed).toordinal() > day)
+            )  # fmt: skip
+
+        figures[quarter.label] = {
+            "hires": sum(
+                1
+                for o in offers
+                if o["status"] == "accepted"
+                and o["application_status"] == "hired"
+                and _in(o["resolved_at"], quarter)
+            ),  # fmt: skip
+            "offers_extended": len(extended),
+            "offers_accepted": accepted,
+            "acceptance_rate": accepted / len(extended) if extended else None,
+            "offers_resolved": len(resolved),
+            "median_days_to_offer": _median(resolved),
+            "openings_filled": len(filled),
+            "median_time_to_fill": _median(filled),
+            "open_jobs": sum(1 for j in jobs if open_on(j)),
+            "open_openings": sum(1 for p in openings if open_on(p)) if openings else None,
+            "openings_loaded": bool(openings),
+        }
+    return figures
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _figure_text(key: str, figures: dict[str, Any]) -> str:
+    value = figures[key]
+    if key == "acceptance_rate":
+        if value is None:
+            return "no offers"
+        return f"{value:.0%} ({figures['offers_accepted']} of {figures['offers_extended']})"
+    if key == "median_days_to_offer":
+        return "no offers resolved" if value is None else (
+            f"{value:g} days ({_count(figures['offers_resolved'], 'offer')})"
+        )  # fmt: skip
+    if not figures["openings_loaded"] and key in ("median_time_to_fill", "open_openings"):
+        return "no openings loaded"
+    if key == "median_time_to_fill":
+        return "no openings filled" if value is None else (
+            f"{value:g} days ({_count(figures['openings_filled'], 'opening')})"
+        )  # fmt: skip
+    return str(value)
+
+
+HEADLINES = (
+    ("hires", "Hires"),
+    ("offers_extended", "Offers extended"),
+    ("acceptance_rate", "Offer acceptance rate"),
+    ("median_days_to_offer", "Median days to offer"),
+    ("median_time_to_fill", "Median time to fill"),
+    ("open_jobs", "Open jobs (end of quarter)"),
+    ("open_openings", "Open openings (end of quarter)"),
+)
+
+
+def headline_html(db: Warehouse, quarter: Quarter) -> str:
+    previous = quarter.previous()
+    figures = headline_figures(db, [quarter, previous])
+    head = (
+        f"<tr><th>figure</th><th>{quarter.label}</th><th>{previous.label} (previous)</th>"
+        "<th>definition</th></tr>"
+    )
+    body = "".join(
+        f'<tr data-figure="{key}"><th>{html.escape(title)}</th>'
+        f"<td>{html.escape(_figure_text(key, figures[quarter.label]))}</td>"
+        f"<td>{html.escape(_figure_text(key, figures[previous.label]))}</td>"
+        f'<td class="definition">{html.escape(DEFINITIONS[key])}</td></tr>'
+        for key, title in HEADLINES
+    )
+    last_day = date.fromordinal(quarter.end.toordinal() - 1)
+    return (
+        f"<h2>Headline figures, {quarter.label} ({quarter.start:%d %b} - {last_day:%d %b %Y})"
+        f'</h2><table class="headline">{head}{body}</table>'
+    )
+
+
+FUNNEL_NOTE = (
+    "A candidate may skip stages (moved straight on to a later one). An application counts as"
+    " having reached every stage of its job up to the furthest stage it entered, skipped ones"
+    " included (Greenhouse's implied pass-through); the percentage is reached / reached at the"
+    " previous stage, so it never exceeds 100%. Candidate applications only (prospects left"
+    " out); the jobs are the ones with the most applications."
+)
+
+
+def funnel_stages(db: Warehouse) -> list[dict[str, Any]]:
+    """Per busiest job, its stages in order with the applications that reached each (implied:
+    an application reached every stage up to the furthest one it entered)."""
+    stages = db.rows(
+        "select source_relation, job_id, job_name, stage_id, stage_order, stage_name"
+        f" from {db.marts}.applications_by_stage"
+        " order by source_relation, job_id, stage_order, stage_id"
+    )
+    furthest = db.rows(
+        "select source_relation, job_id, furthest, count(*) as applications from ("
+        " select source_relation, job_id, application_id, max(stage_order) as furthest"
+        f" from {db.marts}.application_stage_history"
+        " where not is_prospect and stage_order is not null and job_id is not null"
+        " group by source_relation, job_id, application_id) as per_application"
+        " group by source_relation, job_id, furthest"
+    )
+    reached_by_job: dict[tuple[Any, Any], list[tuple[int, int]]] = {}
+    for row in furthest:
+        key = (row["source_relation"], row["job_id"])
+        reached_by_job.setdefault(key, []).append((int(row["furthest"]), int(row["applications"])))
+    jobs: dict[tuple[Any, Any], dict[str, Any]] = {}
     for row in stages:
-        job_key = (row["source_relation"], row["job_id"])
-        first_stage.setdefault(job_key, int(row["applications_reached"] or 0))
-    accounts = {account for account, _ in first_stage}
-    busiest = sorted(first_stage, key=lambda job: (-first_stage[job], job))[:BUSIEST_JOBS]
-    figure = go.Figure()
-    for job in busiest:
-        rows = [r for r in stages if (r["source_relation"], r["job_id"]) == job]
+        key = (row["source_relation"], row["job_id"])
+        job = jobs.setdefault(key, {"key": key, "job_name": row["job_name"], "stages": []})
+        order = int(row["stage_order"])
+        reached = sum(n for top, n in reached_by_job.get(key, []) if top >= order)
+        job["stages"].append({"stage_name": row["stage_name"], "reached": reached})
+    for job in jobs.values():
+        job["applications"] = sum(n for _, n in reached_by_job.get(job["key"], []))
+    busiest = sorted(jobs.values(), key=lambda j: (-j["applications"], j["key"]))
+    return [job for job in busiest if job["applications"]][:BUSIEST_JOBS]
+
+
+def funnel_chart(db: Warehouse) -> go.Figure | None:
+    jobs = funnel_stages(db)
+    if not jobs:
+        return None
+    accounts = {job["key"][0] for job in jobs}
+    columns = 2 if len(jobs) > 1 else 1
+    rows = (len(jobs) + columns - 1) // columns
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[
+            f"{_labelled(job['job_name'], job['key'][0], accounts)}"
+            f" ({job['applications']} applications)"
+            for job in jobs
+        ],
+        horizontal_spacing=0.22,
+        vertical_spacing=0.12,
+    )
+    for i, job in enumerate(jobs):
+        names = [_labelled(stage["stage_name"]) for stage in job["stages"]]
+        counts = [stage["reached"] for stage in job["stages"]]
+        labels = [
+            f"{count}" if j == 0 or not counts[j - 1] else f"{count} ({count / counts[j - 1]:.0%})"
+            for j, count in enumerate(counts)
+        ]
         figure.add_bar(
-            name=_labelled(str(rows[0]["job_name"]), job[0], accounts),
-            x=[int(r["stage_order"]) for r in rows],
-            y=[int(r["applications_reached"] or 0) for r in rows],
-            hovertext=[_label(r["stage_name"]) for r in rows],
-            text=[
-                ""
-                if r["reach_rate_from_previous"] is None
-                else f"{float(r['reach_rate_from_previous']):.0%}"
-                for r in rows
-            ],  # fmt: skip
+            x=counts,
+            y=names,
+            orientation="h",
+            text=labels,
             textposition="outside",
+            cliponaxis=False,
+            showlegend=False,
+            marker_color="#4c78a8",
+            row=i // columns + 1,
+            col=i % columns + 1,
+        )
+        figure.update_yaxes(autorange="reversed", row=i // columns + 1, col=i % columns + 1)
+        figure.update_xaxes(
+            range=[0, max(counts or [1]) * 1.35],
+            title_text="applications reached",
+            rangemode="tozero",
+            row=i // columns + 1,
+            col=i % columns + 1,
         )
     figure.update_layout(
-        title=f"Funnel of the {len(busiest)} busiest jobs (applications reaching each stage; "
-        "label: reach rate from the previous stage)",
-        barmode="group",
-        xaxis={"title": "stage order (hover: stage name)", "dtick": 1},
-        yaxis_title="applications",
+        title="Funnel per job: applications reaching each stage (label: share of the previous"
+        " stage)",
+        height=320 * rows + 80,
     )
     return figure
 
 
 def acceptance_chart(db: Warehouse) -> go.Figure | None:
+    """Offer acceptance per quarter the offers were extended: accepted / extended (the headline's
+    definition), with its counts on each point; rolled up by quarter so a month of two offers
+    does not swing the line between 0% and 100%."""
     months = db.rows(
-        "select cohort_month, sum(offers_total) as offers, sum(offers_accepted) as accepted,"
-        f" sum(offers_rejected) as rejected from {db.marts}.offer_acceptance"
-        " group by cohort_month order by cohort_month"
+        "select cohort_month, sum(offers_total) as offers, sum(offers_accepted) as accepted"
+        f" from {db.marts}.offer_acceptance group by cohort_month order by cohort_month"
     )
     if not months:
         return None
-    labels = [f"{m['cohort_month']:%Y-%m}" for m in months]
-    rates = [
-        None if not (m["accepted"] or m["rejected"])
-        else float(m["accepted"]) / float(m["accepted"] + m["rejected"])
-        for m in months
-    ]  # fmt: skip
+    quarters: dict[Quarter, list[int]] = {}
+    for m in months:
+        totals = quarters.setdefault(Quarter.containing(_day(m["cohort_month"])), [0, 0])
+        totals[0] += int(m["offers"] or 0)
+        totals[1] += int(m["accepted"] or 0)
+    ordered = sorted(quarters.items(), key=lambda item: (item[0].year, item[0].number))
+    labels = [quarter.label for quarter, _ in ordered]
     figure = go.Figure()
-    figure.add_bar(x=labels, y=[int(m["offers"]) for m in months], name="offers", yaxis="y2",
-                   opacity=0.35)  # fmt: skip
-    figure.add_scatter(x=labels, y=rates, name="acceptance rate", mode="lines+markers")
-    figure.update_layout(
-        title="Offer acceptance rate by cohort month (bars: offers made)"
-        + _together(db, "offer_acceptance"),
-        yaxis={"title": "accepted / (accepted + rejected)", "tickformat": ".0%", "range": [0, 1]},
-        yaxis2={"title": "offers", "overlaying": "y", "side": "right", "showgrid": False},
+    figure.add_bar(
+        x=labels, y=[extended for _, (extended, _) in ordered], name="offers extended",
+        yaxis="y2", opacity=0.35,
+    )  # fmt: skip
+    figure.add_scatter(
+        x=labels,
+        y=[accepted / extended if extended else None for _, (extended, accepted) in ordered],
+        text=[f"{accepted} of {extended}" for _, (extended, accepted) in ordered],
+        textposition="top center",
+        mode="lines+markers+text",
+        name="acceptance rate",
     )
+    figure.update_layout(
+        title="Offer acceptance rate by quarter extended (label: accepted of extended)"
+        + _together(db, "offer_acceptance"),
+        yaxis={"title": "accepted / extended", "tickformat": ".0%", "range": [0, 1.1],
+               "tickvals": [0, 0.25, 0.5, 0.75, 1]},
+        yaxis2={"title": "offers extended", "overlaying": "y", "side": "right",
+                "showgrid": False, "tickformat": "d", "rangemode": "tozero", "tick0": 0,
+                "dtick": max(1, -(-max(e for _, (e, _) in ordered) // 5))},
+        xaxis={"type": "category"},
+    )  # fmt: skip
     return figure
 
 
@@ -159,7 +445,7 @@ def days_to_hire_chart(db: Warehouse) -> go.Figure | None:
         marker={"size": [6 + 3 * int(r["hires"]) for r in rows], "opacity": 0.6},
         hovertext=[
             f"{_labelled(str(r['job_name']), r['source_relation'], accounts)}:"
-            f" {_label(r['hires'])} hires, p75 {_label(r['p75_days_to_hire'])}"
+            f" {_labelled(r['hires'])} hires, p75 {_labelled(r['p75_days_to_hire'])}"
             for r in rows
         ],
         name="job and month",
@@ -179,7 +465,7 @@ def source_chart(db: Warehouse) -> go.Figure | None:
     )
     if not rows:
         return None
-    names = [_label(r["source"]) for r in rows]
+    names = [_labelled(r["source"]) for r in rows]
     figure = go.Figure()
     figure.add_bar(x=names, y=[int(r["applications"]) for r in rows], name="applications")
     figure.add_bar(
@@ -231,7 +517,9 @@ def raw_rows_chart(db: Warehouse) -> go.Figure | None:
     )
     counts.sort(key=lambda r: int(r["n"]))
     figure = go.Figure(
-        go.Bar(x=[int(r["n"]) for r in counts], y=[_label(r["t"]) for r in counts], orientation="h")
+        go.Bar(
+            x=[int(r["n"]) for r in counts], y=[_labelled(r["t"]) for r in counts], orientation="h"
+        )
     )
     figure.update_layout(
         title=f"Rows per raw table ({db.raw})", height=max(400, 22 * len(counts)),
@@ -255,6 +543,56 @@ def freshness(db: Warehouse) -> list[tuple[str, str]]:
     return [(str(r["t"]), "" if r["loaded_at"] is None else str(r["loaded_at"])[:19]) for r in rows]
 
 
+def _minute(value: Any) -> str:
+    return "" if value is None else str(value)[:19]
+
+
+def _seconds(started: Any, finished: Any) -> int | None:
+    if not isinstance(started, datetime) or not isinstance(finished, datetime):
+        return None
+    return round((finished - started).total_seconds())
+
+
+def last_runs(db: Warehouse, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest stages of ``elt`` runs, newest first, from the raw run history (the
+    ``pipeline_runs`` mart misses the runs after the last successful transform)."""
+    if "elt_runs" not in db.tables(db.raw):
+        return []
+    rows = db.rows(
+        "select stage, started_at, finished_at, exit_code, error, records_read, requests"
+        f" from {db.raw}.elt_runs order by started_at desc limit {int(limit)}"
+    )
+    # a history written before credentials were redacted may still hold one
+    return [{**r, "error": None if r["error"] is None else redact(str(r["error"]))} for r in rows]
+
+
+def staleness_html(db: Warehouse) -> str:
+    """A warning at the top when the last transform failed: the marts on the page are the last
+    successful build's. Empty when the last transform succeeded (or no history exists)."""
+    if "elt_runs" not in db.tables(db.raw):
+        return ""
+    transforms = db.rows(
+        "select started_at, finished_at, exit_code, error"
+        f" from {db.raw}.elt_runs where stage = 'transform' order by started_at desc"
+    )
+    if not transforms or int(transforms[0]["exit_code"]) == 0:
+        return ""
+    failed = transforms[0]
+    built = next((t for t in transforms if int(t["exit_code"]) == 0), None)
+    since = (
+        "These figures are from the last successful build, finished"
+        f" {_minute(built['finished_at'])} UTC."
+        if built
+        else "No transform has succeeded yet: the marts may be missing or partial."
+    )
+    error = f": {redact(str(failed['error']))}" if failed["error"] else ""
+    return (
+        '<p class="warning" role="alert"><strong>The last transform failed</strong>'
+        f" (started {html.escape(_minute(failed['started_at']))} UTC{html.escape(error)})."
+        f" {html.escape(since)}</p>"
+    )
+
+
 def _cell(value: Any) -> str:
     return "" if value is None else html.escape(str(value))
 
@@ -266,18 +604,30 @@ def _table_html(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Greenhouse ELT report</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
 table{{border-collapse:collapse}}td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;
-text-align:left}}.chart{{margin:1.5rem 0}}</style></head>
-<body><h1>Greenhouse ELT report</h1><p>{subtitle}</p>{body}</body></html>
+text-align:left;vertical-align:top}}.chart{{margin:1.5rem 0}}
+.note{{color:#555;max-width:60rem}}.subtitle{{color:#444;font-size:1.05rem}}
+.warning{{background:#fff3cd;border:1px solid #e0b000;padding:.75rem 1rem;max-width:60rem}}
+.headline td{{font-size:1.1rem;white-space:nowrap}}
+.headline td.definition{{font-size:.85rem;
+color:#555;white-space:normal;max-width:40rem}}</style></head>
+<body><h1>{title}</h1><p class="subtitle">{subtitle}</p>{body}</body></html>
 """
 
 
-def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
-    """The page and the number of charts on it."""
+OPERATIONS = (
+    '<h2>Operations</h2><p class="note">For the people who run the pipeline: what was loaded'
+    " and when. Read from {source}.</p>"
+)
+
+
+def build_report(db: Warehouse, source: str, quarter: Quarter, generated: str) -> tuple[str, int]:
+    """The page and the number of charts on it. ``source`` (where the data was read) goes to the
+    Operations section; the title and subtitle speak of the quarter and the data's age."""
     marts = db.tables(db.marts)
-    if not {"applications_by_stage", "offer_acceptance"} <= marts:
+    if not {"applications_by_stage", "offer_acceptance", "offers", "applications", "jobs"} <= marts:
         raise ConfigError(
             f"no marts in {db.marts}: run `make run` (elt run) first, then `make report`"
         )
@@ -288,36 +638,57 @@ def build_report(db: Warehouse, subtitle: str) -> tuple[str, int]:
         "interviewer_activity": interviewer_chart,
     }
     charts += [chart for mart, chart in optional.items() if mart in marts]
-    figures = [f for f in (chart(db) for chart in [*charts, raw_rows_chart]) if f]
-    parts = [
-        f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>'
-        for i, figure in enumerate(figures)
-    ]
-    if "pipeline_runs" in marts:
-        runs = db.rows(
-            "select started_at, pipeline_stage, exit_code, records_read, requests,"
-            " duration_seconds, error_message"
-            f" from {db.marts}.pipeline_runs order by started_at desc limit 10"
-        )
-        if runs:
-            header = ("started (UTC)", "stage", "exit", "records", "requests", "seconds", "error")
-            columns = ("pipeline_stage", "exit_code", "records_read", "requests",
-                       "duration_seconds", "error_message")  # fmt: skip
-            cells = [[str(r["started_at"])[:19], *(r[c] for c in columns)] for r in runs]
-            for row in cells:  # rows an older version recorded may quote a credential
-                row[-1] = None if row[-1] is None else redact(str(row[-1]))
-            parts.append(_table_html("Last runs", header, cells))
+    drawn = [(chart, f) for chart in [*charts, raw_rows_chart] if (f := chart(db))]
+    figures = [figure for _, figure in drawn]
+    notes = {funnel_chart: FUNNEL_NOTE}
+    parts = [staleness_html(db), headline_html(db, quarter)]
+    for i, (chart, figure) in enumerate(drawn):
+        if chart is raw_rows_chart:
+            parts.append(OPERATIONS.format(source=html.escape(source)))
+        parts.append(f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>')
+        if chart in notes:
+            parts.append(f'<p class="note">{html.escape(notes[chart])}</p>')
+    runs = last_runs(db)
+    if runs:
+        header = ("started (UTC)", "stage", "exit", "records", "requests", "seconds", "error")
+        cells = [
+            [
+                _minute(r["started_at"]), r["stage"], r["exit_code"], r["records_read"],
+                r["requests"], _seconds(r["started_at"], r["finished_at"]), r["error"],
+            ]
+            for r in runs
+        ]  # fmt: skip
+        parts.append(_table_html("Last runs", header, cells))
+    if not any(chart is raw_rows_chart for chart, _ in drawn):
+        parts.append(OPERATIONS.format(source=html.escape(source)))
     loaded = freshness(db)
     if loaded:
         parts.append(_table_html("Last load per raw table", ("table", "loaded at (UTC)"), loaded))
-    return PAGE.format(subtitle=html.escape(subtitle), body="\n".join(parts)), len(figures)
+    last_load = max((at for _, at in loaded if at), default="")
+    last_day = date.fromordinal(quarter.end.toordinal() - 1)
+    subtitle = (
+        f"Hiring, offers and pipeline for {quarter.label} ({quarter.start:%d %b} -"
+        f" {last_day:%d %b %Y}), beside {quarter.previous().label}."
+        + (f" Data last loaded {last_load[:16]} UTC;" if last_load else "")
+        + f" page generated {generated}."
+    )
+    page = PAGE.format(
+        title=html.escape(f"Recruiting report, {quarter.label}"),
+        subtitle=html.escape(subtitle),
+        body="\n".join(parts),
+    )
+    return page, len(figures)
 
 
-def write_report(plan: DestinationPlan, dest: str, marts: str, raw: str, out: Path) -> int:
+def write_report(
+    plan: DestinationPlan, dest: str, marts: str, raw: str, out: Path, quarter: Quarter | None
+) -> int:
     started = time.monotonic()
+    if quarter is None:
+        quarter = last_complete_quarter(datetime.now(UTC).date())
     with open_warehouse(plan, marts, raw) as db:
         page, charts = build_report(
-            db, f"DEST={dest} ({plan.identity}); generated {time.strftime('%Y-%m-%d %H:%M UTC')}"
+            db, f"DEST={dest} ({plan.identity})", quarter, time.strftime("%Y-%m-%d %H:%M UTC")
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

@@ -205,16 +205,17 @@ def _account_left_out() -> str | None:
         return str(exc)
 
 
-def report_stage(out: Path) -> int:
+def report_stage(out: Path, quarter: str | None = None) -> int:
     from extract.destinations import plan_for
     from extract.handoff import missing_raw_data
-    from extract.report import write_report
+    from extract.report import parse_quarter, write_report
     from extract.settings import home_dataset, resolve_source_config, schema_prefix
 
     dest = checked_dest()
     if dest is None:
         return 2
     try:
+        period = parse_quarter(quarter) if quarter else None
         if dest == "filesystem":
             raise ConfigError("DEST=filesystem has no marts to report on")
         config = resolve_source_config()
@@ -224,7 +225,7 @@ def report_stage(out: Path) -> int:
         marts = f"{prefix}_greenhouse_marts" if prefix else "greenhouse_marts"
         if missing_raw_data(plan, dest, raw, str(config.api_version).lower()):
             raise ConfigError(f"no marts in {marts}: run `make run` (elt run) first")
-        write_report(plan, dest, marts, raw, out)
+        write_report(plan, dest, marts, raw, out, period)
     except ExtractError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -14,6 +14,7 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,18 @@ from extract import cli
 from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles.report import funnel, headline
 
-from .conftest import Build, assert_build_passed, build_duckdb, clean_env, run_dbt, run_extract
+from .conftest import (
+    AS_OF,
+    Build,
+    assert_build_passed,
+    build_duckdb,
+    clean_env,
+    elt,
+    run_dbt,
+    run_extract,
+)
 
 pytestmark = pytest.mark.slow
 # funnel, offer acceptance, days to hire, source effectiveness, interviewer load, raw rows
@@ -68,6 +79,11 @@ def build(transform_sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFac
     return build_duckdb(transform_sandbox, "v3", tmp_path_factory.mktemp("report"))
 
 
+@pytest.fixture(scope="module")
+def build_v1(transform_sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    return build_duckdb(transform_sandbox, "v1", tmp_path_factory.mktemp("report_v1"))
+
+
 def duckdb_file(build: Build) -> str:
     with build.connect() as connection:
         return str(
@@ -77,7 +93,12 @@ def duckdb_file(build: Build) -> str:
         )
 
 
+# the sandbox's data ends on 31 Oct 2026 (its last complete quarter: 2026Q3)
+QUARTER = "2026Q3"
+
+
 def make_report(env: dict[str, str], out: Path, capsys: pytest.CaptureFixture[str]) -> int:
+    env = {"ELT_REPORT_QUARTER": QUARTER, **env}
     with environ({**env, "ELT_ENV_FILE": "/dev/null"}):
         code = cli.main(["report", "--out", str(out)])
     captured = capsys.readouterr()
@@ -101,16 +122,193 @@ def test_report_renders_in_a_browser(
     assert dom.stdout.count('class="plot-container plotly"') == CHARTS, dom.stdout[:2000]
     # every chart drew data: bars/points in its SVG
     assert dom.stdout.count('class="point"') >= 10
-    for title in ("Funnel of the", "Offer acceptance rate", "Median days to hire",
+    for title in ("Funnel per job", "Offer acceptance rate", "Median days to hire",
                   "Source effectiveness", "Interviewer load"):  # fmt: skip
         assert title in dom.stdout, title
     assert "accounts together" not in page  # one account: nothing is added up across accounts
+    # a title for a person; where the data was read is an operations detail, further down
+    assert "<h1>Recruiting report, 2026Q3</h1>" in page and "Greenhouse ELT report" not in page
+    subtitle = re.search(r'<p class="subtitle">([^<]*)</p>', page)
+    assert subtitle and "2026Q3 (01 Jul - 30 Sep 2026), beside 2026Q2" in subtitle[1]
+    assert "duckdb" not in subtitle[1].lower() and "Data last loaded" in subtitle[1]
+    assert page.index("<h2>Operations</h2>") > page.index("Headline figures")
+    assert 'class="warning"' not in page  # no transform failed
+
+    # the funnel: each busiest job's stages by name as visible text (not only on hover), the
+    # applications that reached each, and shares of the previous stage never above 100%
+    for job in funnel(build.sandbox.org):
+        assert f"{job['job_name']} ({job['applications']} applications)" in dom.stdout
+        previous = None
+        for name, reached in job["stages"]:
+            assert f">{name}</text>" in dom.stdout, name
+            label = str(reached) if not previous else f"{reached} ({reached / previous:.0%})"
+            assert f">{label}</text>" in dom.stdout, (job["job_name"], name, label)
+            previous = reached
+    shares = [int(p) for p in re.findall(r">\d+ \((\d+)%\)</text>", dom.stdout)]
+    assert shares and max(shares) <= 100
+    assert "may skip stages" in page
+    # offer acceptance by quarter extended, with its counts: the headline's definition
+    for label in (QUARTER, "2026Q2"):
+        figures = headline(build.sandbox.org, label)
+        assert f">{figures['offers_accepted']} of {figures['offers_extended']}</text>" in dom.stdout
 
     shot = tmp_path / "report.png"
     taken = chromium(out, tmp_path / "profile2", "--window-size=1400,2400", f"--screenshot={shot}")
     assert taken.returncode == 0 and shot.is_file(), taken.stderr[-2000:]
     pixels = png_pixels(shot)
     assert len(set(pixels[::97])) > 20  # many distinct values: drawn, not one blank colour
+
+
+def plural(count: Any, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def shown(figures: dict[str, object], key: str) -> str:
+    """How the page writes one headline figure (a count, a rate with its counts, a median)."""
+    value = figures[key]
+    if value is None:
+        return {"acceptance_rate": "no offers", "median_days_to_offer": "no offers resolved",
+                "median_time_to_fill": "no openings filled"}[key]  # fmt: skip
+    if key == "acceptance_rate":
+        return f"{value:.0%} ({figures['offers_accepted']} of {figures['offers_extended']})"
+    if key == "median_days_to_offer":
+        return f"{value:g} days ({plural(figures['offers_resolved'], 'offer')})"
+    if key == "median_time_to_fill":
+        return f"{value:g} days ({plural(figures['openings_filled'], 'opening')})"
+    return str(value)
+
+
+def headline_cells(page: str) -> dict[str, list[str]]:
+    rows = re.findall(
+        r'<tr data-figure="(\w+)"><th>[^<]*</th><td>([^<]*)</td><td>([^<]*)</td>', page
+    )
+    return {key: [this, previous] for key, this, previous in rows}
+
+
+def test_headline_figures_follow_the_records(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hires, offers and acceptance, days to offer, time to fill, open jobs and openings for the
+    chosen quarter and the one before it, as the sandbox's own records give them: for the
+    default quarter's and for the busiest quarter (the one with most hires, and openings filled)."""
+    assert_build_passed(build.run)
+    org = build.sandbox.org
+    labels = [f"{year}Q{n}" for year in range(2023, 2027) for n in range(1, 5)][:-1]
+    busiest = max(labels, key=lambda q: (headline(org, q)["openings_filled"] > 0,
+                                         headline(org, q)["hires"]))  # fmt: skip
+    for quarter in dict.fromkeys((QUARTER, busiest)):
+        check_headline(build, org, quarter, tmp_path / quarter, capsys)
+    assert headline(org, busiest)["hires"] > 1 and headline(org, busiest)["openings_filled"] > 0
+
+
+def check_headline(
+    build: Build,
+    org: Any,
+    quarter: str,
+    out_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The page's headline rows for `quarter` and the one before, against the records."""
+    out = out_dir / "report.html"
+    env = {
+        "DEST": "duckdb",
+        "DUCKDB_PATH": duckdb_file(build),
+        "ELT_REPORT_QUARTER": quarter,
+        "GREENHOUSE_API_VERSION": build.version,
+    }
+    assert make_report(env, out, capsys) == 0
+    page = out.read_text()
+    cells = headline_cells(page)
+    year, number = int(quarter[:4]), int(quarter[-1])
+    previous_label = f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+    this, previous = headline(org, quarter), headline(org, previous_label)
+    keys = ("hires", "offers_extended", "acceptance_rate", "median_days_to_offer",
+            "median_time_to_fill", "open_jobs", "open_openings")  # fmt: skip
+    assert set(cells) == set(keys)
+    for key in keys:
+        assert cells[key] == [shown(this, key), shown(previous, key)], key
+    assert f"Headline figures, {quarter}" in page and f"{previous_label} (previous)" in page
+    assert "Offers accepted / offers extended, both counted in the quarter" in page
+
+
+def test_headline_figures_v1(
+    build_v1: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v1 serves the same offers, applications, jobs and (the jobs') openings: the same figures."""
+    assert_build_passed(build_v1.run)
+    org = build_v1.sandbox.org
+    labels = [f"{year}Q{n}" for year in range(2023, 2027) for n in range(1, 5)][:-1]
+    busiest = max(labels, key=lambda q: headline(org, q)["hires"])
+    assert headline(org, busiest)["hires"] > 1
+    check_headline(build_v1, org, busiest, tmp_path, capsys)
+
+
+def test_headline_without_openings(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An account with no openings (the openings mart empty): the openings rows say none were
+    loaded instead of showing 0 open; the other figures stay."""
+    import duckdb
+
+    path = tmp_path / "no_openings.duckdb"
+    shutil.copy(duckdb_file(build), path)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("delete from greenhouse_marts.openings")
+    out = tmp_path / "report.html"
+    assert make_report({"DEST": "duckdb", "DUCKDB_PATH": str(path)}, out, capsys) == 0
+    cells = headline_cells(out.read_text())
+    assert cells["open_openings"] == cells["median_time_to_fill"] == ["no openings loaded"] * 2
+    org = build.sandbox.org
+    assert cells["hires"] == [
+        str(headline(org, QUARTER)["hires"]),
+        str(headline(org, "2026Q2")["hires"]),
+    ]
+
+
+def test_report_after_a_failed_transform(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A transform that fails (a duplicate application landed, so dbt's tests stop the build)
+    leaves the marts of the last successful build: the page says so at the top, with when that
+    build finished, and "Last runs" starts with the failed run (from the raw run history)."""
+    import duckdb
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(duckdb_file(build), path)
+    env = {
+        "DEST": "duckdb",
+        "DUCKDB_PATH": str(path),
+        "GREENHOUSE_AS_OF": AS_OF,
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    assert elt(env, "transform").returncode == 0
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "insert into greenhouse_raw.applications"
+            " select * from greenhouse_raw.applications limit 1"
+        )
+    assert elt(env, "transform").returncode == 1
+    with duckdb.connect(str(path), read_only=True) as connection:
+        runs = connection.execute(
+            "select started_at, finished_at, exit_code from greenhouse_raw.elt_runs"
+            " where stage = 'transform' order by started_at"
+        ).fetchall()
+    assert [code for _, _, code in runs] == [0, 1]
+
+    out = tmp_path / "report.html"
+    assert make_report({"DEST": "duckdb", "DUCKDB_PATH": str(path)}, out, capsys) == 0
+    page = out.read_text()
+    warning = re.search(r'<p class="warning"[^>]*>(.*?)</p>', page)
+    assert warning and page.index(warning[0]) < page.index("Headline figures")
+    text = re.sub(r"<[^>]+>", "", warning[1])
+    assert "The last transform failed" in text
+    assert f"started {runs[1][0]:%Y-%m-%d %H:%M:%S} UTC" in text
+    assert f"last successful build, finished {runs[0][1]:%Y-%m-%d %H:%M:%S} UTC" in text
+    first_run = re.search(r"<h2>Last runs</h2><table><tr>.*?</tr><tr>(.*?)</tr>", page)
+    assert first_run, page[-3000:]
+    cells = re.findall(r"<td>([^<]*)</td>", first_run[1])
+    assert cells[:3] == [f"{runs[1][0]:%Y-%m-%d %H:%M:%S}", "transform", "1"], cells
 
 
 def test_report_without_marts_is_one_line(
@@ -143,12 +341,13 @@ def test_report_from_postgres(
     assert make_report({"DEST": "postgres", **postgres_db.env()}, out, capsys) == 0
     page = out.read_text()
     assert page.count('class="plotly-graph-div"') == CHARTS
-    # the busiest job of the funnel is the one the mart says
-    with postgres_db.connect() as connection, connection.cursor() as cursor:
-        cursor.execute(
-            "select job_name from greenhouse_marts.applications_by_stage where stage_order ="
-            " (select min(stage_order) from greenhouse_marts.applications_by_stage)"
-            " order by applications_reached desc, job_id limit 1"
-        )
-        (busiest,) = cursor.fetchone()
-    assert busiest in page
+    # the funnel's jobs and their stages, and the headline figures, as the records give them
+    for job in funnel(transform_sandbox.org):
+        assert f"{job['job_name']} ({job['applications']} applications)" in page
+    cells = headline_cells(page)
+    this, previous = (
+        headline(transform_sandbox.org, QUARTER),
+        headline(transform_sandbox.org, "2026Q2"),
+    )
+    for key, shown_cells in cells.items():
+        assert shown_cells == [shown(this, key), shown(previous, key)], key
