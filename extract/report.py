@@ -65,7 +65,7 @@ def _labelled(name: Any, account: Any = None, accounts: set[Any] | None = None) 
     HTML, so a name from the account must not become markup or a link. With its account when the
     marts hold several accounts."""
     text = f"{name} ({account})" if accounts and len(accounts) > 1 else str(name)
-    return html.escape(text)
+    return html.escape(text, quote=False)  # no tag can start: quotes stay as typed
 
 
 def _together(db: Warehouse, mart: str) -> str:

@@ -36,9 +36,24 @@ def _marts(path: Path) -> None:
             create table greenhouse_raw.jobs as select 1 as id;
             create table greenhouse_marts.applications_by_stage as
                 select 'greenhouse_raw' as source_relation, 1 as job_id, '{job}' as job_name,
-                    n as stage_order, '{stage}' as stage_name, 10 - n as applications_reached,
+                    n as stage_id, n as stage_order, '{stage}' as stage_name,
+                    10 - n as applications_reached,
                     0.5 as reach_rate_from_previous
                 from range(1, 4) as t(n);
+            create table greenhouse_marts.application_stage_history as
+                select 'greenhouse_raw' as source_relation, 1 as job_id, n as application_id,
+                    3 as stage_order, false as is_prospect
+                from range(1, 4) as t(n);
+            create table greenhouse_marts.applications as
+                select 'greenhouse_raw' as source_relation, 1 as application_id,
+                    timestamp '2025-12-01' as applied_at, 'hired' as status;
+            create table greenhouse_marts.offers as
+                select 'greenhouse_raw' as source_relation, 1 as application_id,
+                    'accepted' as status, date '2026-01-02' as sent_date,
+                    timestamp '2026-01-01' as created_at, timestamp '2026-01-05' as resolved_at;
+            create table greenhouse_marts.jobs as
+                select 'greenhouse_raw' as source_relation, 1 as job_id,
+                    timestamp '2025-11-01' as opened_at, cast(null as timestamp) as closed_at;
             create table greenhouse_marts.offer_acceptance as
                 select 'greenhouse_raw' as source_relation, date '2026-01-01' as cohort_month,
                     4 as offers_total, 3 as offers_accepted, 1 as offers_rejected;
@@ -83,7 +98,7 @@ def test_hostile_names_are_no_live_links(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "report.html"
 
     charts = write_report(
-        plan_for("duckdb", str(path)), "duckdb", "greenhouse_marts", "greenhouse_raw", out
+        plan_for("duckdb", str(path)), "duckdb", "greenhouse_marts", "greenhouse_raw", out, None
     )
 
     figures = _figures(out.read_text())
