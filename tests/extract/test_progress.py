@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from extract.endpoints import default_resources
 from extract.settings import PER_PAGE
 from tests.oracles.landing import expected_count
 
@@ -80,3 +81,35 @@ def test_bad_progress_interval_is_one_line(sandbox, run_extract, extract_env):
     assert run.returncode == 2
     assert len(run.error_lines) == 1 and "ELT_PROGRESS_SECONDS='soon'" in run.error_lines[0]
     assert "Traceback" not in run.stderr
+
+
+def test_ci_log_prints_only_what_changed(sandbox_factory, run_extract, extract_env):
+    """CI=true (and a colour variable that makes rich take the log for a terminal): plain
+    lines, an endpoint's line only when its state, pages or records changed since it was last
+    printed, and a headline only when what it says changed (not one every tick)."""
+    sandbox = sandbox_factory(candidates=600, rate_limit=2, rate_window=1)  # ~20 s of reading
+    env = {
+        **extract_env,
+        **sandbox.env("v3"),
+        "CI": "true",
+        "TTY_COMPATIBLE": "1",
+        "ELT_PROGRESS_SECONDS": "0.2",
+    }
+
+    run = run_extract(env).check()
+
+    assert "\x1b[" not in run.stderr  # no table redrawn into the log
+    headlines = [line for line in run.stderr.splitlines() if "endpoints finished" in line]
+    statuses = [re.sub(r"^\[extract\]\s+[0-9.]+s ", "", line) for line in headlines]
+    repeated = [a for a, b in zip(statuses, statuses[1:], strict=False) if a == b]
+    assert not repeated, repeated  # the run is shorter than the 60 s heartbeat
+    names = default_resources("v3")
+    for name in names:
+        lines = [re.sub(r"\s+waited .*", "", line) for line in _endpoint_lines(run.stderr, name)]
+        assert len(lines) == len(set(lines)), "\n".join(lines)  # never the same row twice
+        assert re.search(r"\sdone\s", lines[-1]), lines[-1]
+    # far fewer lines than the whole table at every tick
+    ticks = len(headlines)
+    assert ticks > 5
+    printed = sum(len(_endpoint_lines(run.stderr, name)) for name in names)
+    assert printed < ticks * len(names) / 2, (printed, ticks)
