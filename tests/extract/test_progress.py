@@ -63,7 +63,8 @@ def test_v3_rerun_estimates_from_the_previous_run(sandbox, run_extract, extract_
 def test_terminal_mode_draws_the_table(sandbox, run_extract, extract_env):
     """stderr taken for a terminal (rich's TTY_COMPATIBLE): a table redrawn in place (the
     cursor moves up over the previous frame), no plain lines; the last frame is the end."""
-    env = {**extract_env, **sandbox.env("v3"), "TTY_COMPATIBLE": "1"}
+    # (CI left empty: the suite's own CI run must not turn this terminal into a CI log)
+    env = {**extract_env, **sandbox.env("v3"), "TTY_COMPATIBLE": "1", "CI": ""}
 
     run = run_extract(env, "--resources", "departments,offices").check()
 

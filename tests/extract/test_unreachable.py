@@ -115,8 +115,9 @@ def test_host_gone_mid_extract_ends_within_the_bound_naming_it(
     down = [line for line in lines if f"no connection to {host} for" in line]
     assert down and all(f"giving up after {bound}s" in line for line in down)
     assert any(re.match(r"\[extract\]\s+\w+\s+retrying\s", line) for line in lines)
-    waits = {re.findall(r"waited ([0-9.]+)s for the rate limit", line)[0] for line in down}
-    assert len(waits) == 1, waits
+    # (a wait for the rate limit under way when the API stopped may still end: one window)
+    waits = [float(re.findall(r"waited ([0-9.]+)s for the rate limit", line)[0]) for line in down]
+    assert max(waits) - min(waits) <= 2.0, waits
 
     sandbox.start_again()
     run_extract({**extract_env, **sandbox.env("v3")}).check()
