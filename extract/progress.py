@@ -109,7 +109,7 @@ class LiveProgress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = time.monotonic()
-        self._status = ""  # what the last headline printed said, without its time
+        self._status: tuple[Any, ...] = ()  # the counts the last headline printed said
         self._printed_at = self._started
         self._shown: dict[str, tuple[str, int, int, int]] = {}
         self._printing = threading.Lock()  # the ticker thread and a phase change
@@ -192,6 +192,12 @@ class LiveProgress:
             )
         )
 
+    def _moved(self) -> tuple[Any, ...]:
+        """The counts of the headline: while they stay the same (seconds waited and elapsed
+        are no news), a tick prints nothing."""
+        s = self._ctx.stats
+        return (self._phase, s.requests, s.rate_limited, tuple(sorted(s.hosts_down())))
+
     @staticmethod
     def line(row: EndpointProgress) -> str:
         left = row.left()
@@ -236,13 +242,13 @@ class LiveProgress:
 
     def print_lines(self, only_if_moved: bool = False) -> None:
         """The headline and the endpoints whose state, pages or records changed since the last
-        print. With ``only_if_moved`` nothing at all when no endpoint and nothing the headline
-        says changed, except a headline every ``HEARTBEAT_SECONDS`` (a log that says the run is
+        print. With ``only_if_moved`` nothing at all when no endpoint and no count of the
+        headline changed, except a headline every ``HEARTBEAT_SECONDS`` (a log that says the run is
         alive, not the same lines every few seconds)."""
         with self._printing:
             now = time.monotonic()
             lines = [self.headline()]
-            status = self.status()
+            status = self._moved()
             for row in self.endpoints():
                 if self._shown.get(row.name) != row.counters():
                     self._shown[row.name] = row.counters()
