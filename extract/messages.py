@@ -71,7 +71,18 @@ def one_line(exc: BaseException, secrets: Sequence[str] = (), limit: int = 600) 
     """An error as one line of at most `limit` characters: no row data, no secret."""
     remember(*secrets)
     text = " ".join(redact(scrub_database_text(str(exc))).split()) or type(exc).__name__
-    return text[:limit]
+    return shortened(text, limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, saying so: a cut line
+    never ends mid-word, and whoever reads it knows something was left out."""
+    if len(text) <= limit:
+        return text
+    marker = " ... (cut)"
+    head = text[: max(limit - len(marker), 0) + 1]
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > 0 else head[:-1]).rstrip(" ;,:") + marker
 
 
 class OneLineLogRecords(logging.Filter):
@@ -158,9 +169,12 @@ def describe_failure(exc: BaseException, secrets: Sequence[str]) -> tuple[str, i
             1,
         )
     if isinstance(cause, ConnectionError):
+        from urllib.parse import urlsplit
+
+        host = urlsplit(getattr(cause.request, "url", None) or "").netloc
         return (
-            f"could not reach the API ({type(cause).__name__}) after all retries; "
-            "check GREENHOUSE_BASE_URL and the network",
+            f"could not reach the API{f' at {host}' if host else ''} ({type(cause).__name__}) "
+            "after all retries; check GREENHOUSE_BASE_URL and the network",
             1,
         )
     return f"{type(cause).__name__}: {one_line(cause, secrets)}", 1

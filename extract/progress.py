@@ -20,6 +20,7 @@ The steps after the extract (dlt's normalize and load, counting rows) show as th
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -33,7 +34,9 @@ from rich.table import Table
 
 from extract.source import HttpContext
 
-STATES = ("waiting", "reading", "done", "skipped", "failed")
+# Printed lines: a headline that says nothing new is printed at most this often.
+HEARTBEAT_SECONDS = 60.0
+STATES = ("waiting", "reading", "retrying", "done", "skipped", "failed")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class EndpointProgress:
     rate_limited: int
     last_page: int | None
     expected: Expected | None
+    no_connection: int = 0  # attempts whose connection could not be opened (host gone away)
 
     def left(self) -> str:
         """What is left, as far as it is known; empty when it is not."""
@@ -69,8 +73,16 @@ class EndpointProgress:
     def pages_text(self) -> str:
         return f"{self.pages:,}/{self.last_page:,}" if self.last_page else f"{self.pages:,}"
 
-    def counters(self) -> tuple[str, int, int]:
-        return self.state, self.pages, self.records
+    def counters(self) -> tuple[str, int, int, int]:
+        return self.state, self.pages, self.records, self.no_connection
+
+
+def _ci_log(out: IO[str]) -> bool:
+    """A CI system's log (``CI`` set, as GitHub Actions, GitLab and most others do), not a
+    terminal: plain lines even where ``FORCE_COLOR`` / ``TTY_COMPATIBLE`` make rich take it for
+    one, which would print the whole table again at every refresh."""
+    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return ci and not out.isatty()
 
 
 class LiveProgress:
@@ -97,7 +109,9 @@ class LiveProgress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = time.monotonic()
-        self._shown: dict[str, tuple[str, int, int]] = {}
+        self._status: tuple[Any, ...] = ()  # the counts the last headline printed said
+        self._printed_at = self._started
+        self._shown: dict[str, tuple[str, int, int, int]] = {}
         self._printing = threading.Lock()  # the ticker thread and a phase change
         self._phase = "preparing"  # state restored from the destination, first probes
         self._phase_started = self._started
@@ -127,6 +141,7 @@ class LiveProgress:
 
     def endpoints(self) -> list[EndpointProgress]:
         p, s = self._ctx.progress, self._ctx.stats
+        down = s.hosts_down()
         rows = []
         for name, path in self._paths.items():
             if name in p.failed:
@@ -135,6 +150,8 @@ class LiveProgress:
                 state = "skipped"
             elif name in p.done:
                 state = "done"
+            elif down and s.no_connection_by_path.get(path, 0):
+                state = "retrying"  # its host answered earlier and now opens no connection
             elif s.waiting.get(path, 0) > 0 or not p.pages_read.get(name):
                 state = "waiting"
             else:
@@ -149,21 +166,37 @@ class LiveProgress:
                     rate_limited=s.rate_limited_by_path.get(path, 0),
                     last_page=p.last_page.get(name),
                     expected=self.expected.get(name),
+                    no_connection=s.no_connection_by_path.get(path, 0),
                 )
             )
         return rows
 
     def headline(self) -> str:
+        return f"[extract] {time.monotonic() - self._started:6.1f}s {self.status()}"
+
+    def status(self) -> str:
+        """The headline without the elapsed time: what the run is doing."""
         s = self._ctx.stats
         rows = self.endpoints()
         finished = sum(1 for r in rows if r.state in ("done", "skipped", "failed"))
         return (
-            f"[extract] {time.monotonic() - self._started:6.1f}s {self._phase}: "
+            f"{self._phase}: "
             f"{finished}/{len(rows)} endpoints finished, "
             f"{sum(r.records for r in rows):,} records in {sum(r.pages for r in rows):,} pages, "
             f"{s.requests:,} requests, {s.rate_limited} x 429, "
             f"waited {s.waited_seconds:.1f}s for the rate limit"
+            + "".join(
+                f"; no connection to {host} for {time.monotonic() - since:.0f}s ({reason}), "
+                f"giving up after {self._ctx.adapter.unreachable_seconds:g}s"
+                for host, (since, reason) in sorted(s.hosts_down().items())
+            )
         )
+
+    def _moved(self) -> tuple[Any, ...]:
+        """The counts of the headline: while they stay the same (seconds waited and elapsed
+        are no news), a tick prints nothing."""
+        s = self._ctx.stats
+        return (self._phase, s.requests, s.rate_limited, tuple(sorted(s.hosts_down())))
 
     @staticmethod
     def line(row: EndpointProgress) -> str:
@@ -172,6 +205,7 @@ class LiveProgress:
             f"[extract]   {row.name:<28} {row.state:<8} {row.pages_text():>9} pages "
             f"{row.records:>9,} records  waited {row.waited_seconds:5.1f}s"
             + (f"  {row.rate_limited} x 429" if row.rate_limited else "")
+            + (f"  {row.no_connection} x no connection" if row.no_connection else "")
             + (f"  left: {left}" if left else "")
         )
 
@@ -187,7 +221,13 @@ class LiveProgress:
             ("left", "left"),
         ):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
-        style = {"done": "green", "failed": "red", "skipped": "yellow", "waiting": "dim"}
+        style = {
+            "done": "green",
+            "failed": "red",
+            "skipped": "yellow",
+            "waiting": "dim",
+            "retrying": "red",
+        }
         for row in self.endpoints():
             table.add_row(
                 row.name,
@@ -201,21 +241,28 @@ class LiveProgress:
         return table
 
     def print_lines(self, only_if_moved: bool = False) -> None:
-        """The headline and the endpoints whose state, pages or records changed (with
-        ``only_if_moved``: nothing at all if none did)."""
+        """The headline and the endpoints whose state, pages or records changed since the last
+        print. With ``only_if_moved`` nothing at all when no endpoint and no count of the
+        headline changed, except a headline every ``HEARTBEAT_SECONDS`` (a log that says the run is
+        alive, not the same lines every few seconds)."""
         with self._printing:
+            now = time.monotonic()
             lines = [self.headline()]
+            status = self._moved()
             for row in self.endpoints():
                 if self._shown.get(row.name) != row.counters():
                     self._shown[row.name] = row.counters()
                     lines.append(self.line(row))
-            if len(lines) > 1 or not only_if_moved:
-                print("\n".join(lines), file=self._out, flush=True)
+            quiet = now - self._printed_at < HEARTBEAT_SECONDS
+            if only_if_moved and len(lines) == 1 and status == self._status and quiet:
+                return
+            self._status, self._printed_at = status, now
+            print("\n".join(lines), file=self._out, flush=True)
 
     # running
 
     def __enter__(self) -> LiveProgress:
-        if self._console.is_terminal:
+        if self._console.is_terminal and not _ci_log(self._out):
             self._live = Live(
                 get_renderable=self.table,
                 console=self._console,
@@ -239,4 +286,4 @@ class LiveProgress:
 
     def _loop(self) -> None:
         while not self._stop.wait(self._every):
-            self.print_lines()
+            self.print_lines(only_if_moved=True)

@@ -51,6 +51,9 @@ class GreenhouseConfig(BaseConfiguration):
     raw_schema: str = "greenhouse_raw"  # dataset the raw tables land in
     settle_seconds: int = 300  # read only up to now minus this (the API is eventually consistent)
     lookback_seconds: int = 3600  # each window starts this long before the last cursor seen
+    # a host that answered earlier in the run and now refuses connections (or no longer
+    # resolves) ends the run after this long, instead of retrying for minutes
+    unreachable_seconds: int = 60
     workers: int = 4  # resources extracted in parallel, sharing one rate budget
     skip_forbidden: bool = False  # carry on without endpoints that answer 403
     sweep_deletes_every: int = 0  # also run the deletion sweep every Nth extract (0: never)
@@ -78,6 +81,7 @@ ALIASES: dict[str, str] = {
             "raw_schema",
             "settle_seconds",
             "lookback_seconds",
+            "unreachable_seconds",
             "workers",
             "sweep_deletes_every",
             "sweep_deletes_max_share",
@@ -250,6 +254,7 @@ class Settings:
     skip_forbidden: bool
     sweep_deletes_every: int = 0
     sweep_deletes_max_share: float = 0.1
+    unreachable_seconds: int = 60
     sweep_force: bool = False  # --force: no bound on the share one sweep may mark
     client_id: Secret | None = field(default=None, repr=False)
     client_secret: Secret | None = field(default=None, repr=False)
@@ -454,6 +459,7 @@ def validate(config: GreenhouseConfig) -> dict[str, Any]:
         "raw_schema": raw_dataset(config),
         "settle_seconds": _non_negative("settle_seconds", config.settle_seconds),
         "lookback_seconds": _non_negative("lookback_seconds", config.lookback_seconds),
+        "unreachable_seconds": _non_negative("unreachable_seconds", config.unreachable_seconds),
         "extract_workers": _at_least_one("workers", config.workers),
         "skip_forbidden": bool(config.skip_forbidden),
         "sweep_deletes_every": _non_negative("sweep_deletes_every", config.sweep_deletes_every),

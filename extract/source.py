@@ -87,7 +87,7 @@ from extract.errors import (
 from extract.nul import NulReport, may_hold_nul, strip_nul
 from extract.pagination import SameOriginLinkPaginator, last_page_number
 from extract.settings import PER_PAGE, GreenhouseConfig, Settings, validate
-from extract.throttle import RateLimiter, RequestStats, ThrottledAdapter
+from extract.throttle import RateLimiter, RequestStats, ThrottledAdapter, connect_failure
 
 SOURCE_NAME = "greenhouse"
 
@@ -176,6 +176,15 @@ def failure_reason(exc: BaseException) -> str:
             "after all retries; raise GREENHOUSE_REQUEST_TIMEOUT (seconds per request) "
             "or check the network"
         )
+    if isinstance(exc, ConnectionError):
+        url = getattr(exc.request, "url", None)
+        host = urlsplit(url or "").netloc
+        why = connect_failure(exc) or "connection lost"
+        return (
+            f"could not connect to {host} ({why}) after all retries"
+            if host
+            else (f"{type(exc).__name__} ({why}) after all retries")
+        )
     return f"{type(exc).__name__} after all retries"
 
 
@@ -220,7 +229,11 @@ class HttpContext:
         )
         client.configure()  # timeout and retry policy: dlt's runtime.request_* settings
         adapter = ThrottledAdapter(
-            limiter, stats, pool_connections=4, pool_maxsize=max(8, settings.extract_workers * 2)
+            limiter,
+            stats,
+            unreachable_seconds=settings.unreachable_seconds,
+            pool_connections=4,
+            pool_maxsize=max(8, settings.extract_workers * 2),
         )
         return cls(settings, stats, limiter, client, adapter, build_auth(settings), Progress())
 

@@ -62,6 +62,10 @@ class RequestStats:
     waiting: Counter[str] = field(default_factory=Counter)
     waited_by_path: dict[str, float] = field(default_factory=dict)
     rate_limited_by_path: Counter[str] = field(default_factory=Counter)
+    # connections that could not be opened (refused, unknown host) to a host that had answered:
+    # per request path, and per host since when it has not answered (cleared by an answer)
+    no_connection_by_path: Counter[str] = field(default_factory=Counter)
+    down_since: dict[str, tuple[float, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **deltas: float) -> None:
@@ -87,6 +91,26 @@ class RequestStats:
         with self._lock:
             self.rate_limited += 1
             self.rate_limited_by_path[path] += 1
+
+    def no_connection(self, host: str, path: str, reason: str) -> float:
+        """A connection to ``host`` (which had answered) could not be opened; returns how long
+        it has been failing: the seconds since the first such failure after its last answer."""
+        with self._lock:
+            now = time.monotonic()
+            self.no_connection_by_path[path] += 1
+            started, _ = self.down_since.get(host, (now, reason))
+            self.down_since[host] = (started, reason)
+            return now - started
+
+    def hosts_down(self) -> dict[str, tuple[float, str]]:
+        """host -> (since when, why) for the hosts that answered and now open no connection."""
+        with self._lock:
+            return dict(self.down_since)
+
+    def answered(self, host: str) -> None:
+        if host in self.down_since:
+            with self._lock:
+                self.down_since.pop(host, None)
 
     def since(self, before: dict[str, Any]) -> dict[str, Any]:
         """``as_dict`` less an earlier ``as_dict``: the requests of one part of a run."""
@@ -227,11 +251,16 @@ class RateLimiter:
                 if self._budget_waiters == 0:
                     self._stats.add(waited_seconds=time.monotonic() - self._budget_wait_started)
 
-    def release(self, response: Response | None, epoch: int) -> None:
+    def release(self, response: Response | None, epoch: int, sent: bool = True) -> None:
+        """``sent=False``: no connection could be opened, so the server counted nothing (and
+        the budget must not shrink: that would turn a host that is down into rate-limit
+        waits)."""
         with self._cond:
             self.in_flight -= 1
             if response is not None:
                 self._observe(response, fresh=epoch == self.epoch)
+            elif not sent:
+                self._forget_send()
             elif self.remaining is not None:
                 # no answer (a dropped connection): the server may have counted it, and the
                 # budget left it out while it was in flight
@@ -344,7 +373,7 @@ def _host(url: str | None) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def _connect_failure(exc: ConnectionError) -> str | None:
+def connect_failure(exc: ConnectionError) -> str | None:
     """Why a connection could not be opened at all, or None for other connection errors (a
     connection dropped while waiting for the response is the server's doing, not the URL's)."""
     if isinstance(exc, SSLError):
@@ -364,11 +393,21 @@ class FirstContactAdapter(HTTPAdapter):
     a failed TLS handshake on the first contact raise ``UnreachableHostError`` (not retried by
     dlt's ``Client``) naming the host and ``variable``, the setting that points there. Once the
     host has answered, the same errors are plain ``ConnectionError``s that dlt retries (a server
-    restarting mid-run). An adapter because it is the one place that sees every attempt."""
+    restarting mid-run) for up to ``unreachable_seconds``; a host still refusing after that
+    raises ``UnreachableHostError`` too. An adapter because it is the one place that sees every
+    attempt."""
 
-    def __init__(self, variable: str = "GREENHOUSE_BASE_URL", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        variable: str = "GREENHOUSE_BASE_URL",
+        unreachable_seconds: float = 60.0,
+        stats: RequestStats | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.variable = variable
+        self.unreachable_seconds = unreachable_seconds
+        self.stats = stats or RequestStats()
         self.answered: set[str] = set()  # hosts that sent a response (set.add is thread-safe)
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
@@ -376,11 +415,19 @@ class FirstContactAdapter(HTTPAdapter):
         try:
             response = super().send(request, *args, **kwargs)
         except ConnectionError as exc:
-            reason = _connect_failure(exc)
-            if reason is not None and host not in self.answered:
-                raise UnreachableHostError(host, self.variable, reason) from None
+            reason = connect_failure(exc)
+            if reason is not None:
+                if host not in self.answered:
+                    raise UnreachableHostError(host, self.variable, reason) from None
+                path = urlsplit(request.url or "").path
+                down = self.stats.no_connection(host, path, reason)
+                if down >= self.unreachable_seconds:
+                    raise UnreachableHostError(
+                        host, self.variable, f"{reason} for {down:.0f}s after it had answered"
+                    ) from None
             raise
         self.answered.add(host)
+        self.stats.answered(host)
         return response
 
 
@@ -388,9 +435,8 @@ class ThrottledAdapter(FirstContactAdapter):
     """Throttles, counts and checks every attempt (see module docstring for why an adapter)."""
 
     def __init__(self, limiter: RateLimiter, stats: RequestStats, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(stats=stats, **kwargs)
         self.limiter = limiter
-        self.stats = stats
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
         path = urlsplit(request.url or "").path
@@ -402,8 +448,11 @@ class ThrottledAdapter(FirstContactAdapter):
             self.stats.wait_ended(path, time.monotonic() - started)
         try:
             response = super().send(request, *args, **kwargs)
-        except Exception:
-            self.limiter.release(None, epoch)
+        except Exception as exc:
+            # a connection never opened reached no server: not counted against the budget
+            opened = not (isinstance(exc, ConnectionError) and connect_failure(exc))
+            opened = opened and not isinstance(exc, UnreachableHostError)
+            self.limiter.release(None, epoch, sent=opened)
             self.stats.add(requests=1, retried_errors=1)
             raise
         self.limiter.release(response, epoch)

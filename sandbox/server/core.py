@@ -6,7 +6,9 @@ The HTTP side (routing, plumbing) is `sandbox.server.handler`; the lists are
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import socket
 import threading
 import time
 from collections import Counter
@@ -38,6 +40,35 @@ class _Stats(TypedDict):
     since: float
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    """Keeps its open connections so that ``stop`` closes them, as a stopped process does
+    (otherwise keep-alive connections are served on after the listening socket closed)."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            open_now, self.connections = list(self.connections), set()
+        for connection in open_now:
+            with contextlib.suppress(OSError):  # already closed by its client
+                connection.shutdown(socket.SHUT_RDWR)
+
+
 class SandboxServer:
     """One organisation served over HTTP; thread-safe for concurrent clients."""
 
@@ -56,14 +87,13 @@ class SandboxServer:
         self.faults: Faults = self.settings.faults
         self._fault_schedule = FaultSchedule(self.faults)
         self.reset_stats()
-        self.httpd: ThreadingHTTPServer | None = None
+        self.httpd: _HTTPServer | None = None
         self.thread: threading.Thread | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
     def start(self, background: bool = True) -> SandboxServer:
         handler = type("Handler", (Handler,), {"sandbox": self})
-        self.httpd = ThreadingHTTPServer((self.settings.host, self.settings.port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer((self.settings.host, self.settings.port), handler)
         if background:
             # a short poll interval makes stop() (fixture teardown) return quickly
             self.thread = threading.Thread(
@@ -77,9 +107,11 @@ class SandboxServer:
         self.httpd.serve_forever()
 
     def stop(self) -> None:
+        """Stop listening and close every open connection (a client sees the server gone)."""
         if self.httpd is not None:
             self.httpd.shutdown()
             self.httpd.server_close()
+            self.httpd.close_connections()
             self.httpd = None
 
     @property

@@ -12,6 +12,8 @@ import dlt
 import pytest
 
 from extract.endpoints import default_resources
+from extract.errors import EndpointsFailedError
+from extract.messages import describe_failure
 from tests.extract.conftest import duckdb_target, entity_of, org_ids
 from tests.extract.test_hostile import make_first_loads
 from tests.extract.test_load import assert_every_record_landed, assert_updated_at_current
@@ -129,3 +131,19 @@ def test_an_endpoint_that_times_out_names_the_timeout_variable(
         first_loads=first_loads,
     )  # fmt: skip
     assert "ReadTimeout" in line
+
+
+def test_a_long_failure_line_is_cut_between_words_and_says_so() -> None:
+    """Every endpoint failing makes a line longer than the error line's limit: it is cut at
+    a word boundary, marked as cut, and never ends mid-word (``... scorecards: Co``)."""
+    reason = "could not connect to harvest.example:443 (connection refused) after all retries"
+    failures = {f"endpoint_number_{i:02d}": reason for i in range(40)}
+    line, code = describe_failure(EndpointsFailedError(failures), secrets=())
+
+    assert code == 1
+    assert len(line) <= 3000
+    assert line.endswith(" ... (cut)")
+    kept = line.removesuffix(" ... (cut)")
+    words = set(str(EndpointsFailedError(failures)).split())
+    assert kept.split()[-1].rstrip(";,:") in {w.rstrip(";,:") for w in words}
+    assert "harvest.example:443" in line

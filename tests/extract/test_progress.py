@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from extract.endpoints import default_resources
 from extract.settings import PER_PAGE
 from tests.oracles.landing import expected_count
 
@@ -62,7 +63,8 @@ def test_v3_rerun_estimates_from_the_previous_run(sandbox, run_extract, extract_
 def test_terminal_mode_draws_the_table(sandbox, run_extract, extract_env):
     """stderr taken for a terminal (rich's TTY_COMPATIBLE): a table redrawn in place (the
     cursor moves up over the previous frame), no plain lines; the last frame is the end."""
-    env = {**extract_env, **sandbox.env("v3"), "TTY_COMPATIBLE": "1"}
+    # (CI left empty: the suite's own CI run must not turn this terminal into a CI log)
+    env = {**extract_env, **sandbox.env("v3"), "TTY_COMPATIBLE": "1", "CI": ""}
 
     run = run_extract(env, "--resources", "departments,offices").check()
 
@@ -80,3 +82,45 @@ def test_bad_progress_interval_is_one_line(sandbox, run_extract, extract_env):
     assert run.returncode == 2
     assert len(run.error_lines) == 1 and "ELT_PROGRESS_SECONDS='soon'" in run.error_lines[0]
     assert "Traceback" not in run.stderr
+
+
+def test_ci_log_prints_only_what_changed(sandbox_factory, run_extract, extract_env):
+    """CI=true (and a colour variable that makes rich take the log for a terminal): plain
+    lines, an endpoint's line only when its state, pages or records changed since it was last
+    printed, and a headline only when what it says changed (not one every tick)."""
+    sandbox = sandbox_factory(candidates=600, rate_limit=2, rate_window=1)  # ~20 s of reading
+    env = {
+        **extract_env,
+        **sandbox.env("v3"),
+        "CI": "true",
+        "TTY_COMPATIBLE": "1",
+        "ELT_PROGRESS_SECONDS": "0.2",
+    }
+
+    run = run_extract(env).check()
+
+    assert "\x1b[" not in run.stderr  # no table redrawn into the log
+    headlines = [line for line in run.stderr.splitlines() if "endpoints finished" in line]
+    # a headline alone (no endpoint line after it) says something the one before did not,
+    # or comes a minute (the heartbeat) after it
+    blocks = re.split(r"^(?=\[extract\]\s+[0-9.]+s )", run.stderr, flags=re.MULTILINE)
+    blocks = [b.splitlines() for b in blocks if "endpoints finished" in b.split("\n", 1)[0]]
+    counts = [re.sub(r"^\[extract\]\s+[0-9.]+s |, waited .*", "", b[0]) for b in blocks]
+    at = [float(re.findall(r"^\[extract\]\s+([0-9.]+)s ", b[0])[0]) for b in blocks]
+    alone = [
+        n
+        for n in range(1, len(blocks))
+        if len(blocks[n]) == 1 and counts[n] == counts[n - 1] and at[n] - at[n - 1] < 59
+    ]
+    assert not alone, [blocks[n][0] for n in alone]
+    names = default_resources("v3")
+    for name in names:
+        lines = [re.sub(r"\s+waited .*", "", line) for line in _endpoint_lines(run.stderr, name)]
+        # never the same row twice in a row (a row may come back to a state: a 429 retried)
+        assert all(a != b for a, b in zip(lines, lines[1:], strict=False)), "\n".join(lines)
+        assert re.search(r"\sdone\s", lines[-1]), lines[-1]
+    # far fewer lines than the whole table at every tick
+    ticks = len(headlines)
+    assert ticks > 5
+    printed = sum(len(_endpoint_lines(run.stderr, name)) for name in names)
+    assert printed < ticks * len(names) / 2, (printed, ticks)

@@ -189,3 +189,16 @@ def test_a_request_without_an_answer_is_counted_as_spent():
     limiter.release(_response(X_RateLimit_Remaining="3", X_RateLimit_Reset="9"), first)
     limiter.release(None, second)  # the connection dropped: the server may have counted it
     assert limiter.remaining == 2 and limiter.in_flight == 0
+
+
+def test_a_connection_never_opened_spends_nothing():
+    """A host that refuses connections counted none of them: its retries must not exhaust
+    the budget and turn into waits for the rate limit."""
+    limiter = _limiter()
+    first, second = limiter.acquire(), limiter.acquire()
+    limiter.release(_response(X_RateLimit_Remaining="1", X_RateLimit_Reset="9"), first)
+    limiter.release(None, second, sent=False)
+    for _ in range(5):  # refused again and again: never blocked, the budget unchanged
+        limiter.release(None, limiter.acquire(), sent=False)
+    assert limiter.remaining == 1 and limiter.in_flight == 0
+    assert limiter._stats.waited_seconds == 0
