@@ -78,7 +78,7 @@ def elt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **env},
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
 
 

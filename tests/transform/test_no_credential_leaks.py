@@ -10,8 +10,6 @@ Each case runs what a user runs: ``elt run`` through the echoing gateway (fails 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from base64 import b64encode
 from pathlib import Path
 from typing import Any
@@ -22,24 +20,13 @@ import pytest
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle, start_sandbox
 
-from .conftest import RESOURCES, ROOT, clean_env
+from .conftest import RESOURCES, elt
 
 pytestmark = pytest.mark.slow
 
 # shaped like a credential whatever its value: what the gateway echoed, unredacted
 SHAPED = re.compile(r"(Bearer|Basic)\s+(?!\*\*\*)[A-Za-z0-9._~+/-]{8,}", re.IGNORECASE)
 DB_PASSWORD = "pg-Pa55-n3ver-shown"  # trust auth: the server accepts any password
-
-
-def elt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "extract", *args],
-        cwd=ROOT,
-        env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **env},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def _warehouse_text(dest: str, env: dict[str, str], db: PostgresDatabase | None) -> str:
