@@ -16,19 +16,23 @@ from typing import Any
 
 import pytest
 
+from extract.endpoints import default_resources
 from tests.fixtures.bigquery import BigQueryEmulator
 from tests.fixtures.emulators.gaps import BIGQUERY_DECIMAL_TOLERANCE, BIGQUERY_GAPS, Gap
 from tests.fixtures.sandbox import SandboxHandle
 
 from .checks import check_marts, check_pipeline_marts
-from .conftest import AS_OF, RESOURCES, DbtRun, clean_env, run_dbt, run_extract
+from .conftest import AS_OF, DbtRun, clean_env, run_dbt, run_extract
 
 # one extract + dbt build (~5 min on an idle 2-core machine) runs in the first test that asks
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 VERSION = "v3"
 # the custom-field dictionary too, so the custom-field marts get their typed columns
-EXTRACTED = RESOURCES[VERSION] + ",custom_fields,custom_field_options"
+# every default endpoint: an endpoint left out gets its raw table created empty by a load of
+# an empty file, which google-cloud-bigquery uploads as a resumable upload the emulator cannot
+# answer (it sends no Range header); listed in the stop notes, unverified on real BigQuery
+EXTRACTED = ",".join(default_resources(VERSION))
 
 
 @dataclass
