@@ -43,7 +43,8 @@ _SHAPES = (
         rf"\1 {MASK}",
     ),
     # a password in a URL: postgresql://user:pass@host
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.IGNORECASE), rf"\1{MASK}@"),
+    # (not a template's "user[:password]@": brackets are no part of a user name)
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@\[\]]*:)[^@\s/]+@", re.IGNORECASE), rf"\1{MASK}@"),
 )
 
 

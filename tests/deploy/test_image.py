@@ -164,7 +164,7 @@ def _ca_bundle() -> Path | None:
     ("env", "command", "message"),
     [
         ({"DEST": "nowhere"}, "run", "unknown DEST 'nowhere'"),
-        ({"DEST": "duckdb"}, "run", "missing v3 credentials"),
+        ({"DEST": "duckdb"}, "run", "missing Harvest v3 credentials"),
         ({"GREENHOUSE_WORKERS": "0"}, "extract", "GREENHOUSE_WORKERS"),
     ],
     ids=["unknown-dest", "no-credentials", "bad-workers"],
