@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,11 +72,15 @@ def run_extract(
 
 
 def elt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`elt <args>` as a user runs it, with only `env` configuring it."""
+    """`elt <args>` as a user runs it, with only `env` configuring it; dbt's target/ and logs/
+    in a directory of their own unless `env` names them (tests run side by side, and dbt's
+    partial-parse state in a shared target/ would mix their settings)."""
+    scratch = Path(tempfile.mkdtemp(prefix="elt-dbt-"))
+    own = {"DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
     return subprocess.run(
         [sys.executable, "-m", "extract", *args],
         cwd=ROOT,
-        env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **env},
+        env={**clean_env(), "ELT_ENV_FILE": "/dev/null", **own, **env},
         capture_output=True,
         text=True,
         timeout=900,

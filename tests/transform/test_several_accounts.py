@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, datetime
@@ -79,10 +80,12 @@ def _relations(connect: Callable[[], Any]) -> list[str]:
 
 def _transform(env: dict[str, str]) -> None:
     """`elt transform`, the command a user runs once after extracting each account."""
+    scratch = Path(tempfile.mkdtemp(prefix="elt-dbt-"))  # dbt's target/ of this run only
+    own = {"DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
     result = subprocess.run(
         [sys.executable, "-m", "extract", "transform"],
         cwd=ROOT,
-        env=env,
+        env={**own, **env},
         capture_output=True,
         text=True,
         timeout=900,
@@ -256,10 +259,12 @@ def test_a_bad_raw_schema_list_is_one_line_from_elt_and_from_dbt(
     env = clean_env(
         DEST="duckdb", DUCKDB_PATH=str(tmp_path / "x.duckdb"), GREENHOUSE_RAW_SCHEMAS=listed
     )
+    scratch = Path(tempfile.mkdtemp(prefix="elt-dbt-"))  # dbt's target/ of this run only
+    own = {"DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
     result = subprocess.run(
         [sys.executable, "-m", "extract", "transform"],
         cwd=ROOT,
-        env=env,
+        env={**own, **env},
         capture_output=True,
         text=True,
     )
