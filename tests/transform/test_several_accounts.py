@@ -185,8 +185,8 @@ def test_two_accounts_in_one_duckdb(accounts: dict[str, SandboxHandle], tmp_path
     )
     assert report.returncode == 0, report.stderr
     text = page.read_text()
-    for account in (US, EU):  # a funnel series named "<job> (<account>)"
-        assert re.search(rf'"name":"[^"]+ \({account}\)"', text), account
+    for account in (US, EU):  # a funnel chart titled "<job> (<account>) (N applications)"
+        assert re.search(rf'"text":"[^"]+ \({account}\) \(\d+ applications\)"', text), account
         # and a days-to-hire point "<job> (<account>): N hires"
         assert re.search(rf'"[^"]+ \({account}\): \d+ hires', text), account
     # the charts that add the accounts up say so
