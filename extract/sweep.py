@@ -63,7 +63,9 @@ from extract.source import (
 from extract.summary import print_summary
 
 COLUMN = "_greenhouse_deleted_at"
-SWEEPS_TABLE = "_greenhouse_sweeps"  # one row per finished sweep (the every-Nth-run counter)
+# One row per sweep that swept every table it listed (the every-Nth-run counter): a sweep with a
+# failed or refused listing writes none, so the next run sweeps again instead of waiting N runs.
+SWEEPS_TABLE = "_greenhouse_sweeps"
 # dlt's own destination type for its "timestamp" data type, per DEST
 TIMESTAMP_TYPE = {
     "duckdb": "timestamp with time zone",
@@ -282,12 +284,13 @@ def apply_marks(
                 unmarked=len(back),
                 marked_total=marked_before + len(gone) - len(back),
             )
-        total = sum(t.marked for t in result.tables.values())
-        sweeps = client.make_qualified_table_name(SWEEPS_TABLE)
-        statements.append(
-            f"insert into {sweeps} (swept_at, api_version, marked) "
-            f"values ({stamp}, '{settings.api_version}', {total})"
-        )
+        if not result.failed:
+            total = sum(t.marked for t in result.tables.values())
+            sweeps = client.make_qualified_table_name(SWEEPS_TABLE)
+            statements.append(
+                f"insert into {sweeps} (swept_at, api_version, marked) "
+                f"values ({stamp}, '{settings.api_version}', {total})"
+            )
         with client.begin_transaction():
             for statement in statements:
                 client.execute_sql(statement)

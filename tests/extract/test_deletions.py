@@ -211,6 +211,35 @@ def test_every_nth_run_also_sweeps(
     assert runs[3]["deletion_sweep"]["tables"]["candidates"]["marked"] == 0
 
 
+def test_a_refused_sweep_is_retried_by_the_next_run(
+    sandbox_factory: Callable[..., SandboxHandle],
+    extract_env: dict[str, str],
+    run_extract: Callable[..., Run],
+) -> None:
+    """A sweep that refused a listing does not count as the every-Nth sweep: the next run sweeps
+    again, instead of waiting N more runs with the deleted rows unmarked."""
+    sandbox = sandbox_factory(candidates=60, seed=23)
+    env = {
+        **extract_env,
+        "DEST": "duckdb",
+        **sandbox.env("v3"),
+        **WIDE_BOUND,
+        "GREENHOUSE_SWEEP_DELETES_EVERY": "2",
+        "ELT_RUN_HISTORY": "true",
+    }
+    assert "deletion_sweep" not in (run_extract(env).check().summary or {})
+    chosen = delete(sandbox, "v3")
+    sandbox.set_faults(empty_list=["candidates"])
+    refused = run_extract(env)
+    assert refused.returncode == 1
+    assert "candidates: the API listed no ids" in refused.stderr
+    sandbox.set_faults()
+    again = run_extract(env).check()
+    assert again.summary is not None and "deletion_sweep" in again.summary
+    swept = again.summary["deletion_sweep"]["tables"]["candidates"]
+    assert swept["marked_total"] == len(chosen["candidates"])
+
+
 def test_bad_sweep_input_is_one_line_and_exit_2(
     sandbox: SandboxHandle, extract_env: dict[str, str], run_extract: Callable[..., Run], tmp_path
 ) -> None:
