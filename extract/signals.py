@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any, TextIO
 
 # SIGTERM (docker stop, Kubernetes, the scheduler, ``timeout``) ends a run like Ctrl-C does:
 # the handler below raises KeyboardInterrupt for both (Python's own does so for SIGINT only)
@@ -54,13 +54,29 @@ def interrupted(cause: BaseException | None = None) -> int:
 
 
 def call_child(argv: Sequence[str], cwd: str, env: dict[str, str]) -> int:
-    """Run a child (dbt) to its end; when this process is told to stop, pass the signal on
-    and wait for the child to go (killing it after a grace period): nothing is left behind."""
+    """Run a child (dbt) to its end, its output line by line through ``redact`` (a warehouse's
+    error may repeat a credential); when this process is told to stop, pass the signal on and
+    wait for the child to go (killing it after a grace period): nothing is left behind."""
     import signal
 
-    process = subprocess.Popen(list(argv), cwd=cwd, env=env)
+    process = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=1,
+        text=True,
+        errors="replace",
+    )
+    pumps = [
+        threading.Thread(target=_pump, args=(stream, out), daemon=True)
+        for stream, out in ((process.stdout, sys.stdout), (process.stderr, sys.stderr))
+    ]
+    for pump in pumps:
+        pump.start()
     try:
-        return process.wait()
+        code = process.wait()
     except KeyboardInterrupt:
         if process.poll() is None:
             process.send_signal(_stopped_by[0] if _stopped_by else signal.SIGINT)
@@ -70,3 +86,18 @@ def call_child(argv: Sequence[str], cwd: str, env: dict[str, str]) -> int:
                 process.kill()
                 process.wait()
         raise
+    finally:
+        for pump in pumps:
+            pump.join(timeout=5)
+    return code
+
+
+def _pump(stream: IO[str] | None, out: TextIO) -> None:
+    """Copy a child's stream to ours, each line redacted, as it comes."""
+    from extract.redact import redact
+
+    if stream is None:
+        return
+    for line in stream:
+        out.write(redact(line))
+        out.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from base64 import b64encode
 
 import pytest
@@ -62,3 +64,23 @@ def test_environment_credentials_are_known_by_their_names(monkeypatch) -> None:
     assert (
         redaction.redact("sn0w-pass cl1ent-secret public-client-id") == "*** *** public-client-id"
     )
+
+
+def test_a_dbt_childs_output_is_redacted_line_by_line(capsys) -> None:
+    """What dbt prints (an adapter's error repeating a password, a URL with one) passes through
+    the same redaction as the run's own lines, on stdout and on stderr."""
+    from extract.redact import remember
+    from extract.signals import call_child
+
+    remember("s3cr3t-w4rehouse")
+    script = (
+        "import sys\n"
+        "print('connecting with password s3cr3t-w4rehouse', flush=True)\n"
+        "print('url postgresql://loader:hunter22@db:5432/x', file=sys.stderr)\n"
+        "sys.exit(3)\n"
+    )
+    code = call_child([sys.executable, "-c", script], cwd=".", env=dict(os.environ))
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert out == "connecting with password ***\n"
+    assert err == "url postgresql://loader:***@db:5432/x\n"
