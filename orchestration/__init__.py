@@ -1,1 +1,2 @@
-"""Entry points for orchestrators that run the pipeline in place of ``elt run`` (docs/orchestrators.md)."""
+"""Entry points for orchestrators that run the pipeline in place of ``elt run``
+(docs/orchestrators.md)."""

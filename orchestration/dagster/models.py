@@ -8,7 +8,6 @@ left to ``make test`` / CI. The raw tables a model reads (the ``greenhouse`` dbt
 dlt assets of ``raw.py``, so the graph runs from each Harvest endpoint to the marts.
 """
 
-
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager

@@ -11,7 +11,6 @@ loaded, and the next run reads the same window again). ``elt`` instead loads the
 were read and fails afterwards.
 """
 
-
 import os
 from collections.abc import Iterator
 from typing import Any
