@@ -61,7 +61,8 @@ def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
         timeout=600,
     )
     assert validated.returncode == 0, validated.stderr[-4000:]
-    assert "Validation successful for code location orchestration.dagster" in validated.stderr
+    output = validated.stdout + validated.stderr
+    assert "Validation successful for code location orchestration.dagster" in output
 
     found = child(env, "graph")
     assets = found["assets"]
