@@ -61,7 +61,9 @@ def materialize() -> dict[str, Any]:
         "success": result.success,
         "run_id": result.run_id,
         "materialized": sorted(
-            e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+            e.asset_key.to_user_string()
+            for e in result.get_asset_materialization_events()
+            if e.asset_key is not None
         ),
         "checks": checks,
         "failures": failures,

@@ -200,10 +200,17 @@ def shown_as(label: str, name: str) -> bool:
     return re.fullmatch(".*".join(parts), name) is not None
 
 
-def drawn_lineage(
-    dom: str,
-) -> tuple[list[tuple[float, float, float, float, str]], set[tuple[int, int]]]:
-    nodes = [(*map(float, m.groups()[:4]), m.group(5)) for m in NODE.finditer(dom)]
+Box = tuple[float, float, float, float, str]  # x, y, width, height, label
+Area = tuple[float, float, float, float]
+
+
+def box(match: re.Match[str]) -> Box:
+    x, y, width, height = (float(value) for value in match.groups()[:4])
+    return x, y, width, height, match.group(5)
+
+
+def drawn_lineage(dom: str) -> tuple[list[Box], set[tuple[int, int]]]:
+    nodes = [box(m) for m in NODE.finditer(dom)]
 
     def at(x: float, y: float, side: str) -> int | None:
         for index, (nx, ny, width, height, _) in enumerate(nodes):
@@ -264,15 +271,15 @@ def test_the_web_ui_draws_the_lineage_from_applications_to_applications_by_stage
     dom = shown.stdout
     assert shown.returncode == 0 and "data-svg-viewport" in dom, shown.stderr[-2000:]
     nodes, edges = drawn_lineage(dom)
-    groups = [(*map(float, m.groups()[:4]), m.group(5)) for m in GROUP.finditer(dom)]
-    (raw_box,) = {g[:4] for g in groups if g[4] == "greenhouse_raw"}
+    groups = [box(m) for m in GROUP.finditer(dom)]
+    (raw_area,) = {(g[0], g[1], g[2], g[3]) for g in groups if g[4] == "greenhouse_raw"}
 
-    def inside(node: tuple[float, float, float, float, str], box: tuple[float, ...]) -> bool:
+    def inside(node: Box, area: Area) -> bool:
         x, y, _, _, _ = node
-        return box[0] <= x <= box[0] + box[2] and box[1] <= y <= box[1] + box[3]
+        return area[0] <= x <= area[0] + area[2] and area[1] <= y <= area[1] + area[3]
 
     (raw_applications,) = [
-        i for i, node in enumerate(nodes) if node[4] == "applications" and inside(node, raw_box)
+        i for i, node in enumerate(nodes) if node[4] == "applications" and inside(node, raw_area)
     ]
     marts = [i for i, node in enumerate(nodes) if shown_as(node[4], "applications_by_stage")]
     staging = [
