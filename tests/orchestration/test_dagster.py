@@ -47,11 +47,8 @@ def upstream(graph: dict[str, list[str]], key: str) -> set[str]:
     return seen
 
 
-def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
-    module_sandbox: SandboxHandle, tmp_path: Path
-) -> None:
-    env = dagster_env(module_sandbox, tmp_path)
-    validated = subprocess.run(
+def validate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [str(ROOT / ".venv" / "bin" / "dagster"), "definitions", "validate"]
         + ["-m", "orchestration.dagster"],
         cwd=ROOT,
@@ -60,6 +57,13 @@ def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
         text=True,
         timeout=600,
     )
+
+
+def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
+    module_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    env = dagster_env(module_sandbox, tmp_path)
+    validated = validate(env)
     assert validated.returncode == 0, validated.stderr[-4000:]
     output = validated.stdout + validated.stderr
     assert "Validation successful for code location orchestration.dagster" in output
@@ -87,6 +91,18 @@ def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
     assert found["checks"] > 100
     assert found["schedules"] == {"greenhouse_elt_hourly": "0 * * * *"}
     assert "greenhouse_elt" in found["jobs"]
+
+
+def test_a_missing_credential_fails_the_load_with_the_line_elt_prints(
+    module_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    env = dagster_env(module_sandbox, tmp_path)
+    del env["GREENHOUSE_CLIENT_SECRET"]
+    validated = validate(env)
+    assert validated.returncode != 0
+    output = validated.stdout + validated.stderr
+    assert "ConfigError: missing Harvest v3 credentials: set GREENHOUSE_CLIENT_SECRET" in output
+    assert module_sandbox.client_id not in output
 
 
 def test_materialising_every_asset_gives_the_oracle_marts_and_run_history(
