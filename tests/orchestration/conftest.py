@@ -18,7 +18,16 @@ from tests.fixtures.sandbox import SandboxHandle
 from tests.transform.conftest import AS_OF, RESOURCES, ROOT, clean_env
 
 
-def dagster_env(sandbox: SandboxHandle, work: Path, **extra: str) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One dbt target dir per module: the code location parses the project once (its manifest
+    does not depend on the sandbox), every dbt command of a run gets a directory under it."""
+    return tmp_path_factory.mktemp("dbt_target")
+
+
+def dagster_env(
+    sandbox: SandboxHandle, work: Path, dbt_target: Path, **extra: str
+) -> dict[str, str]:
     """What a Dagster deployment of the code location sets: the variables `elt` reads."""
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     return clean_env(
@@ -29,7 +38,7 @@ def dagster_env(sandbox: SandboxHandle, work: Path, **extra: str) -> dict[str, s
         # only the raw tables the dbt project reads: keeps the extract short
         GREENHOUSE_RESOURCES=RESOURCES["v3"],
         GREENHOUSE_AS_OF=AS_OF,
-        DBT_TARGET_PATH=str(work / "dbt_target"),
+        DBT_TARGET_PATH=str(dbt_target),
         DBT_LOG_PATH=str(work / "dbt_logs"),
         DAGSTER_HOME=str(work / "dagster_home"),
         ELT_ENV_FILE="/dev/null",

@@ -60,9 +60,9 @@ def validate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
-    module_sandbox: SandboxHandle, tmp_path: Path
+    module_sandbox: SandboxHandle, tmp_path: Path, dbt_target: Path
 ) -> None:
-    env = dagster_env(module_sandbox, tmp_path)
+    env = dagster_env(module_sandbox, tmp_path, dbt_target)
     validated = validate(env)
     assert validated.returncode == 0, validated.stderr[-4000:]
     output = validated.stdout + validated.stderr
@@ -94,9 +94,9 @@ def test_definitions_validate_and_the_graph_runs_from_endpoint_to_mart(
 
 
 def test_a_missing_credential_fails_the_load_with_the_line_elt_prints(
-    module_sandbox: SandboxHandle, tmp_path: Path
+    module_sandbox: SandboxHandle, tmp_path: Path, dbt_target: Path
 ) -> None:
-    env = dagster_env(module_sandbox, tmp_path)
+    env = dagster_env(module_sandbox, tmp_path, dbt_target)
     del env["GREENHOUSE_CLIENT_SECRET"]
     validated = validate(env)
     assert validated.returncode != 0
@@ -106,10 +106,10 @@ def test_a_missing_credential_fails_the_load_with_the_line_elt_prints(
 
 
 def test_materialising_every_asset_gives_the_oracle_marts_and_run_history(
-    module_sandbox: SandboxHandle, tmp_path: Path
+    module_sandbox: SandboxHandle, tmp_path: Path, dbt_target: Path
 ) -> None:
     """Shape: the default sandbox organisation (seed 42, 200 candidates), Harvest v3."""
-    env = dagster_env(module_sandbox, tmp_path)
+    env = dagster_env(module_sandbox, tmp_path, dbt_target)
     graph = child(env, "graph")
     run = child(env, "materialize")
     assert run["success"], run["failures"]
@@ -130,11 +130,11 @@ def test_materialising_every_asset_gives_the_oracle_marts_and_run_history(
 
 
 def test_a_failed_endpoint_fails_the_run_naming_it(
-    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path, dbt_target: Path
 ) -> None:
     sandbox = sandbox_factory(candidates=40, fail_endpoints=["offers"])
     env = dagster_env(
-        sandbox, tmp_path, GREENHOUSE_MAX_ATTEMPTS="2", GREENHOUSE_BACKOFF_FACTOR="0.1"
+        sandbox, tmp_path, dbt_target, GREENHOUSE_MAX_ATTEMPTS="2", GREENHOUSE_BACKOFF_FACTOR="0.1"
     )
     run = child(env, "materialize")
     assert not run["success"]
@@ -160,12 +160,12 @@ def test_a_failed_endpoint_fails_the_run_naming_it(
 
 
 def test_a_dagster_run_after_elt_run_reads_only_what_changed(
-    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path, dbt_target: Path
 ) -> None:
     """Shape: seed 11, 120 candidates, Harvest v3; 3% of it changes between the two runs."""
     sandbox = sandbox_factory(candidates=120, seed=11)
     # read up to now: the sandbox stamps its changes with the current time
-    env = dagster_env(sandbox, tmp_path, GREENHOUSE_SETTLE_SECONDS="0")
+    env = dagster_env(sandbox, tmp_path, dbt_target, GREENHOUSE_SETTLE_SECONDS="0")
     applications = sandbox.org.count("applications")
     cli = elt(env, "run")
     assert cli.returncode == 0, cli.stderr[-4000:]
@@ -245,9 +245,9 @@ def drawn_lineage(dom: str) -> tuple[list[Box], set[tuple[int, int]]]:
 
 
 def test_the_web_ui_draws_the_lineage_from_applications_to_applications_by_stage(
-    module_sandbox: SandboxHandle, tmp_path: Path
+    module_sandbox: SandboxHandle, tmp_path: Path, dbt_target: Path
 ) -> None:
-    env = dagster_env(module_sandbox, tmp_path)
+    env = dagster_env(module_sandbox, tmp_path, dbt_target)
     port = free_port()
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "dagster-webserver"), "-m", "orchestration.dagster"]
