@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetSpec
+from dagster import AssetExecutionContext, AssetSpec, Failure
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -141,7 +141,6 @@ def greenhouse_models(context: AssetExecutionContext, dbt: DbtCliResource) -> It
 
 
 def raise_failure(stage: str, error: str, failed: list[str]) -> None:
-    from dagster import Failure
-
+    """The failed build as one line: dbt's exit code and the nodes that failed."""
     shown = ", ".join(failed[:10]) + (f" and {len(failed) - 10} more" if len(failed) > 10 else "")
     raise Failure(description=f"{stage}: {error}" + (f"; failed: {shown}" if shown else ""))
