@@ -34,7 +34,8 @@ help: ## List the targets
 
 $(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	@echo ">> syncing the virtual environment from uv.lock"
-	@$(UV) sync --frozen --quiet --compile-bytecode
+	@# the dagster extra too: its code location is tested here (the image installs no extra)
+	@$(UV) sync --frozen --quiet --compile-bytecode --extra dagster
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create/refresh the virtual environment from the lock file
