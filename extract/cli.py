@@ -7,6 +7,7 @@
     elt report     an HTML page of charts from the marts of DEST
     elt demo       sandbox -> DuckDB -> dbt build -> a readable summary; no credentials needed
     elt docs       dbt docs generate
+    elt dashboard  dlt's pipeline dashboard for the pipeline of DEST (the ``dashboard`` extra)
     elt sandbox    serve the Harvest-compatible sandbox
     elt bench      the benchmarks (make bench)
 
@@ -256,6 +257,19 @@ def check(resources: str | None, skip_forbidden: bool) -> None:
 def report(out: Path, quarter: str | None) -> None:
     """An HTML page of charts from the marts of DEST (opens offline)."""
     sys.exit(stages.report_stage(out, quarter))
+
+
+@cli.command()
+@click.option("--dest", envvar="DEST", callback=_set_dest, expose_value=False)
+@click.option("--port", type=click.IntRange(1, 65535), default=2718, envvar="DLT_DASHBOARD_PORT",
+              show_default=True)  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to serve on")
+@click.option("--headless", is_flag=True, help="do not open a browser")
+def dashboard(port: int, host: str, headless: bool) -> None:
+    """dlt's pipeline dashboard (dlt pipeline <name> show) for the pipeline of DEST."""
+    from extract.dashboard import run_dashboard
+
+    sys.exit(run_dashboard(port, host, headless))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
