@@ -10,18 +10,13 @@ the way a run does (``extract/pipeline.py``: ``name_of``) and calls dlt's own da
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from extract.errors import ConfigError
-
-INSTALL_HINT = (
-    "the dashboard needs the `dashboard` extra: `uv sync --extra dashboard` "
-    "(or `pip install 'greenhouse-elt[dashboard]'`); `make dashboard` installs it"
-)
+from extract.extras import require
 
 
 def pipeline_location() -> tuple[str, Path]:
@@ -62,9 +57,7 @@ def child_environment(dest: str) -> dict[str, str]:
 
 def run_dashboard(port: int, host: str, headless: bool) -> int:
     """Serve the dashboard until interrupted; 2 with one line when it cannot start."""
-    missing = [m for m in ("marimo", "ibis", "dlthub") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ConfigError(f"{INSTALL_HINT} (missing: {', '.join(missing)})")
+    require("dashboard", "the dashboard")
     name, directory = pipeline_location()
     if not (directory / name).is_dir():
         found = sorted(p.name for p in directory.glob("greenhouse_*") if p.is_dir())
