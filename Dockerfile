@@ -23,7 +23,8 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
 
-# Dependencies first (their own layer, cached until uv.lock or pyproject.toml change).
+# Dependencies first (their own layer, cached until uv.lock or pyproject.toml change): the main ones
+# and the `sandbox` extra, for `elt demo` (not the benchmarks' or the dashboard's).
 # An optional CA bundle for uv's downloads (a TLS-intercepting proxy): a build secret, mounted only
 # while uv runs and never written to a layer (`--secret id=ca_bundle,src=FILE`; deploy/build-image.sh).
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -31,14 +32,14 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=pyproject.toml,target=/app/pyproject.toml \
     --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export SSL_CERT_FILE=/run/secrets/ca_bundle; fi \
-    && uv sync --frozen --no-dev --no-install-project
+    && uv sync --frozen --no-dev --no-install-project --extra sandbox
 
 # Then the code (.dockerignore keeps .env, secrets, data, tests and local build output out).
 COPY . /app
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export SSL_CERT_FILE=/run/secrets/ca_bundle; fi \
-    && uv sync --frozen --no-dev
+    && uv sync --frozen --no-dev --extra sandbox
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="greenhouse-elt" \

@@ -22,7 +22,7 @@ ARGS ?=
 
 export DEST SANDBOX_PORT
 
-.PHONY: help run check report docs-serve demo extract transform test lint bench sandbox docs image docker-build up down clean venv
+.PHONY: help run check report docs-serve dashboard demo extract transform test lint bench sandbox docs image docker-build up down clean venv
 
 help: ## List the targets
 	@echo "Greenhouse ELT (dlt extract + dbt transform). Usage: make <target> [DEST=...] [ARGS=...]"
@@ -32,10 +32,10 @@ help: ## List the targets
 	@echo ">> installing uv $(UV_VERSION) into .tools/ (not found on PATH)"
 	@python3 -m venv .tools/venv && .tools/venv/bin/pip install -q "uv==$(UV_VERSION)" && mkdir -p .tools/bin && ln -sf ../venv/bin/uv .tools/bin/uv
 
+# the development environment holds every extra (sandbox: make demo and the tests; bench; dashboard)
 $(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	@echo ">> syncing the virtual environment from uv.lock"
-	@# the dagster extra too: its code location is tested here (the image installs no extra)
-	@$(UV) sync --frozen --quiet --compile-bytecode --extra dagster
+	@$(UV) sync --frozen --quiet --compile-bytecode --all-extras
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create/refresh the virtual environment from the lock file
@@ -78,6 +78,9 @@ docs: $(STAMP) ## dbt docs generate
 
 docs-serve: $(STAMP) ## dbt docs generate + serve on 127.0.0.1 (DBT_DOCS_PORT, default 8080)
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) docs-serve $(ARGS)
+
+dashboard: $(STAMP) ## dlt's pipeline dashboard (marimo) for the pipeline DEST's run wrote (DLT_DASHBOARD_PORT, default 2718)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(ELT) dashboard $(ARGS)
 
 image: ## Build the container image IMAGE (docker, or podman without a Docker engine; local base images without a registry)
 	@deploy/build-image.sh $(IMAGE)

@@ -198,7 +198,11 @@ def print_summary(duckdb_path: Path, months: int = 12, console: Console | None =
 
 
 def run_demo(candidates: int, duckdb_path: Path) -> int:
-    """Start the sandbox, run the whole pipeline into a fresh DuckDB file, print the summary."""
+    """Start the sandbox, run the whole pipeline into a fresh DuckDB file, print the summary.
+    The sandbox is the only part of ``extract`` that needs the ``sandbox`` extra."""
+    from extract.extras import require
+
+    require("sandbox", "elt demo (it runs the sandbox)")
     from extract.messages import log
     from extract.stages import run_pipeline
     from sandbox.process import SandboxProcess, SandboxStartError

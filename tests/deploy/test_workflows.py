@@ -38,8 +38,8 @@ def test_scheduled_run_sets_only_variables_the_pipeline_reads() -> None:
     assert "SNOWFLAKE_PRIVATE_KEY_PATH=" in text and "BIGQUERY_KEYFILE=" in text
 
 
-def test_readme_lists_every_secret_the_scheduled_workflow_reads() -> None:
+def test_deploy_guide_lists_every_secret_the_scheduled_workflow_reads() -> None:
     text = (WORKFLOWS / "scheduled-run.yml").read_text()
-    doc = (ROOT / "README.md").read_text()
+    doc = (ROOT / "docs" / "deploy.md").read_text()
     for secret in set(re.findall(r"secrets\.([A-Z0-9_]+)", text)):
         assert f"`{secret}`" in doc, secret
