@@ -70,7 +70,14 @@ make_local_uv_image() {
   local target="$1" dir
   dir="$(mktemp -d)"
   say "no registry: making $target from PyPI's uv $UV_VERSION wheel"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dir" "uv==$UV_VERSION" \
+  # pip downloads the wheel; a python3 without pip (a uv-made virtual environment first on PATH,
+  # as under `make test`) gets a throwaway one from its own ensurepip (no network needed for that)
+  local pip=(python3 -m pip)
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    python3 -m venv "$dir/pip" || { rm -rf "$dir"; die "python3 has no pip and cannot make a venv with one"; }
+    pip=("$dir/pip/bin/python" -m pip)
+  fi
+  "${pip[@]}" download --quiet --no-deps --only-binary=:all: --dest "$dir" "uv==$UV_VERSION" \
     || { rm -rf "$dir"; die "cannot download uv $UV_VERSION from PyPI (pip download uv==$UV_VERSION)"; }
   python3 - "$dir" <<'EOF'
 import pathlib, sys, zipfile
