@@ -88,10 +88,11 @@ def headline(org: RecordSource, label: str) -> Row:
     for opening in openings:
         if opening["closed_at"] is None or opening["application_id"] is None:
             continue
-        offer = current.get(opening["application_id"])
-        if offer is None or offer["status"].lower() != "accepted":
+        filled_by = current.get(opening["application_id"])
+        if filled_by is None or filled_by["status"].lower() != "accepted":
             continue
-        accepted_on, opened = _utc_date(offer["resolved_at"]), _utc_date(opening["opened_at"])
+        accepted_on = _utc_date(filled_by["resolved_at"])
+        opened = _utc_date(opening["opened_at"])
         if inside(accepted_on) and opened is not None:
             assert accepted_on is not None
             to_fill.append((accepted_on - opened).days)
