@@ -2,7 +2,7 @@
 folder the way Airflow's DAG processor does and write what it found as JSON, and with ``run``
 also run the greenhouse DAG once with ``dag.test()``.
 
-    python airflow_probe.py <dags folder> <output.json> [run]
+    python airflow_probe.py <dags folder> <output.json> [run [<task ids to mark success>]]
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ def main() -> int:
     dag, found = describe(dags_folder)
     output.write_text(json.dumps(found, indent=2))
     if len(sys.argv) > 3 and sys.argv[3] == "run" and dag is not None:
+        from airflow.models.taskinstance import TaskInstance
         from airflow.utils.session import create_session
 
-        run = dag.test()
+        pattern = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+        run = dag.test(mark_success_pattern=pattern)
         with create_session() as session:
-            from airflow.models.taskinstance import TaskInstance
-
             states = {
                 ti.task_id: str(ti.state)
                 for ti in session.query(TaskInstance).filter(TaskInstance.run_id == run.run_id)

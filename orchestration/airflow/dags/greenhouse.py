@@ -143,7 +143,10 @@ with DAG(
             dbt_executable_path=DBT, invocation_mode=InvocationMode.DBT_RUNNER
         ),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            # a test of two models (relationships) runs once both are built, as a task of its own
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"append_env": True, "install_deps": False},
     )
