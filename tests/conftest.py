@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.bigquery",
     "tests.fixtures.postgres",
+    "tests.fixtures.snowflake",
     "tests.fixtures.sandbox",
     "tests.fixtures.image_report",
 ]
