@@ -20,9 +20,10 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dlt
+from dlt.destinations.impl.bigquery.bigquery import BigQueryClient
 
 from extract.destinations import plan_destination
 from extract.pipeline import source_args
@@ -93,7 +94,7 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
         (load_id,) = pipeline.list_normalized_load_packages()
         package = pipeline.get_load_package_info(load_id)
         jobs = [job.job_file_info for job in package.jobs["new_jobs"]]
-        client = pipeline.destination_client()
+        client = cast(BigQueryClient, pipeline.destination_client())
         # what dlt's load step runs before it creates the dataset; raises UnsupportedDataType
         # when a column cannot be loaded from its job's file format
         prepared = client.verify_schema(only_tables={job.table_name for job in jobs}, new_jobs=jobs)
@@ -104,10 +105,11 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
             for name, column in table["columns"].items()
         }
         recording = RecordingBigQueryClient()
-        client.sql_client._client = recording  # the client open_connection() would make
+        client.sql_client._client = cast(Any, recording)  # what open_connection() would make
         for job in package.jobs["new_jobs"]:
-            table = client.prepare_load_table(job.job_file_info.table_name)
-            client._create_load_job(table, job.file_path)  # what the load job runs first
+            load_table = client.prepare_load_table(job.job_file_info.table_name)
+            assert load_table is not None
+            client._create_load_job(load_table, job.file_path)  # what the load job runs first
     assert os.environ.get("DEST") != "bigquery"  # the environment is restored
     for table in ("candidates", "applications"):
         # a JSON column, not a string holding JSON

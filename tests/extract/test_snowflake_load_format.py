@@ -20,9 +20,10 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dlt
+from dlt.destinations.impl.snowflake.snowflake import SnowflakeClient, SnowflakeLoadJob
 
 from extract.destinations import plan_destination
 from extract.pipeline import source_args
@@ -91,14 +92,15 @@ def test_snowflake_loads_json_columns_as_json(sandbox, tmp_path: Path) -> None:
         pipeline.normalize()
         (load_id,) = pipeline.list_normalized_load_packages()
         package = pipeline.get_load_package_info(load_id)
-        client = pipeline.destination_client()  # opens no connection until a statement runs
+        # opens no connection until a statement runs
+        client = cast(SnowflakeClient, pipeline.destination_client())
         recording = RecordingSqlClient(client.sql_client)
-        client.sql_client = recording  # type: ignore[assignment]
+        client.sql_client = cast(Any, recording)
         copies: dict[str, str] = {}
         for job_info in package.jobs["new_jobs"]:
             table_name = job_info.job_file_info.table_name
             table = client.prepare_load_table(table_name)
-            job = client.create_load_job(table, job_info.file_path, load_id)
+            job = cast(SnowflakeLoadJob, client.create_load_job(table, job_info.file_path, load_id))
             # what dlt's load step sets before it runs a job (run_managed, without its threads)
             job.set_run_vars(load_id, client.schema, table)
             job._job_client = client
