@@ -31,7 +31,7 @@ from tests.fixtures.snowflake import SnowflakeEmulator
 from .checks import check_marts, check_pipeline_marts
 from .conftest import AS_OF, RESOURCES, DbtRun, clean_env, run_dbt, run_extract
 
-# one extract + dbt build runs in the first test that asks (~2 min on an idle 2-core machine)
+# one extract + dbt build runs in the first test that asks (6-15 min on a busy 2-core machine)
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 VERSION = "v3"
