@@ -40,8 +40,8 @@ LOADER_FORMATS: dict[str, TLoaderFileFormat] = {
     # JSONL, dlt's preferred format for Snowflake: every account has JSON columns (custom_fields
     # on six entities), which dlt writes into Parquet as text, and Snowflake's COPY of Parquet
     # text into a VARIANT column keeps it a string (dlt's Snowflake documentation), which the
-    # staging models' get() cannot read. From a JSON file, COPY ... MATCH_BY_COLUMN_NAME loads
-    # each object as an object. docs/warehouses.md says how this is verified.
+    # custom-field models' get() reads as null. From a JSON file, COPY ... MATCH_BY_COLUMN_NAME
+    # loads each object as an object. docs/warehouses.md says how this is verified.
     "snowflake": "jsonl",
     # JSONL, dlt's preferred format for BigQuery: every account has JSON columns (custom_fields
     # on six entities) and BigQuery cannot load a JSON column from Parquet with a declared

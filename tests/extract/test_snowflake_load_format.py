@@ -1,4 +1,4 @@
-"""DEST=snowflake: a JSON column lands in its VARIANT as an object, which the staging GETs read.
+"""DEST=snowflake: a JSON column lands in its VARIANT as an object, which the models' get() reads.
 
 What no emulator can show: Snowflake loads a JSON value into a VARIANT as the JSON it is only
 from a JSON file. From a Parquet file dlt writes a JSON column as text, and Snowflake's COPY
@@ -110,7 +110,7 @@ def test_snowflake_loads_json_columns_as_json(sandbox, tmp_path: Path) -> None:
             client.prepare_load_table("candidates")["columns"]["custom_fields"],
             client.prepare_load_table("candidates"),
         )
-    # the DDL's type: a VARIANT, what the staging GETs read
+    # the DDL's type: a VARIANT, what the custom-field models' get() reads
     assert variant == "VARIANT"
     # each load file is JSONL, custom_fields an object on its line
     assert {job.job_file_info.file_format for job in package.jobs["new_jobs"]} == {"jsonl"}
