@@ -5,9 +5,10 @@ set, otherwise from dlt's own ``DESTINATION__<NAME>__CREDENTIALS__*`` / ``.dlt/s
 Everything here runs before any connection is opened: a missing variable ends the run with one
 line naming it, and nothing is written.
 
-Loader formats (docs/performance.md): Parquet for duckdb, snowflake and filesystem (DuckDB's
-default ``insert_values`` was ~30x slower and ~10x the memory on nested data); CSV (``COPY``) for
-postgres, whose Parquet path needs an extra ADBC driver; JSONL for bigquery (see LOADER_FORMATS).
+Loader formats (docs/performance.md): Parquet for duckdb and filesystem (DuckDB's default
+``insert_values`` was ~30x slower and ~10x the memory on nested data); CSV (``COPY``) for
+postgres, whose Parquet path needs an extra ADBC driver; JSONL for snowflake and bigquery, so
+JSON columns land as JSON (see LOADER_FORMATS).
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ from extract.settings import Settings
 LOADER_FORMATS: dict[str, TLoaderFileFormat] = {
     "duckdb": "parquet",
     "postgres": "csv",
-    "snowflake": "parquet",
+    # JSONL, dlt's preferred format for Snowflake: every account has JSON columns (custom_fields
+    # on six entities), which dlt writes into Parquet as text, and Snowflake's COPY of Parquet
+    # text into a VARIANT column keeps it a string (dlt's Snowflake documentation), which the
+    # custom-field models' get() reads as null. From a JSON file, COPY ... MATCH_BY_COLUMN_NAME
+    # loads each object as an object. docs/warehouses.md says how this is verified.
+    "snowflake": "jsonl",
     # JSONL, dlt's preferred format for BigQuery: every account has JSON columns (custom_fields
     # on six entities) and BigQuery cannot load a JSON column from Parquet with a declared
     # schema (dlt refuses such a package before it sends anything: UnsupportedDataType). Parquet

@@ -4,7 +4,13 @@ Every account has JSON columns (``custom_fields`` on candidates, applications, j
 checks, before it sends anything, that each column's type can be loaded from the file format of
 its load job; this test runs the real source against the sandbox through extract and normalize
 with the destination plan of DEST=bigquery and then asks dlt's BigQuery client to verify the
-load package exactly as its load step does first (no connection is opened).
+load package exactly as its load step does first, and to build the load job of each file
+(no connection is opened: a recording client stands in for google-cloud-bigquery's).
+
+What this shows and an emulator cannot (docs/warehouses.md): the table is created with
+custom_fields typed JSON, and each file is loaded as newline-delimited JSON into that declared
+schema (no autodetection), holding custom_fields as an object; BigQuery loads a JSON object
+into a JSON column as that object.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any, cast
 
 import dlt
+from dlt.destinations.impl.bigquery.bigquery import BigQueryClient
 
 from extract.destinations import plan_destination
 from extract.pipeline import source_args
@@ -24,6 +32,17 @@ from extract.source import HttpContext, greenhouse
 from tests.extract.test_config import environ
 
 RESOURCES = "candidates,applications,departments"
+
+
+class RecordingBigQueryClient:
+    """Stands in for google-cloud-bigquery's client in dlt's load job: keeps each load."""
+
+    def __init__(self) -> None:
+        self.loads: list[tuple[str, Any]] = []
+
+    def load_table_from_file(self, file: Any, table: str, **kwargs: Any) -> str:
+        self.loads.append((table, kwargs["job_config"]))
+        return "recorded"
 
 
 def _service_account(path: Path) -> Path:
@@ -75,7 +94,7 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
         (load_id,) = pipeline.list_normalized_load_packages()
         package = pipeline.get_load_package_info(load_id)
         jobs = [job.job_file_info for job in package.jobs["new_jobs"]]
-        client = pipeline.destination_client()
+        client = cast(BigQueryClient, pipeline.destination_client())
         # what dlt's load step runs before it creates the dataset; raises UnsupportedDataType
         # when a column cannot be loaded from its job's file format
         prepared = client.verify_schema(only_tables={job.table_name for job in jobs}, new_jobs=jobs)
@@ -85,6 +104,12 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
             for table in prepared
             for name, column in table["columns"].items()
         }
+        recording = RecordingBigQueryClient()
+        client.sql_client._client = cast(Any, recording)  # what open_connection() would make
+        for job in package.jobs["new_jobs"]:
+            load_table = client.prepare_load_table(job.job_file_info.table_name)
+            assert load_table is not None
+            client._create_load_job(load_table, job.file_path)  # what the load job runs first
     assert os.environ.get("DEST") != "bigquery"  # the environment is restored
     for table in ("candidates", "applications"):
         # a JSON column, not a string holding JSON
@@ -102,3 +127,14 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
         r["id"] for r in sandbox.org.records("candidates")
     )
     assert all(isinstance(c.get("custom_fields", {}), dict) for c in candidates)
+    # each file's load job: newline-delimited JSON into the table dlt created (the declared
+    # schema, custom_fields JSON), no autodetection
+    from google.cloud import bigquery
+
+    configs = dict(recording.loads)
+    assert {table.rsplit(".", 1)[-1] for table in configs} >= {"candidates", "applications"}
+    for config in configs.values():
+        assert config.source_format == bigquery.SourceFormat.NEWLINE_DELIMITED_JSON
+        assert config.autodetect is False
+        assert config.create_disposition == bigquery.CreateDisposition.CREATE_NEVER
+        assert config.schema is None  # the table's own schema, from dlt's DDL

@@ -162,7 +162,9 @@ def test_snowflake_config_resolves_offline(tmp_path):
     with pytest.raises(ConfigError, match="SNOWFLAKE_PRIVATE_KEY_PATH"):
         _plan(env)
     plan = _plan({**env, "SNOWFLAKE_PRIVATE_KEY_PATH": str(key)})
-    assert plan.loader_file_format == "parquet"
+    assert (
+        plan.loader_file_format == "jsonl"
+    )  # Snowflake loads JSON columns as objects from JSON only
     config = resolved_configuration(plan.destination, "greenhouse_raw")
     creds = config.credentials
     assert (creds.host, creds.username, creds.database, creds.warehouse, creds.role) == (
