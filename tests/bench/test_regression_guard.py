@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from bench import report
 from bench.cli import previous_results
@@ -63,7 +64,7 @@ def test_absolute_figures_and_new_ratios_are_not_compared() -> None:
 
 
 def test_results_written_before_ratios_were_numbers_are_read_from_their_text() -> None:
-    old = [
+    old: list[dict[str, Any]] = [
         {"scenario": S1, "metric": "records/s vs baseline", "measured": "4.33x"},
         {"scenario": "4 incremental (v3)", "metric": "requests vs full run", "measured": "5.1%"},
         {"scenario": "3 rate-limited (v3)", "metric": "requests per 10k", "measured": 20.4},
