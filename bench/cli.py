@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -75,6 +77,7 @@ def run(
     keep: bool,
 ) -> int:
     size = SIZES[size_name]
+    previous = previous_results(out)
     workdir = (workdir_arg or out / "tmp").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     # Ctrl-C, kill and a closed terminal all end in KeyboardInterrupt -> kill_all(); SIGINT is
@@ -138,6 +141,9 @@ def run(
         "results": bench.results,
         "failures": bench.failures,
     }
+    if previous and previous.get("meta", {}).get("size") == size.name:
+        doc["meta"]["previous"] = previous["meta"].get("finished_at", "?") + " UTC"
+        doc["regressions"] = report.compare_with_previous(doc["targets"], previous["targets"])
     js, md = report.write(doc, out)
     log(f"wrote {md} and {js}")
     default_out = out.resolve() == (repo_root() / "bench" / "results").resolve()
@@ -157,7 +163,41 @@ def run(
         for child in workdir.iterdir():
             if child.is_dir():
                 shutil.rmtree(child, ignore_errors=True)
+    for t in doc.get("regressions", []):
+        log(
+            f"REGRESSION: {t['scenario']}: {t['metric']} {t['previous']:g} -> {t['ratio']:g}, "
+            f"{t['change']:.0%} worse than the previous results"
+        )
     if bench.failures:
         log(f"{len(bench.failures)} step(s) failed; see the 'Failures' section of {md}")
         return 1
+    if doc.get("regressions"):
+        log(
+            f"{len(doc['regressions'])} ratio(s) more than {report.REGRESSION_TOLERANCE:.0%} "
+            f"worse than the previous results ({doc['meta']['previous']}); see {md}"
+        )
+        return 1
     return 0
+
+
+def previous_results(out: Path) -> dict | None:
+    """The results a run is compared with: the committed ``latest.json`` of ``out`` when git
+    knows it (rerunning does not make a regression the new normal), else the file as it is
+    before this run overwrites it; None when there is none."""
+    path = (out / "latest.json").resolve()
+    try:
+        shown = subprocess.run(
+            ["git", "show", f"HEAD:./{path.name}"],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if shown.returncode == 0:
+            return json.loads(shown.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass  # no git, or not a repository: the file on disk
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None

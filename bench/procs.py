@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -106,6 +107,8 @@ class Measurement:
     peak_rss_tree_sampled_mb: float
     peak_rss_largest_process_mb: float | None
     log_path: str
+    cpu_s: float | None = None
+    """user + system CPU seconds of the whole process tree (every process it waited for)"""
     extra: dict = field(default_factory=dict)
     rss_samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
     """(unix time, tree RSS bytes) every POLL_INTERVAL_S; kept out of the JSON."""
@@ -131,6 +134,7 @@ class Measurement:
             "argv": self.argv,
             "exit_code": self.exit_code,
             "wall_s": round(self.wall_s, 2),
+            "cpu_s": round(self.cpu_s, 2) if self.cpu_s is not None else None,
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "peak_rss_tree_sampled_mb": round(self.peak_rss_tree_sampled_mb, 1),
             "peak_rss_largest_process_mb": (
@@ -163,6 +167,9 @@ def run_measured(
     use_time = Path(GNU_TIME).exists()
     cmd = [GNU_TIME, "-v", "-o", str(time_file), *argv] if use_time else list(argv)
     log(f"{label}: start")
+    # CPU of the reaped children: the measured tree only (one command at a time; the sandbox,
+    # also a child, is reaped only when it stops)
+    cpu_before = _children_cpu_s()
     with open(log_path, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -204,6 +211,7 @@ def run_measured(
                 _kill_tree(proc)
             _live.discard(proc)
         wall = time.perf_counter() - start
+    cpu = _children_cpu_s() - cpu_before
     largest = _parse_time_maxrss_mb(time_file) if use_time else None
     peak_mb = max(peak / 2**20, largest or 0.0)
     m = Measurement(
@@ -215,11 +223,17 @@ def run_measured(
         peak_rss_tree_sampled_mb=peak / 2**20,
         peak_rss_largest_process_mb=largest,
         log_path=str(log_path),
+        cpu_s=cpu,
         rss_samples=samples,
     )
     status = "ok" if m.ok else f"FAILED (exit {m.exit_code})"
-    log(f"{label}: {status} in {wall:.1f} s, peak RSS {peak_mb:.0f} MB")
+    log(f"{label}: {status} in {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {peak_mb:.0f} MB")
     return m
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _parse_time_maxrss_mb(path: Path) -> float | None:

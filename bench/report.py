@@ -16,6 +16,10 @@ class Target:
     measured: Any
     met: bool | None  # None: not measured in this run
     note: str = ""
+    ratio: float | None = None
+    """The measured figure as a plain number when it is a ratio (the regression guard compares
+    these with the previous run's); None for absolute figures (seconds, MB, counts)."""
+    better: str = "lower"  # "higher" or "lower": which way the ratio improves
 
     def as_dict(self) -> dict:
         return {
@@ -25,6 +29,8 @@ class Target:
             "measured": self.measured,
             "status": status_word(self.met),
             "note": self.note,
+            "ratio": self.ratio,
+            "better": self.better,
         }
 
 
@@ -39,28 +45,58 @@ def _check(value: Any, ok) -> bool | None:  # noqa: ANN001 - predicate
 def evaluate_targets(results: dict) -> list[Target]:
     targets: list[Target] = []
     if "scenario_1_full_load" in results:
-        cmp_ = results["scenario_1_full_load"].get("comparison") or {}
+        s1 = results["scenario_1_full_load"]
+        name = "1 full load (v1, baseline endpoints)"
+        cmp_ = s1.get("comparison") or {}
         rps = cmp_.get("records_per_s_ratio")
         rss = cmp_.get("peak_rss_ratio")
         same = "" if cmp_.get("same_records", True) else "record counts differ from the baseline's"
         targets.append(
             Target(
-                "1 full load (v1, baseline endpoints)",
+                name,
                 "records/s vs baseline",
-                ">= 5x",
+                ">= 6x",
                 f"{rps}x" if rps is not None else None,
-                _check(rps, lambda v: v >= 5),
+                _check(rps, lambda v: v >= 6),
                 same,
+                rps,
+                "higher",
             )
         )
         targets.append(
             Target(
-                "1 full load (v1, baseline endpoints)",
+                name,
                 "peak RSS vs baseline",
                 "<= 0.10x",
                 f"{rss}x" if rss is not None else None,
                 _check(rss, lambda v: v <= 0.10),
                 same,
+                rss,
+            )
+        )
+        peer = s1.get("comparison_airbyte") or {}
+        wall = peer.get("wall_ratio")
+        note = "" if peer.get("same_records", True) else "record counts differ from Airbyte's"
+        targets.append(
+            Target(
+                name,
+                "wall time vs Airbyte (extract to JSON lines only)",
+                "<= 0.8x",
+                f"{wall}x" if wall is not None else None,
+                _check(wall, lambda v: v <= 0.8),
+                note or "ours includes normalize + load into DuckDB",
+                wall,
+            )
+        )
+        ours = (s1.get("runs") or {}).get("ours_v1_baseline_endpoints") or {}
+        peak = ours.get("peak_rss_mb")
+        targets.append(
+            Target(
+                name,
+                "peak RSS (ours)",
+                "<= 250 MB",
+                f"{peak:.0f} MB" if peak is not None else None,
+                _check(peak, lambda v: v <= 250),
             )
         )
     for version, run in (results.get("scenario_2_scale", {}).get("runs") or {}).items():
@@ -72,6 +108,8 @@ def evaluate_targets(results: dict) -> list[Target]:
                 "<= 1.5x",
                 f"{ratio}x" if ratio is not None else None,
                 _check(ratio, lambda v: v <= 1.5),
+                ratio=ratio,
+                better="lower",
             )
         )
     for version, run in (results.get("scenario_3_rate_limited", {}).get("runs") or {}).items():
@@ -84,6 +122,8 @@ def evaluate_targets(results: dict) -> list[Target]:
                 "<= 21",
                 r10k,
                 _check(r10k, lambda v: v <= 21),
+                ratio=r10k,
+                better="lower",
             )
         )
         share = run.get("budget_share")
@@ -95,6 +135,8 @@ def evaluate_targets(results: dict) -> list[Target]:
                 f"{share:.0%}" if share is not None else None,
                 _check(share, lambda v: v >= 0.9),
                 f"basis: {run.get('achieved_rate_basis')}",
+                ratio=share,
+                better="higher",
             )
         )
         n429 = run.get("responses_429")
@@ -108,6 +150,8 @@ def evaluate_targets(results: dict) -> list[Target]:
                 f"{wvm}x" if wvm is not None else None,
                 _check(wvm, lambda v: v <= 1.15),
                 f"min = {run.get('requests')} requests / {run.get('allowed_rate_per_s')} req/s",
+                ratio=wvm,
+                better="lower",
             )
         )
     for version, run in (results.get("scenario_4_incremental", {}).get("runs") or {}).items():
@@ -121,6 +165,8 @@ def evaluate_targets(results: dict) -> list[Target]:
                 f"{rs:.1%}" if rs is not None else None,
                 _check(rs, lambda v: v <= 0.05),
                 f"{run.get('incremental_requests')} of {run.get('full_requests')}",
+                ratio=rs,
+                better="lower",
             )
         )
         ws = run.get("wall_share")
@@ -132,6 +178,8 @@ def evaluate_targets(results: dict) -> list[Target]:
                 f"{ws:.1%}" if ws is not None else None,
                 _check(ws, lambda v: v <= 0.10),
                 f"{run.get('incremental_wall_s')} s of {run.get('full_wall_s')} s",
+                ratio=ws,
+                better="lower",
             )
         )
     # the report builds in < 10 s at 1x and < 30 s at 10x (elt report on the marts of DuckDB)
@@ -174,6 +222,68 @@ def evaluate_targets(results: dict) -> list[Target]:
     return targets
 
 
+# A ratio more than this much worse than in the previous results is flagged (table, exit status).
+REGRESSION_TOLERANCE = 0.15
+
+
+def ratio_of(target: dict) -> float | None:
+    """A target's ratio as a number: its ``ratio``, or for results written before that field
+    existed, its ``measured`` text ("4.33x", "5.1%", 20.4). None for an absolute figure."""
+    if "ratio" in target:
+        value = target["ratio"]
+        return float(value) if isinstance(value, int | float) else None
+    measured = target.get("measured")
+    if isinstance(measured, int | float) and not isinstance(measured, bool):
+        return float(measured)
+    if not isinstance(measured, str):
+        return None
+    text = measured.strip()
+    try:
+        if text.endswith("x"):
+            return float(text[:-1])
+        if text.endswith("%"):
+            return float(text[:-1]) / 100
+    except ValueError:
+        return None
+    return None
+
+
+def compare_with_previous(
+    targets: list[dict], previous: list[dict], tolerance: float = REGRESSION_TOLERANCE
+) -> list[dict]:
+    """Every ratio of ``targets`` next to the same (scenario, metric) of the previous results:
+    each such target gets ``previous``, ``change`` (the relative change, positive = worse, in
+    the direction the ratio improves) and ``regressed`` (worse by more than ``tolerance``).
+    Returns the regressed ones. Figures that are no ratio, or new, are left alone."""
+    before = {(t["scenario"], t["metric"]): ratio_of(t) for t in previous}
+    regressed = []
+    for target in targets:
+        now = target.get("ratio")
+        was = before.get((target["scenario"], target["metric"]))
+        if now is None or was is None:
+            continue
+        if was == 0:
+            worse = 0.0 if now == 0 else (1.0 if target["better"] == "lower" else -1.0)
+        elif target["better"] == "higher":
+            worse = (was - now) / was
+        else:
+            worse = (now - was) / was
+        target["previous"] = was
+        target["change"] = round(worse, 4)
+        target["regressed"] = worse > tolerance
+        if target["regressed"]:
+            regressed.append(target)
+    return regressed
+
+
+def _change(t: dict) -> str:
+    if "change" not in t:
+        return "—"
+    word = "worse" if t["change"] > 0 else "better"
+    text = f"{abs(t['change']):.0%} {word}" if t["change"] else "same"
+    return f"**{text}**" if t.get("regressed") else text
+
+
 def _fmt(value: Any, digits: int = 1) -> str:
     if value is None:
         return "—"
@@ -197,14 +307,14 @@ def _phases(r: dict, key: str = "dlt_phases_s", digits: int = 1) -> str:
 
 def _runs_table(runs: dict[str, dict]) -> list[str]:
     lines = [
-        "| run | API | records | wall s | records/s | peak RSS MB | requests | 429s "
+        "| run | API | records | wall s | CPU s | records/s | peak RSS MB | requests | 429s "
         "| dlt extract / normalize / load s | peak RSS MB per step | sandbox CPU s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, r in runs.items():
         lines.append(
             f"| {key} | {r.get('version', '')} | {_fmt(r.get('records'))} "
-            f"| {_fmt(r.get('wall_s'))} "
+            f"| {_fmt(r.get('wall_s'))} | {_fmt(r.get('cpu_s'))} "
             f"| {_fmt(r.get('records_per_s'), 0)} | {_fmt(r.get('peak_rss_mb'), 0)} "
             f"| {_fmt(r.get('requests'))} | {_fmt(r.get('responses_429'))} "
             f"| {_phases(r)} | {_phases(r, 'dlt_phase_peak_rss_mb', 0)} "
@@ -230,14 +340,35 @@ def render_markdown(doc: dict) -> str:
         "",
         "## Targets",
         "",
-        "| scenario | metric | target | measured | status | note |",
-        "|---|---|---|---|---|---|",
+    ]
+    prev = meta.get("previous")
+    if prev:
+        out += [
+            f"Each ratio beside the previous results' ({prev}); one more than "
+            f"{REGRESSION_TOLERANCE:.0%} worse is a regression: bold here, and `make bench` "
+            "exits non-zero.",
+            "",
+        ]
+    out += [
+        "| scenario | metric | target | measured | status | previous | change | note |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for t in doc["targets"]:
+        previous = _fmt(t.get("previous"), 3) if "previous" in t else "—"
         out.append(
             f"| {t['scenario']} | {t['metric']} | {t['target']} | {_fmt(t['measured'])} "
-            f"| **{t['status']}** | {t['note']} |"
+            f"| **{t['status']}** | {previous} | {_change(t)} | {t['note']} |"
         )
+    if doc.get("regressions"):
+        out += [
+            "",
+            f"**{len(doc['regressions'])} ratio(s) regressed** against the previous results:",
+        ]
+        out += [
+            f"- {t['scenario']}: {t['metric']} {t['previous']:g} -> {t['ratio']:g} "
+            f"({t['change']:.0%} worse)"
+            for t in doc["regressions"]
+        ]
     s1 = res.get("scenario_1_full_load")
     if s1:
         out += ["", f"## 1. Full load, no rate limit ({s1['candidates']:,} candidates)", ""]
@@ -249,6 +380,17 @@ def render_markdown(doc: dict) -> str:
                 f"Ours (v1, the baseline's 8 endpoints) vs the baseline: "
                 f"**{c['records_per_s_ratio']}x** records/s, **{c['peak_rss_ratio']}x** peak RSS "
                 f"({c['records_ours']:,} vs {c['records_baseline']:,} records).",
+            ]
+        a = s1.get("comparison_airbyte")
+        if a:
+            cpu = f"**{a['cpu_ratio']}x** its CPU time, " if a.get("cpu_ratio") is not None else ""
+            out += [
+                "",
+                "Ours (the same 8 endpoints, extract + normalize + load into DuckDB) vs Airbyte's "
+                f"source (`airbyte-source-greenhouse`, extract to JSON lines only): "
+                f"**{a['wall_ratio']}x** its wall time, {cpu}"
+                f"**{a['peak_rss_ratio']}x** its peak RSS "
+                f"({a['records_ours']:,} vs {a['records_airbyte']:,} records).",
             ]
     s2 = res.get("scenario_2_scale")
     if s2:

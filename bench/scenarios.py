@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import airbyte
 from bench.baseline import ENDPOINTS as BASELINE_ENDPOINTS
 from bench.procs import (
     BenchError,
@@ -331,6 +333,38 @@ class Bench:
         run.phase_peak_rss_mb = phase_peaks(m, pipelines_dir)
         return run
 
+    def run_airbyte(self, name: str, sandbox: SandboxProcess) -> Run:
+        """Airbyte's Greenhouse source (v1) reading the baseline's endpoints into JSON lines,
+        in its own environment: the catalog is written first, unmeasured, then ``read`` is
+        measured."""
+        _, _, run_dir = self._paths(name)
+        fresh_dir(run_dir)
+        python = str(airbyte.environment())
+        config = run_dir / "config.json"
+        config.write_text(json.dumps({"api_key": sandbox.env("v1")["GREENHOUSE_API_TOKEN"]}))
+        env = {k: v for k, v in base_env().items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        prepare = [python, str(airbyte.RUNNER), "catalog", "--config", str(config)]
+        prepare += ["--out", str(run_dir), "--base-url", sandbox.base_url]
+        prepare += ["--streams", ",".join(BASELINE_ENDPOINTS)]
+        done = subprocess.run(
+            prepare, env=env, cwd=run_dir, capture_output=True, text=True, timeout=600
+        )
+        if done.returncode != 0:
+            raise BenchError(f"{name}: writing Airbyte's catalog failed:\n{done.stderr[-2000:]}")
+        argv = [python, str(airbyte.RUNNER), "read", "--config", str(config)]
+        argv += ["--out", str(run_dir)]
+        messages = run_dir / "records.jsonl"  # the source's stdout: its messages, as JSON lines
+        m, stats, sandbox_cpu = self._measure(name, "Airbyte read", sandbox, argv, env, messages)
+        rows, errors = airbyte.record_counts(messages)
+        summary = {
+            "rows": rows,
+            "errors": errors,
+            "output_mb": round(messages.stat().st_size / 2**20, 1),
+        }
+        run = Run(name, "v1", m, rows, stats, summary)
+        run.sandbox_cpu_s = round(sandbox_cpu, 1)
+        return run
+
     def run_dbt(self, name: str, duckdb_path: Path, version: str) -> dict:
         transform = repo_root() / "transform"
         run_dir = self.workdir / name
@@ -459,6 +493,9 @@ class Bench:
             base = self._try(lambda: self.run_baseline("baseline-v1", sandbox))
             if base:
                 s1["runs"]["baseline_v1"] = base.as_dict()
+            peer = self._try(lambda: self.run_airbyte("airbyte-v1", sandbox))
+            if peer:
+                s1["runs"]["airbyte_v1"] = peer.as_dict()
             same = None
             if "v1" in versions:
                 same = self._try(
@@ -479,6 +516,8 @@ class Bench:
                     s1["runs"][f"ours_{version}_all"] = run.as_dict()
             if base and same:
                 s1["comparison"] = compare_to_baseline(base, same)
+            if peer and same:
+                s1["comparison_airbyte"] = compare_to_airbyte(peer, same)
             if do_dbt:
                 for version, run in full.items():
                     self.dbt_and_report(self._paths(run.label)[0], version, "1x")
@@ -649,6 +688,22 @@ def compare_to_baseline(base: Run, ours: Run) -> dict:
         if base.measurement.peak_rss_mb
         else None,
         "wall_ratio": round(ours.measurement.wall_s / base.measurement.wall_s, 3),
+    }
+
+
+def compare_to_airbyte(peer: Run, ours: Run) -> dict:
+    """Ours (extract + normalize + load into DuckDB) against Airbyte's extract to JSON lines."""
+    cpu_peer, cpu_ours = peer.measurement.cpu_s, ours.measurement.cpu_s
+    return {
+        "records_airbyte": peer.records,
+        "records_ours": ours.records,
+        "same_records": peer.records == ours.records,
+        "wall_ratio": round(ours.measurement.wall_s / peer.measurement.wall_s, 3),
+        "cpu_ratio": round(cpu_ours / cpu_peer, 3) if cpu_peer and cpu_ours is not None else None,
+        "peak_rss_ratio": round(ours.measurement.peak_rss_mb / peer.measurement.peak_rss_mb, 3)
+        if peer.measurement.peak_rss_mb
+        else None,
+        "peak_rss_ours_mb": round(ours.measurement.peak_rss_mb, 1),
     }
 
 

@@ -16,6 +16,24 @@ Kind = Literal["incremental", "reference"]
 # column instead of being flattened into columns / child tables. v3 takes them from the endpoint
 # schemas (extract/v3_columns.json); v1 lists them per endpoint, nested tables included.
 JSON_COLUMNS = ("custom_fields", "keyed_custom_fields")
+# The lists of a v1 candidate, kept as JSON columns of `candidates` too: no staging model reads
+# them (a candidate's applications come from the applications endpoint), and as dlt child tables
+# (`candidates__applications` and its own nested lists repeat every application) they cost about
+# a sixth of a v1 extract's CPU time, mostly in dlt's normalizer (docs/performance.md).
+V1_CANDIDATE_LISTS = (
+    "applications",
+    "application_ids",
+    "attachments",
+    "addresses",
+    "educations",
+    "email_addresses",
+    "employments",
+    "linked_user_ids",
+    "phone_numbers",
+    "social_media_addresses",
+    "tags",
+    "website_addresses",
+)
 
 
 @dataclass(frozen=True)
@@ -83,11 +101,7 @@ V3 = {
 V1 = {
     e.name: e
     for e in (
-        _v1(
-            "candidates",
-            json_columns=JSON_COLUMNS,
-            nested_json=(("applications", JSON_COLUMNS),),
-        ),
+        _v1("candidates", json_columns=(*JSON_COLUMNS, *V1_CANDIDATE_LISTS)),
         # applications have no updated_at / updated_after: follow last activity instead
         _v1(
             "applications",

@@ -7,7 +7,7 @@ id of each incremental endpoint of the run (``per_page=500``, the maximum; neith
 leave fields out of a list), compares them with the ids in the raw table, and marks the
 difference. Rows are kept, not dropped, so
 history survives; the staging models leave marked rows out (``greenhouse_not_deleted``).
-Child tables of v1 parents (``candidates__applications``, ``jobs__openings``, ...) follow their
+Child tables of v1 parents (``applications__jobs``, ``jobs__openings``, ...) follow their
 root row.
 
 Safety: every id set is complete before anything is written (an endpoint whose listing failed

@@ -116,7 +116,8 @@ def test_bad_arguments_give_one_line_and_exit_2() -> None:
 
 @pytest.mark.slow
 def test_tiny_run_end_to_end(tmp_path: Path) -> None:
-    """Baseline and ours against a tiny sandbox: same records, the sandbox's counters, a table."""
+    """Both baselines and ours against a tiny sandbox: same records, the sandbox's counters, a
+    table."""
     from bench.baseline import ENDPOINTS
     from sandbox.data import Organisation
     from tests.oracles.landing import expected_count
@@ -150,6 +151,10 @@ def test_tiny_run_end_to_end(tmp_path: Path) -> None:
     runs = doc["results"]["scenario_1_full_load"]["runs"]
     assert runs["baseline_v1"]["rows"] == counts
     assert runs["ours_v1_baseline_endpoints"]["rows"] == counts
+    # Airbyte's source, from its own environment, read the same records from the same sandbox
+    assert runs["airbyte_v1"]["rows"] == counts
+    assert runs["airbyte_v1"]["extract_summary"]["errors"] == []
+    assert doc["results"]["scenario_1_full_load"]["comparison_airbyte"]["same_records"] is True
     # The baseline sends no per_page: Harvest's default page of 100 records, one request per page.
     assert runs["baseline_v1"]["requests"] == sum(max(1, -(-n // 100)) for n in counts.values())
     assert runs["ours_v1_baseline_endpoints"]["requests"] > 0

@@ -11,6 +11,7 @@ import pytest
 
 from extract.endpoints import default_resources
 from tests.extract.conftest import Target, duckdb_target, entity_of, org_ids
+from tests.oracles.landing import records
 
 VERSIONS = ["v3", "v1"]
 
@@ -105,7 +106,7 @@ def test_v3_custom_fields_survive_as_json(sandbox, run_extract, extract_env, tar
     assert not [c for c in columns if c.startswith("custom_fields__")]
 
 
-def test_v1_nested_data_lands_as_child_tables(sandbox, run_extract, extract_env, target):
+def test_v1_nested_data_lands_as_child_tables_and_json(sandbox, run_extract, extract_env, target):
     env = {**extract_env, **target.env, **sandbox.env("v1")}
     run_extract(env).check()
     org = sandbox.org
@@ -129,6 +130,12 @@ def test_v1_nested_data_lands_as_child_tables(sandbox, run_extract, extract_env,
     # keyed custom fields survive with their value types
     expected = {r["id"]: r["custom_fields"] or {} for r in org.records("candidates")}
     assert target.json_column("candidates", "keyed_custom_fields") == expected
+    # a candidate's lists (read by no staging model) stay JSON columns of its row, as served
+    served = list(records(org, "candidates", "v1"))
+    for column in ("applications", "email_addresses", "tags", "employments", "application_ids"):
+        expected_lists = {r["id"]: r[column] for r in served}
+        assert target.json_column("candidates", column) == expected_lists, column
+    assert not [t for t in tables if t.startswith("candidates__")]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
