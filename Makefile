@@ -15,7 +15,10 @@ IMAGE ?= greenhouse-elt:local
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-STAMP := $(VENV)/.synced
+# DEST=redshift / DEST=databricks need their optional extra (pyproject.toml): the venv is synced
+# with it (and without it again for the other destinations; one stamp per flavour)
+EXTRA := $(filter redshift databricks,$(DEST))
+STAMP := $(VENV)/.synced$(if $(EXTRA),-$(EXTRA))
 ELT := $(VENV)/bin/elt
 # extra arguments for the elt command behind a target, e.g. make run ARGS=--full-refresh
 ARGS ?=
@@ -33,8 +36,9 @@ help: ## List the targets
 	@python3 -m venv .tools/venv && .tools/venv/bin/pip install -q "uv==$(UV_VERSION)" && mkdir -p .tools/bin && ln -sf ../venv/bin/uv .tools/bin/uv
 
 $(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
-	@echo ">> syncing the virtual environment from uv.lock"
-	@$(UV) sync --frozen --quiet --compile-bytecode
+	@echo ">> syncing the virtual environment from uv.lock$(if $(EXTRA), (extra: $(EXTRA)))"
+	@$(UV) sync --frozen --quiet --compile-bytecode $(if $(EXTRA),--extra $(EXTRA))
+	@rm -f $(VENV)/.synced $(VENV)/.synced-*
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create/refresh the virtual environment from the lock file

@@ -30,7 +30,10 @@ from urllib.parse import quote
 
 import dlt
 from dlt.common.configuration import configspec
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigurationValueError,
+)
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.typing import TSecretStrValue
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
@@ -420,6 +423,11 @@ def _resolve_spec(
         raise ConfigError(
             f"DEST={dest} is not configured ({missing} missing): set "
             f"{', '.join(short_names)} or {variable}" + (f"={example}" if example else "")
+        ) from None
+    except ConfigurationValueError as exc:  # a destination's own check (Databricks: no auth)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"DEST={dest} is not configured ({first}): set {', '.join(short_names)}"
         ) from None
 
 

@@ -35,9 +35,9 @@ DESTINATIONS = (
     "postgres",
     "snowflake",
     "bigquery",
+    "filesystem",
     "redshift",
     "databricks",
-    "filesystem",
 )
 DEFAULT_DEST = "duckdb"
 DEFAULT_DUCKDB_PATH = "data/greenhouse.duckdb"
