@@ -288,7 +288,8 @@ def _redshift(duckdb_path: str) -> DestinationPlan:
         if "://" in v["REDSHIFT_HOST"] or "/" in v["REDSHIFT_HOST"]:
             raise ConfigError(
                 "REDSHIFT_HOST must be the cluster's (or workgroup's) host name alone, e.g. "
-                f"examplecluster.abc123.us-east-1.redshift.amazonaws.com (got {v['REDSHIFT_HOST']!r})"
+                "examplecluster.abc123.us-east-1.redshift.amazonaws.com "
+                f"(got {v['REDSHIFT_HOST']!r})"
             )
         port = _env("REDSHIFT_PORT") or "5439"
         if not port.isdigit():

@@ -23,11 +23,10 @@ from typing import Any
 import pytest
 import sqlglot
 
+from extract.sweep import COLUMN as SWEEP_COLUMN
 from tests.fixtures.extras import extra_environment
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
-
-from extract.sweep import COLUMN as SWEEP_COLUMN
 
 from .checks import account_mart_problems, check_marts, check_pipeline_marts
 from .conftest import AS_OF, PROFILES_DIR, PROJECT_DIR, ROOT, DbtRun, clean_env, run_extract
@@ -157,7 +156,9 @@ def test_project_compiles_offline_to_valid_warehouse_sql(
             assert "::" not in sql and "at time zone" not in sql.lower(), node["unique_id"]
 
     marts = run.target_path / "compiled" / "greenhouse" / "models" / "marts"
-    with_json = [m for m in CUSTOM_FIELD_MARTS if JSON_FUNCTIONS[target] in (marts / f"{m}.sql").read_text()]
+    with_json = [
+        m for m in CUSTOM_FIELD_MARTS if JSON_FUNCTIONS[target] in (marts / f"{m}.sql").read_text()
+    ]
     assert len(with_json) >= 3, with_json  # the sandbox has fields on most entities
 
 
@@ -178,7 +179,8 @@ def test_missing_extra_is_one_line_naming_how_to_install_it(target: str) -> None
     assert "Traceback" not in result.stderr
     assert len(errors) == 1, result.stderr
     assert f"uv sync --extra {target}" in errors[0], errors[0]
-    assert CREDENTIALS[target][f"{target.upper()}_{'PASSWORD' if target == 'redshift' else 'TOKEN'}"] not in result.stderr
+    secret = "REDSHIFT_PASSWORD" if target == "redshift" else "DATABRICKS_TOKEN"
+    assert CREDENTIALS[target][secret] not in result.stderr
 
 
 # dlt's Databricks credentials build a Databricks SDK client as they resolve, which fetches the
@@ -240,7 +242,11 @@ CREDENTIAL_ERRORS = [
         {"DESTINATION__REDSHIFT__CREDENTIALS": "redshift://u@cluster.example.com:5439/db"},
         "DESTINATION__REDSHIFT__CREDENTIALS is set but lacks `password`; complete it: redshift://",
     ),
-    ("databricks", {}, "set DATABRICKS_HOST, DATABRICKS_HTTP_PATH, DATABRICKS_TOKEN, DATABRICKS_CATALOG"),
+    (
+        "databricks",
+        {},
+        "set DATABRICKS_HOST, DATABRICKS_HTTP_PATH, DATABRICKS_TOKEN, DATABRICKS_CATALOG",
+    ),
     (
         "databricks",
         {"DATABRICKS_HOST": "dbc-1.cloud.databricks.com", "DATABRICKS_TOKEN": "dapi-x"},
@@ -313,7 +319,8 @@ create function datediff(part text, a timestamp, b timestamp) returns bigint
 language sql immutable as $$
     select case part
         when 'second' then extract(epoch from date_trunc('second', b) - date_trunc('second', a))
-        when 'minute' then extract(epoch from date_trunc('minute', b) - date_trunc('minute', a)) / 60
+        when 'minute' then extract(epoch from date_trunc('minute', b) - date_trunc('minute', a))
+            / 60
         when 'hour' then extract(epoch from date_trunc('hour', b) - date_trunc('hour', a)) / 3600
         when 'day' then cast(b as date) - cast(a as date)
     end::bigint
@@ -408,7 +415,9 @@ def test_redshift_sql_runs_on_postgres_and_marts_equal_the_sandbox_figures(
                     not_run.add(uid)
                     continue
                 if node["resource_type"] == "test":
-                    cursor.execute(f"select count(*) from (\n{as_postgres(node['compiled_code'])}\n) as t")
+                    cursor.execute(
+                        f"select count(*) from (\n{as_postgres(node['compiled_code'])}\n) as t"
+                    )
                     count = cursor.fetchone()[0]
                     if count and node["config"]["severity"] == "error":
                         failing_tests[uid] = count
