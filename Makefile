@@ -15,7 +15,13 @@ IMAGE ?= greenhouse-elt:local
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-STAMP := $(VENV)/.synced
+# DEST=redshift / DEST=databricks need their optional extra (pyproject.toml): the venv is synced
+# with it (and without it again for the other destinations; one stamp per flavour)
+EXTRA := $(filter redshift databricks,$(DEST))
+STAMP := $(VENV)/.synced$(if $(EXTRA),-$(EXTRA))
+# the development environment holds the other extras (sandbox: make demo and the tests; bench;
+# dashboard; dagster: its code location is tested here); the image installs none but sandbox
+DEV_EXTRAS := sandbox bench dashboard dagster
 ELT := $(VENV)/bin/elt
 # extra arguments for the elt command behind a target, e.g. make run ARGS=--full-refresh
 ARGS ?=
@@ -32,10 +38,10 @@ help: ## List the targets
 	@echo ">> installing uv $(UV_VERSION) into .tools/ (not found on PATH)"
 	@python3 -m venv .tools/venv && .tools/venv/bin/pip install -q "uv==$(UV_VERSION)" && mkdir -p .tools/bin && ln -sf ../venv/bin/uv .tools/bin/uv
 
-# the development environment holds every extra (sandbox: make demo and the tests; bench; dashboard)
 $(STAMP): uv.lock pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
-	@echo ">> syncing the virtual environment from uv.lock"
-	@$(UV) sync --frozen --quiet --compile-bytecode --all-extras
+	@echo ">> syncing the virtual environment from uv.lock$(if $(EXTRA), (extra: $(EXTRA)))"
+	@$(UV) sync --frozen --quiet --compile-bytecode $(foreach e,$(DEV_EXTRAS) $(EXTRA),--extra $(e))
+	@rm -f $(VENV)/.synced $(VENV)/.synced-*
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create/refresh the virtual environment from the lock file

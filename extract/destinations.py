@@ -9,10 +9,15 @@ Loader formats (docs/performance.md): Parquet for duckdb and filesystem (DuckDB'
 ``insert_values`` was ~30x slower and ~10x the memory on nested data); CSV (``COPY``) for
 postgres, whose Parquet path needs an extra ADBC driver; JSONL for snowflake and bigquery, so
 JSON columns land as JSON (see LOADER_FORMATS).
+
+Redshift and Databricks are optional extras (pyproject.toml): their dlt destination and dbt
+adapter are installed with ``uv sync --extra redshift`` / ``--extra databricks`` (make does it
+for ``DEST=redshift`` / ``DEST=databricks``); without them the run stops with one line saying so.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -26,7 +31,10 @@ from urllib.parse import quote
 
 import dlt
 from dlt.common.configuration import configspec
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigurationValueError,
+)
 from dlt.common.destination import Destination, TLoaderFileFormat
 from dlt.common.typing import TSecretStrValue
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
@@ -52,6 +60,17 @@ LOADER_FORMATS: dict[str, TLoaderFileFormat] = {
     # with each object as JSON.
     "bigquery": "jsonl",
     "filesystem": "parquet",
+    # the only format dlt loads into Redshift without an S3 staging bucket (COPY needs one)
+    "redshift": "insert_values",
+    # dlt's preferred format for Databricks, COPY INTO from a Unity Catalog volume (no bucket
+    # needed); JSON columns land as STRING (dlt's mapping), which Parquet carries as text
+    "databricks": "parquet",
+}
+
+# DEST -> (the optional extra, the modules it installs: dlt's client library, dbt's adapter)
+EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "redshift": ("redshift", ("dbt.adapters.redshift",)),
+    "databricks": ("databricks", ("databricks.sql", "databricks.sdk", "dbt.adapters.databricks")),
 }
 
 
@@ -241,6 +260,105 @@ def _bigquery(duckdb_path: str) -> DestinationPlan:
     return DestinationPlan(destination, LOADER_FORMATS["bigquery"], identity)
 
 
+def require_extra(dest: str) -> None:
+    """One line when DEST's optional extra is not installed (before anything connects)."""
+    if dest not in EXTRAS:
+        return
+    extra, modules = EXTRAS[dest]
+    missing = [name for name in modules if not _installed(name)]
+    if missing:
+        raise ConfigError(
+            f"DEST={dest} needs the optional '{extra}' extra ({', '.join(missing)} not "
+            f"installed): run `uv sync --extra {extra}` (make run DEST={dest} does it) or "
+            f"`pip install 'greenhouse-elt[{extra}]'`"
+        )
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+REDSHIFT_REQUIRED = ["REDSHIFT_HOST", "REDSHIFT_USER", "REDSHIFT_PASSWORD", "REDSHIFT_DB"]
+REDSHIFT_VARS = [*REDSHIFT_REQUIRED, "REDSHIFT_PORT"]
+REDSHIFT_URL = "redshift://user:password@cluster.region.redshift.amazonaws.com:5439/database"
+
+
+def _redshift(duckdb_path: str) -> DestinationPlan:
+    from dlt.destinations.impl.redshift.configuration import RedshiftCredentials
+
+    if _any_set(REDSHIFT_VARS):
+        v = _require(REDSHIFT_REQUIRED, "redshift")
+        if "://" in v["REDSHIFT_HOST"] or "/" in v["REDSHIFT_HOST"]:
+            raise ConfigError(
+                "REDSHIFT_HOST must be the cluster's (or workgroup's) host name alone, e.g. "
+                "examplecluster.abc123.us-east-1.redshift.amazonaws.com "
+                f"(got {v['REDSHIFT_HOST']!r})"
+            )
+        port = _env("REDSHIFT_PORT") or "5439"
+        if not port.isdigit():
+            raise ConfigError(f"REDSHIFT_PORT must be a port number (got {port!r})")
+        creds = RedshiftCredentials()
+        creds.host = v["REDSHIFT_HOST"]
+        creds.port = int(port)
+        creds.username = v["REDSHIFT_USER"]
+        creds.password = v["REDSHIFT_PASSWORD"]
+        creds.database = v["REDSHIFT_DB"]
+        creds.resolve()
+        destination = dlt.destinations.redshift(credentials=creds)
+    else:
+        destination = dlt.destinations.redshift()
+        spec = destination.spec()
+        creds = _resolve_spec(destination, spec, "redshift", REDSHIFT_REQUIRED, REDSHIFT_URL)
+        creds = creds.credentials
+    require_extra("redshift")
+    identity = f"redshift:{creds.host}:{creds.port}/{creds.database}"
+    return DestinationPlan(destination, LOADER_FORMATS["redshift"], identity)
+
+
+DATABRICKS_REQUIRED = [
+    "DATABRICKS_HOST",
+    "DATABRICKS_HTTP_PATH",
+    "DATABRICKS_TOKEN",
+    "DATABRICKS_CATALOG",
+]
+
+
+def _databricks(duckdb_path: str) -> DestinationPlan:
+    if _any_set(DATABRICKS_REQUIRED):
+        v = _require(DATABRICKS_REQUIRED, "databricks")
+        host = v["DATABRICKS_HOST"]
+        if "://" in host or "/" in host:
+            raise ConfigError(
+                f"DATABRICKS_HOST must be the workspace's host name alone, e.g. "
+                f"dbc-1234.cloud.databricks.com (got {host!r})"
+            )
+        if not v["DATABRICKS_HTTP_PATH"].startswith("/"):
+            raise ConfigError(
+                "DATABRICKS_HTTP_PATH must be the SQL warehouse's HTTP path, e.g. "
+                f"/sql/1.0/warehouses/abc123 (got {v['DATABRICKS_HTTP_PATH']!r})"
+            )
+        require_extra("databricks")
+        from dlt.destinations.impl.databricks.configuration import DatabricksCredentials
+
+        creds = DatabricksCredentials()
+        creds.server_hostname = host
+        creds.http_path = v["DATABRICKS_HTTP_PATH"]
+        creds.access_token = v["DATABRICKS_TOKEN"]
+        creds.catalog = v["DATABRICKS_CATALOG"]
+        destination = dlt.destinations.databricks(credentials=creds)
+        identity = f"databricks:{host}/{creds.catalog}"
+    else:
+        # dlt's own resolution asks the Databricks SDK for defaults: the extra comes first
+        require_extra("databricks")
+        destination = dlt.destinations.databricks()
+        config = _resolve(destination, "databricks", DATABRICKS_REQUIRED)
+        identity = f"databricks:{config.credentials.server_hostname}/{config.credentials.catalog}"
+    return DestinationPlan(destination, LOADER_FORMATS["databricks"], identity)
+
+
 def _filesystem(duckdb_path: str) -> DestinationPlan:
     url = _env("FILESYSTEM_BUCKET_URL")
     if url is None:
@@ -313,6 +431,11 @@ def _resolve_spec(
             f"DEST={dest} is not configured ({missing} missing): set "
             f"{', '.join(short_names)} or {variable}" + (f"={example}" if example else "")
         ) from None
+    except ConfigurationValueError as exc:  # a destination's own check (Databricks: no auth)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"DEST={dest} is not configured ({first}): set {', '.join(short_names)}"
+        ) from None
 
 
 def _missing_fields(exc: ConfigFieldMissingException) -> str:
@@ -326,6 +449,8 @@ BUILDERS = {
     "snowflake": _snowflake,
     "bigquery": _bigquery,
     "filesystem": _filesystem,
+    "redshift": _redshift,
+    "databricks": _databricks,
 }
 
 

@@ -58,6 +58,21 @@ def dbt_environment(plan: DestinationPlan, dest: str, raw_schema: str) -> Iterat
                 SNOWFLAKE_WAREHOUSE=_text(creds.warehouse),
                 SNOWFLAKE_DATABASE=_text(creds.database),
             )
+        elif dest == "redshift":
+            env.update(
+                REDSHIFT_HOST=_text(creds.host),
+                REDSHIFT_PORT=_text(creds.port or 5439),
+                REDSHIFT_USER=_text(creds.username),
+                REDSHIFT_PASSWORD=_text(creds.password),
+                REDSHIFT_DB=_text(creds.database),
+            )
+        elif dest == "databricks":
+            env.update(
+                DATABRICKS_HOST=_text(creds.server_hostname),
+                DATABRICKS_HTTP_PATH=_text(creds.http_path),
+                DATABRICKS_TOKEN=_text(creds.access_token),
+                DATABRICKS_CATALOG=_text(creds.catalog),
+            )
         elif dest == "bigquery":
             keyfile = os.environ.get("BIGQUERY_KEYFILE") or ""
             if not keyfile and getattr(creds, "private_key", None):

@@ -18,7 +18,15 @@ MASK = "***"
 _KNOWN: set[str] = set()
 # Words every message uses: a password that is the name of its destination (``postgres`` under
 # trust auth) protects nothing, and masking it would blank ``DEST=postgres`` in every line.
-_NOT_SECRET = {"duckdb", "postgres", "snowflake", "bigquery", "filesystem"}
+_NOT_SECRET = {
+    "duckdb",
+    "postgres",
+    "snowflake",
+    "bigquery",
+    "redshift",
+    "databricks",
+    "filesystem",
+}
 
 # Variables whose value is a credential, whatever the destination: POSTGRES_PASSWORD,
 # GREENHOUSE_CLIENT_SECRET, SOURCES__GREENHOUSE__API_TOKEN, DESTINATION__*__PASSWORD, ...

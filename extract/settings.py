@@ -30,7 +30,15 @@ from extract.endpoints import catalogue, default_resources
 from extract.errors import ConfigError
 
 API_VERSIONS = ("v3", "v1")
-DESTINATIONS = ("duckdb", "postgres", "snowflake", "bigquery", "filesystem")
+DESTINATIONS = (
+    "duckdb",
+    "postgres",
+    "snowflake",
+    "bigquery",
+    "filesystem",
+    "redshift",
+    "databricks",
+)
 DEFAULT_DEST = "duckdb"
 DEFAULT_DUCKDB_PATH = "data/greenhouse.duckdb"
 PER_PAGE = 500  # the API maximum: fewest requests per record

@@ -307,8 +307,14 @@ def apply_marks(
 def restored_pipeline(settings: Settings) -> Iterator[Pipeline]:
     """The extract's pipeline with its schema restored from the destination."""
     if settings.dest not in TIMESTAMP_TYPE:
+        why = (
+            "keeps raw files"
+            if settings.dest == "filesystem"
+            # the mark column is added with `alter table ... add column if not exists`
+            else "has no `add column if not exists`"
+        )
         raise ConfigError(
-            f"--sweep-deletes needs a SQL destination (DEST={settings.dest} keeps raw files); "
+            f"--sweep-deletes needs a SQL destination (DEST={settings.dest} {why}); "
             f"use one of {', '.join(TIMESTAMP_TYPE)}"
         )
     pipeline = make_pipeline(settings, plan_destination(settings)).drop()

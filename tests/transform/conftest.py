@@ -42,7 +42,17 @@ RESOURCES = {
 }
 
 # variables a developer's shell may carry that would change what these tests build
-_SCRUB = ("DEST", "DUCKDB_PATH", "GREENHOUSE_", "POSTGRES_", "DBT_", "SNOWFLAKE_", "BIGQUERY_")
+_SCRUB = (
+    "DEST",
+    "DUCKDB_PATH",
+    "GREENHOUSE_",
+    "POSTGRES_",
+    "DBT_",
+    "SNOWFLAKE_",
+    "BIGQUERY_",
+    "REDSHIFT_",
+    "DATABRICKS_",
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

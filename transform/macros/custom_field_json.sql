@@ -1,6 +1,7 @@
 {#
     Reading custom field values out of the landed JSON, per warehouse (dlt lands JSON as JSON
-    on DuckDB and BigQuery, jsonb on PostgreSQL, VARIANT on Snowflake). dbt has no
+    on DuckDB and BigQuery, jsonb on PostgreSQL, VARIANT on Snowflake, SUPER on Redshift,
+    STRING on Databricks). dbt has no
     cross-database JSON macros, hence these. `keys` is the path below the column, e.g.
     ['salary', 'value', 'amount']; name keys are arbitrary text, so they are quoted.
 #}
@@ -116,6 +117,97 @@
 {% macro bigquery__custom_field_json_list(column, keys, delimiter) -%}
     array_to_string(
         json_value_array({{ column }}, {{ custom_field_json_path(keys) }}),
+        {{ custom_field_literal(delimiter) }}
+    )
+{%- endmacro %}
+
+{#-
+    Redshift: dlt's JSON column is SUPER. Its insert_values loader (the one without an S3
+    staging bucket) inserts each object as a string literal, which Redshift keeps as a SUPER
+    *string* (it parses only through JSON_PARSE); a COPY with SERIALIZETOJSON (staged loads)
+    gives a SUPER object. Both are read as the same JSON text, then with Redshift's JSON text
+    functions, whose keys are exact (SUPER navigation lower-cases attribute names unless
+    enable_case_sensitive_super_attribute is on). Invalid JSON reads as null.
+    (Redshift inherits the postgres__ macros above, whose jsonb it does not have.)
+-#}
+{% macro redshift__custom_field_json_type() -%}
+    super
+{%- endmacro %}
+
+{% macro redshift__custom_field_json_document(column) -%}
+    case
+        when is_varchar({{ column }}) then cast({{ column }} as varchar(65535))
+        else json_serialize({{ column }})
+    end
+{%- endmacro %}
+
+{% macro redshift__custom_field_json_at(column, keys) -%}
+    json_extract_path_text(
+        {{ redshift__custom_field_json_document(column) }},
+        {%- for key in keys %} {{ custom_field_literal(key) }},{% endfor %} true
+    )
+{%- endmacro %}
+
+{% macro redshift__custom_field_json_text(column, keys) -%}
+    {{ redshift__custom_field_json_at(column, keys) }}
+{%- endmacro %}
+
+{#-
+    Redshift cannot unnest an array inside a scalar expression (no correlated array subquery):
+    the elements are read by position, up to `limit`; a longer list ends in '; …' (more
+    options than that selected on one record), so a cut never passes unseen.
+-#}
+{% macro redshift__custom_field_json_list(column, keys, delimiter, limit=25) -%}
+    {%- set array = redshift__custom_field_json_at(column, keys) -%}
+    {%- set length = 'json_array_length(' ~ array ~ ', true)' -%}
+    case
+        when {{ length }} is not null then
+        {%- for position in range(limit) %}
+            {% if not loop.first %}|| {% endif -%}
+            case
+                when {{ length }} > {{ position }}
+                    then {% if not loop.first %}{{ custom_field_literal(delimiter) }} || {% endif -%}
+                    coalesce(json_extract_array_element_text({{ array }}, {{ position }}, true), '')
+                else ''
+            end
+        {%- endfor %}
+            || case when {{ length }} > {{ limit }} then {{ custom_field_literal(delimiter ~ '…') }} else '' end
+    end
+{%- endmacro %}
+
+{#-
+    Databricks: dlt lands JSON as a STRING of JSON text. get_json_object takes a JSONPath whose
+    keys are written ['key'] (a key holding `']` cannot be addressed; Greenhouse name keys are
+    identifiers); JSON null and a missing key read as null. String literals take backslash
+    escapes there, as on BigQuery.
+-#}
+{% macro databricks__custom_field_json_type() -%}
+    string
+{%- endmacro %}
+
+{% macro databricks__custom_field_literal(text) -%}
+    '{{ text | replace('\\', '\\\\') | replace("'", "\\'") }}'
+{%- endmacro %}
+
+{% macro databricks__custom_field_json_path(keys) -%}
+    {%- set parts = [] -%}
+    {%- for key in keys -%}
+        {%- do parts.append("['" ~ key ~ "']") -%}
+    {%- endfor -%}
+    {{ custom_field_literal('$' ~ parts | join('')) }}
+{%- endmacro %}
+
+{% macro databricks__custom_field_json_text(column, keys) -%}
+    get_json_object({{ column }}, {{ databricks__custom_field_json_path(keys) }})
+{%- endmacro %}
+
+{#- from_json keeps a number or boolean element as its JSON text; a non-array gives null -#}
+{% macro databricks__custom_field_json_list(column, keys, delimiter) -%}
+    array_join(
+        from_json(
+            get_json_object({{ column }}, {{ databricks__custom_field_json_path(keys) }}),
+            'array<string>'
+        ),
         {{ custom_field_literal(delimiter) }}
     )
 {%- endmacro %}

@@ -16,3 +16,7 @@
     on {{ relation }} (_dlt_parent_id)
     {%- endif -%}
 {%- endmacro %}
+
+{#- Redshift (which inherits the postgres__ macro) has no indexes: sort and distribution keys -#}
+{% macro redshift__index_parent_id(relation) -%}
+{%- endmacro %}
