@@ -9,8 +9,8 @@ from typing import Any
 
 from sandbox.data import Organisation
 from tests.oracles import interviews as expected_interviews
-from tests.oracles import pass_through as expected_pass_through
 from tests.oracles import marts as expected_marts
+from tests.oracles import pass_through as expected_pass_through
 from tests.oracles import pipeline as expected_pipeline
 
 from .conftest import AS_OF, fetch

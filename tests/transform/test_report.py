@@ -168,7 +168,11 @@ def shown(figures: dict[str, object], key: str) -> str:
     value = figures[key]
     if value is None:
         return {"acceptance_rate": "no offers", "median_days_to_offer": "no offers resolved",
-                "median_time_to_fill": "no openings filled"}[key]  # fmt: skip
+                "median_time_to_fill": "no openings filled",
+                "qualified_per_opening": "no openings open"}[key]  # fmt: skip
+    if key == "qualified_per_opening":
+        return (f"{value:.1f} ({figures['qualified']} qualified /"
+                f" {plural(figures['openings_in_quarter'], 'opening')})")  # fmt: skip
     if key == "acceptance_rate":
         return f"{value:.0%} ({figures['offers_accepted']} of {figures['offers_extended']})"
     if key == "median_days_to_offer":
@@ -221,9 +225,12 @@ def check_headline(
     cells = headline_cells(page)
     year, number = int(quarter[:4]), int(quarter[-1])
     previous_label = f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
-    this, previous = headline(org, quarter), headline(org, previous_label)
+    this = headline(org, quarter, build.version)
+    previous = headline(org, previous_label, build.version)
     keys = ("hires", "offers_extended", "acceptance_rate", "median_days_to_offer",
-            "median_time_to_fill", "open_jobs", "open_openings")  # fmt: skip
+            "median_time_to_fill", "open_jobs", "open_openings",
+            "qualified_per_opening")  # fmt: skip
+    assert this["qualified"] and this["openings_in_quarter"], "nothing to divide"
     assert set(cells) == set(keys)
     for key in keys:
         assert cells[key] == [shown(this, key), shown(previous, key)], key
@@ -257,7 +264,10 @@ def test_headline_without_openings(
     out = tmp_path / "report.html"
     assert make_report({"DEST": "duckdb", "DUCKDB_PATH": str(path)}, out, capsys) == 0
     cells = headline_cells(out.read_text())
-    assert cells["open_openings"] == cells["median_time_to_fill"] == ["no openings loaded"] * 2
+    assert (
+        cells["open_openings"] == cells["median_time_to_fill"] == cells["qualified_per_opening"]
+        == ["no openings loaded"] * 2
+    )  # fmt: skip
     org = build.sandbox.org
     assert cells["hires"] == [
         str(headline(org, QUARTER)["hires"]),
