@@ -176,6 +176,7 @@ def funnel(org: RecordSource, jobs: int = 4) -> list[Row]:
         )
         result.append(
             {
+                "job_id": job_id,
                 "job_name": names[job_id],
                 "applications": len(per_job[job_id]),
                 "stages": [

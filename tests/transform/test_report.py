@@ -8,11 +8,14 @@ figures on it come from the marts, which the end-to-end tests compare with the s
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
+import statistics
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,9 @@ from extract import cli
 from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles import interviews as expected_interviews
+from tests.oracles import pipeline as expected_pipeline
+from tests.oracles.pass_through import stage_pass_through
 from tests.oracles.report import funnel, headline
 
 from .conftest import (
@@ -361,3 +367,108 @@ def test_report_from_postgres(
     )
     for key, shown_cells in cells.items():
         assert shown_cells == [shown(this, key), shown(previous, key)], key
+
+
+SMALL = 10  # the page greys a rate over fewer cases
+
+
+def rate(numerator: int | None, denominator: int | None) -> tuple[str, bool]:
+    """How the page writes a rate cell, and whether it is greyed."""
+    if numerator is None or denominator is None:
+        return "no stage history", False
+    if not denominator:
+        return "-", False
+    return f"{numerator / denominator:.0%} ({numerator} of {denominator})", denominator < SMALL
+
+
+def table(page: str, opening: str) -> list[list[tuple[str, bool]]]:
+    """The body rows of the table that starts with `opening`: each cell's text and whether it
+    is greyed (class small)."""
+    found = re.search(re.escape(opening) + r"(.*?)</table>", page, re.S)
+    assert found, opening
+    rows = re.findall(r"<tr>(.*?)</tr>", found[1], re.S)[1:]  # the header row left out
+    return [
+        [(html.unescape(text), 'class="small"' in attrs)
+         for attrs, text in re.findall(r"<t[hd]([^>]*)>([^<]*)</t[hd]>", row)]
+        for row in rows
+    ]  # fmt: skip
+
+
+def test_quality_tables_follow_the_records(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pass-through per busiest job by stage name (implied, actual, completed only), source of
+    hire by quality and the top interviewers' calibration, as the sandbox's records give them;
+    a rate over fewer than 10 cases is greyed, none exceeds 100%."""
+    assert_build_passed(build.run)
+    org = build.sandbox.org
+    out = tmp_path / "report.html"
+    assert make_report({"DEST": "duckdb", "DUCKDB_PATH": duckdb_file(build)}, out, capsys) == 0
+    page = out.read_text()
+
+    passes = {r["stage_id"]: r for r in stage_pass_through(org, "v3")}
+    for job in funnel(org):
+        want = [
+            [
+                (r["stage_name"], False),
+                (str(r["applications_reached"]), False),
+                rate(r["applications_passed"], r["applications_reached"]),
+                rate(r["applications_moved_on"], r["applications_exited"]),
+                rate(r["completed_passed"], r["completed_reached"]),
+            ]
+            for r in passes.values()
+            if r["job_id"] == job["job_id"]
+        ]
+        assert [name for name, _ in job["stages"]] == [row[0][0] for row in want]
+        assert table(page, f'<table class="rates" data-job="{job["job_id"]}">') == want
+    shares = [int(p) for p in re.findall(r">(\d+)% \(\d+ of \d+\)<", page)]
+    assert shares and max(shares) <= 100
+    assert 'class="small"' in page and "never above 100%" in page
+
+    sources: dict[str, list[int]] = {}
+    for r in expected_pipeline.source_effectiveness(org, "v3"):
+        totals = sources.setdefault(r["source_name"] or "(no source)", [0, 0, 0, 0])
+        for i, key in enumerate(("applications", "reached_interview", "got_offer", "hired")):
+            totals[i] += r[key]
+    shown_sources = table(page, '<table class="rates" id="source-quality">')
+    assert {row[0][0]: row[1:] for row in shown_sources} == {
+        name: [(str(n), False), *(rate(k, n) for k in counts)]
+        for name, (n, *counts) in sources.items()
+    }
+    volumes = [int(row[1][0]) for row in shown_sources]
+    assert volumes == sorted(volumes, reverse=True)
+
+    counted: dict[int, Counter[str]] = {}
+    user_names: dict[int, str] = {}
+    for r in expected_interviews.scorecard_recommendations(org):
+        user_names[r["interviewer_user_id"]] = r["interviewer_name"]
+        total = counted.setdefault(r["interviewer_user_id"], Counter())
+        for key in ("scorecards_submitted", *(f"recommended_{v}" for v in RECOMMENDED)):
+            total[key] += r[key]
+    hours: dict[int, list[float]] = {}
+    for r in expected_interviews.interviews(org):
+        if r["scorecard_submitted_at"] is not None and r["hours_to_scorecard"] is not None:
+            hours.setdefault(r["interviewer_user_id"], []).append(float(r["hours_to_scorecard"]))
+    top = sorted(counted, key=lambda u: (-counted[u]["scorecards_submitted"], user_names[u], u))[
+        :10
+    ]
+    names = [user_names[u] for u in top]
+    want_calibration = []
+    for u in top:
+        counts = [counted[u][f"recommended_{v}"] for v in RECOMMENDED]
+        label = user_names[u] + (f" (user {u})" if names.count(user_names[u]) > 1 else "")
+        median = statistics.median(hours[u]) if hours.get(u) else None
+        want_calibration.append(
+            [
+                (label, False),
+                (str(counted[u]["scorecards_submitted"]), False),
+                *((str(c), False) for c in counts),
+                rate(counts[0] + counts[1], sum(counts[:4])),
+                ("" if median is None else f"{median:.1f}", False),
+            ]
+        )
+    assert table(page, '<table class="rates" id="calibration">') == want_calibration
+
+
+# the calibration table's columns, in its order
+RECOMMENDED = ("strong_yes", "yes", "no", "definitely_not", "no_decision")
