@@ -614,6 +614,83 @@ def calibration_html(db: Warehouse) -> str:
     )
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    """The continuous percentile (linear interpolation between the nearest ranks)."""
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def stage_turns(db: Warehouse) -> list[dict[str, Any]]:
+    """Per stage name (every job): the days of the visits that ended there (median, p75), the
+    candidate applications rejected there and how many of them withdrew (they rejected us)."""
+    stages: dict[str, dict[str, Any]] = {}
+
+    def stage(name: Any, order: Any) -> dict[str, Any]:
+        found = stages.setdefault(
+            str(name), {"stage": str(name), "orders": [], "days": [], "rejected": 0,
+                        "withdrew": 0},
+        )  # fmt: skip
+        found["orders"].append(int(order))
+        return found
+
+    for r in db.rows(
+        "select stage_name, stage_order, days_in_stage from"
+        f" {db.marts}.stage_durations where days_in_stage is not null and stage_name is not null"
+    ):
+        stage(r["stage_name"], r["stage_order"])["days"].append(float(r["days_in_stage"]))
+    for r in db.rows(
+        "select rejected_stage_name, min(rejected_stage_order) as stage_order, count(*) as n,"
+        " sum(case when rejection_type = 'they_rejected_us' then 1 else 0 end) as withdrew"
+        f" from {db.marts}.rejections where not is_prospect and rejected_stage_name is not null"
+        " group by rejected_stage_name"
+    ):
+        found = stage(r["rejected_stage_name"], r["stage_order"])
+        found["rejected"], found["withdrew"] = int(r["n"]), int(r["withdrew"] or 0)
+    # a stage name sits at different places in different jobs: by its mean place
+    return sorted(stages.values(), key=lambda s: (statistics.mean(s["orders"]), s["stage"]))
+
+
+TURNS_NOTE = (
+    "Every job's stages, by name. Days in stage: calendar days of the stage visits that ended"
+    " (moved on, rejected or hired; none without a stage history), median and 75th percentile."
+    " Withdrew: candidate applications rejected at the stage with a reason of the type 'they"
+    " rejected us', of all rejected there - candidate drop-out. Greyed when fewer than"
+    f" {SMALL} cases."
+)
+
+
+def stage_turns_html(db: Warehouse) -> str:
+    if not {"stage_durations", "rejections"} <= db.tables(db.marts):
+        return ""
+    rows = stage_turns(db)
+    if not rows:
+        return ""
+    header = (
+        "<tr><th>stage</th><th>visits ended</th><th>median days</th><th>p75 days</th>"
+        "<th>rejected here</th><th>withdrew (they rejected us)</th></tr>"
+    )
+    body = []
+    for r in rows:
+        days = r["days"]
+        grey = ' class="small"' if 0 < len(days) < SMALL else ""
+        spread = (
+            [f"<td{grey}>{_percentile(days, q):.1f}</td>" for q in (0.5, 0.75)]
+            if days
+            else ['<td class="none">-</td>'] * 2
+        )
+        body.append(
+            f"<tr><th>{_labelled(r['stage'])}</th><td>{len(days)}</td>{''.join(spread)}"
+            f"<td>{r['rejected']}</td>{_rate_cell(r['withdrew'], r['rejected'])}</tr>"
+        )
+    return (
+        '<h2>Time in stage and candidate drop-out</h2><table class="rates" id="stage-turns">'
+        f'{header}{"".join(body)}</table><p class="note">{html.escape(TURNS_NOTE)}</p>'
+    )
+
+
 def acceptance_chart(db: Warehouse) -> go.Figure | None:
     """Offer acceptance per quarter the offers were extended: accepted / extended (the headline's
     definition), with its counts on each point; rolled up by quarter so a month of two offers
@@ -892,6 +969,8 @@ def build_report(db: Warehouse, source: str, quarter: Quarter, generated: str) -
             parts.append(f'<p class="note">{html.escape(notes[chart])}</p>')
         if chart in after:
             parts.append(after[chart](db))
+        if chart is funnel_chart:
+            parts.append(stage_turns_html(db))
     runs = last_runs(db)
     if runs:
         header = ("started (UTC)", "stage", "exit", "records", "requests", "seconds", "error")

@@ -469,6 +469,35 @@ def test_quality_tables_follow_the_records(
         )
     assert table(page, '<table class="rates" id="calibration">') == want_calibration
 
+    # time in stage (visits that ended) and candidate drop-out, per stage name
+    days: dict[str, list[float]] = {}
+    for r in expected_pipeline.stage_durations(org, "v3"):
+        if r["days_in_stage"] is not None and r["stage_name"] is not None:
+            days.setdefault(r["stage_name"], []).append(float(r["days_in_stage"]))
+    rejected: dict[str, Counter[str]] = {}
+    for r in expected_pipeline.rejections(org, "v3"):
+        if not r["is_prospect"] and r["rejected_stage_name"] is not None:
+            rejected.setdefault(r["rejected_stage_name"], Counter())[r["rejection_type"]] += 1
+    want_turns = {}
+    for name in days.keys() | rejected.keys():
+        spent, reasons = days.get(name, []), rejected.get(name, Counter())
+        quartiles = statistics.quantiles(spent, n=4, method="inclusive") if len(spent) > 1 else []
+        spread = (
+            [(f"{statistics.median(spent):.1f}", len(spent) < SMALL),
+             (f"{quartiles[2] if quartiles else spent[0]:.1f}", len(spent) < SMALL)]
+            if spent else [("-", False)] * 2
+        )  # fmt: skip
+        rejected_here = sum(reasons.values())
+        want_turns[name] = [
+            (str(len(spent)), False),
+            *spread,
+            (str(rejected_here), False),
+            rate(reasons["they_rejected_us"], rejected_here),
+        ]
+    turns = table(page, '<table class="rates" id="stage-turns">')
+    assert {row[0][0]: row[1:] for row in turns} == want_turns
+    assert len(turns) == len(want_turns) and any(c["they_rejected_us"] for c in rejected.values())
+
 
 # the calibration table's columns, in its order
 RECOMMENDED = ("strong_yes", "yes", "no", "definitely_not", "no_decision")
