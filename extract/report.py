@@ -170,13 +170,16 @@ DEFINITIONS = {
 }
 
 
-def headline_figures(db: Warehouse, quarters: Sequence[Quarter]) -> dict[str, dict[str, Any]]:
-    """The headline figures per quarter label, computed from the marts' rows."""
+def headline_figures(
+    db: Warehouse, quarters: Sequence[Quarter], by_department: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The headline figures per quarter label, computed from the marts' rows; with
+    `by_department`, per department name (of the job) for the one quarter given."""
     first = min(q.start for q in quarters)
     since = f"cast('{first.isoformat()}' as timestamp)"
     offers = db.rows(
-        "select o.status, o.sent_date, o.created_at, o.resolved_at, a.applied_at,"
-        f" a.status as application_status from {db.marts}.offers as o"
+        "select o.source_relation, o.job_id, o.status, o.sent_date, o.created_at, o.resolved_at,"
+        f" a.applied_at, a.status as application_status from {db.marts}.offers as o"
         f" left join {db.marts}.applications as a on a.source_relation = o.source_relation"
         " and a.application_id = o.application_id"
         f" where o.status <> 'deprecated' and (o.created_at >= {since}"
@@ -186,88 +189,119 @@ def headline_figures(db: Warehouse, quarters: Sequence[Quarter]) -> dict[str, di
         []
         if "openings" not in db.tables(db.marts)
         else db.rows(
-            "select p.opened_at, p.closed_at, p.is_filled, o.resolved_at as accepted_at"
+            "select p.source_relation, p.job_id, p.opened_at, p.closed_at, p.is_filled,"
+            " o.resolved_at as accepted_at"
             f" from {db.marts}.openings as p left join {db.marts}.offers as o"
             " on o.source_relation = p.source_relation"
             " and o.application_id = p.filled_by_application_id and o.status = 'accepted'"
         )
     )
-    jobs = db.rows(f"select opened_at, closed_at from {db.marts}.jobs")
+    jobs = db.rows(
+        "select source_relation, job_id, department_name, opened_at, closed_at"
+        f" from {db.marts}.jobs"
+    )
     applied = _qualified_applications(db, first)
-    figures: dict[str, dict[str, Any]] = {}
-    for quarter in quarters:
-        extended = [
-            o for o in offers
-            if _in(o["sent_date"] if o["sent_date"] is not None else o["created_at"], quarter)
-        ]  # fmt: skip
-        accepted = sum(1 for o in extended if o["status"] == "accepted")
-        resolved = [
-            (_day(o["resolved_at"]) - _day(o["applied_at"])).days
-            for o in offers
-            if o["status"] in ("accepted", "rejected") and o["applied_at"] is not None
-            and _in(o["resolved_at"], quarter)
-        ]  # fmt: skip
-        filled = [
-            (_day(p["accepted_at"]) - _day(p["opened_at"])).days
-            for p in openings
-            if p["is_filled"] and p["opened_at"] is not None and _in(p["accepted_at"], quarter)
-        ]  # fmt: skip
-        last_day = quarter.end.toordinal() - 1
+    if not by_department:
+        return {q.label: _figures(offers, openings, jobs, applied, q) for q in quarters}
+    (quarter,) = quarters
+    department = {
+        (j["source_relation"], j["job_id"]): j["department_name"] or NO_DEPARTMENT for j in jobs
+    }
 
-        def open_on(row: dict[str, Any], day: int = last_day) -> bool:
-            opened, closed = row["opened_at"], row["closed_at"]
-            return (
-                opened is not None and _day(opened).toordinal() <= day
-                and (closed is None or _day(closed).toordinal() > day)
-            )  # fmt: skip
+    def of(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+        return [r for r in rows if department.get((r["source_relation"], r["job_id"])) == name]
 
-        figures[quarter.label] = {
-            "hires": sum(
-                1
-                for o in offers
-                if o["status"] == "accepted"
-                and o["application_status"] == "hired"
-                and _in(o["resolved_at"], quarter)
-            ),  # fmt: skip
-            "offers_extended": len(extended),
-            "offers_accepted": accepted,
-            "acceptance_rate": accepted / len(extended) if extended else None,
-            "offers_resolved": len(resolved),
-            "median_days_to_offer": _median(resolved),
-            "openings_filled": len(filled),
-            "median_time_to_fill": _median(filled),
-            "open_jobs": sum(1 for j in jobs if open_on(j)),
-            "open_openings": sum(1 for p in openings if open_on(p)) if openings else None,
+    return {
+        name: {
+            **_figures(
+                of(offers, name), of(openings, name), of(jobs, name), of(applied, name), quarter
+            ),
             "openings_loaded": bool(openings),
-            **_qualified(applied, openings, quarter),
-        }
-    return figures
+        }  # fmt: skip
+        for name in sorted(set(department.values()))
+    }
 
 
-def _qualified_applications(db: Warehouse, since: date) -> list[tuple[Any, bool]]:
+NO_DEPARTMENT = "(no department)"
+
+
+def _figures(
+    offers: list[dict[str, Any]],
+    openings: list[dict[str, Any]],
+    jobs: list[dict[str, Any]],
+    applied: list[dict[str, Any]],
+    quarter: Quarter,
+) -> dict[str, Any]:
+    """The headline figures of one quarter over the given rows."""
+    extended = [
+        o for o in offers
+        if _in(o["sent_date"] if o["sent_date"] is not None else o["created_at"], quarter)
+    ]  # fmt: skip
+    accepted = sum(1 for o in extended if o["status"] == "accepted")
+    resolved = [
+        (_day(o["resolved_at"]) - _day(o["applied_at"])).days
+        for o in offers
+        if o["status"] in ("accepted", "rejected") and o["applied_at"] is not None
+        and _in(o["resolved_at"], quarter)
+    ]  # fmt: skip
+    filled = [
+        (_day(p["accepted_at"]) - _day(p["opened_at"])).days
+        for p in openings
+        if p["is_filled"] and p["opened_at"] is not None and _in(p["accepted_at"], quarter)
+    ]  # fmt: skip
+    last_day = quarter.end.toordinal() - 1
+
+    def open_on(row: dict[str, Any], day: int = last_day) -> bool:
+        opened, closed = row["opened_at"], row["closed_at"]
+        return (
+            opened is not None and _day(opened).toordinal() <= day
+            and (closed is None or _day(closed).toordinal() > day)
+        )  # fmt: skip
+
+    return {
+        "hires": sum(
+            1
+            for o in offers
+            if o["status"] == "accepted"
+            and o["application_status"] == "hired"
+            and _in(o["resolved_at"], quarter)
+        ),  # fmt: skip
+        "offers_extended": len(extended),
+        "offers_accepted": accepted,
+        "acceptance_rate": accepted / len(extended) if extended else None,
+        "offers_resolved": len(resolved),
+        "median_days_to_offer": _median(resolved),
+        "openings_filled": len(filled),
+        "median_time_to_fill": _median(filled),
+        "open_jobs": sum(1 for j in jobs if open_on(j)),
+        "open_openings": sum(1 for p in openings if open_on(p)) if openings else None,
+        "openings_loaded": bool(openings),
+        **_qualified(applied, openings, quarter),
+    }
+
+
+def _qualified_applications(db: Warehouse, since: date) -> list[dict[str, Any]]:
     """(applied_at, reached the first interview stage) of the candidate applications made since
     `since`: the furthest stage entered (v1: the current stage) is after the job's first."""
-    return [
-        (r["applied_at"], bool(r["qualified"]))
-        for r in db.rows(
-            "select a.applied_at, case when f.furthest > j.first_order then 1 else 0 end"
-            f" as qualified from {db.marts}.applications as a"
-            " left join (select source_relation, application_id, max(stage_order) as furthest"
-            f" from {db.marts}.application_stage_history where stage_order is not null"
-            " group by source_relation, application_id) as f"
-            " on f.source_relation = a.source_relation and f.application_id = a.application_id"
-            " left join (select source_relation, job_id, min(stage_order) as first_order"
-            f" from {db.marts}.applications_by_stage group by source_relation, job_id) as j"
-            " on j.source_relation = a.source_relation and j.job_id = a.job_id"
-            f" where not a.is_prospect and a.applied_at >= cast('{since.isoformat()}' as timestamp)"
-        )
-    ]
+    return db.rows(
+        "select a.source_relation, a.job_id, a.applied_at,"
+        " case when f.furthest > j.first_order then 1 else 0 end"
+        f" as qualified from {db.marts}.applications as a"
+        " left join (select source_relation, application_id, max(stage_order) as furthest"
+        f" from {db.marts}.application_stage_history where stage_order is not null"
+        " group by source_relation, application_id) as f"
+        " on f.source_relation = a.source_relation and f.application_id = a.application_id"
+        " left join (select source_relation, job_id, min(stage_order) as first_order"
+        f" from {db.marts}.applications_by_stage group by source_relation, job_id) as j"
+        " on j.source_relation = a.source_relation and j.job_id = a.job_id"
+        f" where not a.is_prospect and a.applied_at >= cast('{since.isoformat()}' as timestamp)"
+    )
 
 
 def _qualified(
-    applied: list[tuple[Any, bool]], openings: list[dict[str, Any]], quarter: Quarter
+    applied: list[dict[str, Any]], openings: list[dict[str, Any]], quarter: Quarter
 ) -> dict[str, Any]:
-    qualified = sum(1 for at, ok in applied if ok and _in(at, quarter))
+    qualified = sum(1 for a in applied if a["qualified"] and _in(a["applied_at"], quarter))
     open_during = sum(
         1
         for p in openings
@@ -343,6 +377,40 @@ def headline_html(db: Warehouse, quarter: Quarter) -> str:
     return (
         f"<h2>Headline figures, {quarter.label} ({quarter.start:%d %b} - {last_day:%d %b %Y})"
         f'</h2><table class="headline">{head}{body}</table>'
+    )
+
+
+DEPARTMENT_FIGURES = (
+    ("hires", "Hires"),
+    ("offers_extended", "Offers extended"),
+    ("acceptance_rate", "Offer acceptance rate"),
+    ("qualified_per_opening", "Qualified candidates per opening"),
+    ("open_jobs", "Open jobs (end)"),
+    ("open_openings", "Open openings (end)"),
+)
+
+
+def departments_html(db: Warehouse, quarter: Quarter) -> str:
+    """The headline figures of the quarter per department (of the job), same definitions."""
+    figures = headline_figures(db, [quarter], by_department=True)
+    if len(figures) < 2:
+        return ""
+    head = "<tr><th>department</th>" + "".join(
+        f"<th>{html.escape(title)}</th>" for _, title in DEPARTMENT_FIGURES
+    )
+    body = "".join(
+        f'<tr data-department="{html.escape(name)}"><th>{_labelled(name)}</th>'
+        + "".join(
+            f"<td>{html.escape(_figure_text(key, values))}</td>" for key, _ in DEPARTMENT_FIGURES
+        )
+        + "</tr>"
+        for name, values in figures.items()
+    )
+    return (
+        f"<h2>By department, {quarter.label}</h2>"
+        f'<table class="headline" id="departments">{head}</tr>{body}</table>'
+        '<p class="note">The headline figures above, for the jobs of each department (a job'
+        " belongs to its first department).</p>"
     )
 
 
@@ -960,7 +1028,7 @@ def build_report(db: Warehouse, source: str, quarter: Quarter, generated: str) -
     }
     if "scorecard_recommendations" not in marts or "interviews" not in marts:
         after.pop(interviewer_chart)
-    parts = [staleness_html(db), headline_html(db, quarter)]
+    parts = [staleness_html(db), headline_html(db, quarter), departments_html(db, quarter)]
     for i, (chart, figure) in enumerate(drawn):
         if chart is raw_rows_chart:
             parts.append(OPERATIONS.format(source=html.escape(source)))

@@ -52,6 +52,36 @@ def quarter_bounds(label: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+NO_DEPARTMENT = "(no department)"
+
+
+class InDepartment:
+    """The organisation's records of the jobs of one department (by name; a job without one,
+    or whose department is unknown, is in NO_DEPARTMENT): jobs, their applications, offers and
+    openings; every other entity as it is."""
+
+    def __init__(self, org: RecordSource, name: str):
+        self._org = org
+        names = {d["id"]: d["name"] for d in org.records("departments")}
+        self.jobs = {
+            job["id"] for job in org.records("jobs")
+            if names.get(job["department_id"], NO_DEPARTMENT) == name
+        }  # fmt: skip
+
+    def records(self, entity: str) -> Iterable[Row]:
+        rows = self._org.records(entity)
+        if entity == "jobs":
+            return [r for r in rows if r["id"] in self.jobs]
+        if entity in ("applications", "offers", "openings"):
+            return [r for r in rows if r["job_id"] in self.jobs]
+        return rows
+
+
+def departments(org: RecordSource) -> list[str]:
+    names = {d["id"]: d["name"] for d in org.records("departments")}
+    return sorted({names.get(j["department_id"], NO_DEPARTMENT) for j in org.records("jobs")})
+
+
 def headline(org: RecordSource, label: str, version: str = "v3") -> Row:
     first, last = quarter_bounds(label)
 

@@ -28,7 +28,7 @@ from tests.fixtures.sandbox import SandboxHandle
 from tests.oracles import interviews as expected_interviews
 from tests.oracles import pipeline as expected_pipeline
 from tests.oracles.pass_through import stage_pass_through
-from tests.oracles.report import funnel, headline
+from tests.oracles.report import InDepartment, departments, funnel, headline
 
 from .conftest import (
     AS_OF,
@@ -241,6 +241,19 @@ def check_headline(
     for key in keys:
         assert cells[key] == [shown(this, key), shown(previous, key)], key
     assert f"Headline figures, {quarter}" in page and f"{previous_label} (previous)" in page
+    # the same figures per department, for the quarter
+    department_rows = re.findall(
+        r'<tr data-department="([^"]*)"><th>[^<]*</th>((?:<td>[^<]*</td>)+)', page
+    )
+    by_department = {html.unescape(name): re.findall(r"<td>([^<]*)</td>", texts)
+                     for name, texts in department_rows}  # fmt: skip
+    assert list(by_department) == departments(org) and len(by_department) > 1
+    for name, texts in by_department.items():
+        mine = headline(InDepartment(org, name), quarter, build.version)
+        assert texts == [shown(mine, key) for key in ("hires", "offers_extended",
+                         "acceptance_rate", "qualified_per_opening", "open_jobs",
+                         "open_openings")], name  # fmt: skip
+    assert sum(int(texts[0]) for texts in by_department.values()) == this["hires"]
     assert "Offers accepted / offers extended, both counted in the quarter" in page
 
 
