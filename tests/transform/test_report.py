@@ -131,6 +131,10 @@ def test_report_renders_in_a_browser(
     for title in ("Funnel per job", "Offer acceptance rate", "Median days to hire",
                   "Source effectiveness", "Interviewer load"):  # fmt: skip
         assert title in dom.stdout, title
+    for section in ("Pass-through by stage", "Time in stage and candidate drop-out",
+                    "Source of hire by quality", "Interviewer calibration",
+                    "By department, 2026Q3"):  # fmt: skip
+        assert f"<h2>{section}</h2>" in dom.stdout, section
     assert "accounts together" not in page  # one account: nothing is added up across accounts
     # a title for a person; where the data was read is an operations detail, further down
     assert "<h1>Recruiting report, 2026Q3</h1>" in page and "Greenhouse ELT report" not in page
@@ -267,6 +271,9 @@ def test_headline_figures_v1(
     busiest = max(labels, key=lambda q: headline(org, q)["hires"])
     assert headline(org, busiest)["hires"] > 1
     check_headline(build_v1, org, busiest, tmp_path, capsys)
+    # no stage history in v1: the pass-through table says so instead of an actual rate
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("no stage history") >= len(funnel(org)), "one per stage of each job"
 
 
 def test_headline_without_openings(
