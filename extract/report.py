@@ -498,6 +498,7 @@ def funnel_chart(db: Warehouse) -> go.Figure | None:
             range=[0, max(counts or [1]) * 1.35],
             title_text="applications reached",
             rangemode="tozero",
+            tickformat="d",
             row=i // columns + 1,
             col=i % columns + 1,
         )
@@ -856,6 +857,7 @@ def source_chart(db: Warehouse) -> go.Figure | None:
         title="Source effectiveness: applications and hires per source (label: hire rate)"
         + _together(db, "source_effectiveness"),
         barmode="group",
+        yaxis={"tickformat": "d", "rangemode": "tozero", "title": "applications"},
     )
     return figure
 
