@@ -499,6 +499,7 @@ def funnel_chart(db: Warehouse) -> go.Figure | None:
             title_text="applications reached",
             rangemode="tozero",
             tickformat="d",
+            dtick=1 if max(counts or [1]) <= 8 else None,  # no repeated whole-number ticks
             row=i // columns + 1,
             col=i % columns + 1,
         )
