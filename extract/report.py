@@ -26,6 +26,9 @@ from extract.errors import ConfigError
 from extract.redact import redact
 
 BUSIEST_JOBS = 4
+TOP_INTERVIEWERS = 10
+# a rate over fewer cases than this is shown greyed, with its counts
+SMALL = 10
 
 
 class Warehouse:
@@ -160,16 +163,23 @@ DEFINITIONS = {
     " then).",
     "open_openings": "Openings open on the quarter's last day (first opened on or before it, not"
     " closed by then).",
+    "qualified_per_opening": "Candidate applications made in the quarter that reached the first"
+    " interview stage (any stage after their job's first, Application Review; a skipped stage"
+    " counts as reached), per opening open at any time in the quarter - Greenhouse's qualified"
+    " candidates per opening.",
 }
 
 
-def headline_figures(db: Warehouse, quarters: Sequence[Quarter]) -> dict[str, dict[str, Any]]:
-    """The headline figures per quarter label, computed from the marts' rows."""
+def headline_figures(
+    db: Warehouse, quarters: Sequence[Quarter], by_department: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The headline figures per quarter label, computed from the marts' rows; with
+    `by_department`, per department name (of the job) for the one quarter given."""
     first = min(q.start for q in quarters)
     since = f"cast('{first.isoformat()}' as timestamp)"
     offers = db.rows(
-        "select o.status, o.sent_date, o.created_at, o.resolved_at, a.applied_at,"
-        f" a.status as application_status from {db.marts}.offers as o"
+        "select o.source_relation, o.job_id, o.status, o.sent_date, o.created_at, o.resolved_at,"
+        f" a.applied_at, a.status as application_status from {db.marts}.offers as o"
         f" left join {db.marts}.applications as a on a.source_relation = o.source_relation"
         " and a.application_id = o.application_id"
         f" where o.status <> 'deprecated' and (o.created_at >= {since}"
@@ -179,60 +189,130 @@ def headline_figures(db: Warehouse, quarters: Sequence[Quarter]) -> dict[str, di
         []
         if "openings" not in db.tables(db.marts)
         else db.rows(
-            "select p.opened_at, p.closed_at, p.is_filled, o.resolved_at as accepted_at"
+            "select p.source_relation, p.job_id, p.opened_at, p.closed_at, p.is_filled,"
+            " o.resolved_at as accepted_at"
             f" from {db.marts}.openings as p left join {db.marts}.offers as o"
             " on o.source_relation = p.source_relation"
             " and o.application_id = p.filled_by_application_id and o.status = 'accepted'"
         )
     )
-    jobs = db.rows(f"select opened_at, closed_at from {db.marts}.jobs")
-    figures: dict[str, dict[str, Any]] = {}
-    for quarter in quarters:
-        extended = [
-            o for o in offers
-            if _in(o["sent_date"] if o["sent_date"] is not None else o["created_at"], quarter)
-        ]  # fmt: skip
-        accepted = sum(1 for o in extended if o["status"] == "accepted")
-        resolved = [
-            (_day(o["resolved_at"]) - _day(o["applied_at"])).days
-            for o in offers
-            if o["status"] in ("accepted", "rejected") and o["applied_at"] is not None
-            and _in(o["resolved_at"], quarter)
-        ]  # fmt: skip
-        filled = [
-            (_day(p["accepted_at"]) - _day(p["opened_at"])).days
-            for p in openings
-            if p["is_filled"] and p["opened_at"] is not None and _in(p["accepted_at"], quarter)
-        ]  # fmt: skip
-        last_day = quarter.end.toordinal() - 1
+    jobs = db.rows(
+        "select source_relation, job_id, department_name, opened_at, closed_at"
+        f" from {db.marts}.jobs"
+    )
+    applied = _qualified_applications(db, first)
+    if not by_department:
+        return {q.label: _figures(offers, openings, jobs, applied, q) for q in quarters}
+    (quarter,) = quarters
+    department = {
+        (j["source_relation"], j["job_id"]): j["department_name"] or NO_DEPARTMENT for j in jobs
+    }
 
-        def open_on(row: dict[str, Any], day: int = last_day) -> bool:
-            opened, closed = row["opened_at"], row["closed_at"]
-            return (
-                opened is not None and _day(opened).toordinal() <= day
-                and (closed is None or _day(closed).toordinal() > day)
-            )  # fmt: skip
+    def of(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+        return [r for r in rows if department.get((r["source_relation"], r["job_id"])) == name]
 
-        figures[quarter.label] = {
-            "hires": sum(
-                1
-                for o in offers
-                if o["status"] == "accepted"
-                and o["application_status"] == "hired"
-                and _in(o["resolved_at"], quarter)
-            ),  # fmt: skip
-            "offers_extended": len(extended),
-            "offers_accepted": accepted,
-            "acceptance_rate": accepted / len(extended) if extended else None,
-            "offers_resolved": len(resolved),
-            "median_days_to_offer": _median(resolved),
-            "openings_filled": len(filled),
-            "median_time_to_fill": _median(filled),
-            "open_jobs": sum(1 for j in jobs if open_on(j)),
-            "open_openings": sum(1 for p in openings if open_on(p)) if openings else None,
+    return {
+        name: {
+            **_figures(
+                of(offers, name), of(openings, name), of(jobs, name), of(applied, name), quarter
+            ),
             "openings_loaded": bool(openings),
-        }
-    return figures
+        }  # fmt: skip
+        for name in sorted(set(department.values()))
+    }
+
+
+NO_DEPARTMENT = "(no department)"
+
+
+def _figures(
+    offers: list[dict[str, Any]],
+    openings: list[dict[str, Any]],
+    jobs: list[dict[str, Any]],
+    applied: list[dict[str, Any]],
+    quarter: Quarter,
+) -> dict[str, Any]:
+    """The headline figures of one quarter over the given rows."""
+    extended = [
+        o for o in offers
+        if _in(o["sent_date"] if o["sent_date"] is not None else o["created_at"], quarter)
+    ]  # fmt: skip
+    accepted = sum(1 for o in extended if o["status"] == "accepted")
+    resolved = [
+        (_day(o["resolved_at"]) - _day(o["applied_at"])).days
+        for o in offers
+        if o["status"] in ("accepted", "rejected") and o["applied_at"] is not None
+        and _in(o["resolved_at"], quarter)
+    ]  # fmt: skip
+    filled = [
+        (_day(p["accepted_at"]) - _day(p["opened_at"])).days
+        for p in openings
+        if p["is_filled"] and p["opened_at"] is not None and _in(p["accepted_at"], quarter)
+    ]  # fmt: skip
+    last_day = quarter.end.toordinal() - 1
+
+    def open_on(row: dict[str, Any], day: int = last_day) -> bool:
+        opened, closed = row["opened_at"], row["closed_at"]
+        return (
+            opened is not None and _day(opened).toordinal() <= day
+            and (closed is None or _day(closed).toordinal() > day)
+        )  # fmt: skip
+
+    return {
+        "hires": sum(
+            1
+            for o in offers
+            if o["status"] == "accepted"
+            and o["application_status"] == "hired"
+            and _in(o["resolved_at"], quarter)
+        ),  # fmt: skip
+        "offers_extended": len(extended),
+        "offers_accepted": accepted,
+        "acceptance_rate": accepted / len(extended) if extended else None,
+        "offers_resolved": len(resolved),
+        "median_days_to_offer": _median(resolved),
+        "openings_filled": len(filled),
+        "median_time_to_fill": _median(filled),
+        "open_jobs": sum(1 for j in jobs if open_on(j)),
+        "open_openings": sum(1 for p in openings if open_on(p)) if openings else None,
+        "openings_loaded": bool(openings),
+        **_qualified(applied, openings, quarter),
+    }
+
+
+def _qualified_applications(db: Warehouse, since: date) -> list[dict[str, Any]]:
+    """(applied_at, reached the first interview stage) of the candidate applications made since
+    `since`: the furthest stage entered (v1: the current stage) is after the job's first."""
+    return db.rows(
+        "select a.source_relation, a.job_id, a.applied_at,"
+        " case when f.furthest > j.first_order then 1 else 0 end"
+        f" as qualified from {db.marts}.applications as a"
+        " left join (select source_relation, application_id, max(stage_order) as furthest"
+        f" from {db.marts}.application_stage_history where stage_order is not null"
+        " group by source_relation, application_id) as f"
+        " on f.source_relation = a.source_relation and f.application_id = a.application_id"
+        " left join (select source_relation, job_id, min(stage_order) as first_order"
+        f" from {db.marts}.applications_by_stage group by source_relation, job_id) as j"
+        " on j.source_relation = a.source_relation and j.job_id = a.job_id"
+        f" where not a.is_prospect and a.applied_at >= cast('{since.isoformat()}' as timestamp)"
+    )
+
+
+def _qualified(
+    applied: list[dict[str, Any]], openings: list[dict[str, Any]], quarter: Quarter
+) -> dict[str, Any]:
+    qualified = sum(1 for a in applied if a["qualified"] and _in(a["applied_at"], quarter))
+    open_during = sum(
+        1
+        for p in openings
+        if p["opened_at"] is not None and _day(p["opened_at"]) < quarter.end
+        and (p["closed_at"] is None or _day(p["closed_at"]) >= quarter.start)
+    )  # fmt: skip
+    return {
+        "qualified": qualified,
+        "openings_in_quarter": open_during,
+        "qualified_per_opening": qualified / open_during if open_during else None,
+    }
 
 
 def _count(count: int, noun: str) -> str:
@@ -249,8 +329,17 @@ def _figure_text(key: str, figures: dict[str, Any]) -> str:
         return "no offers resolved" if value is None else (
             f"{value:g} days ({_count(figures['offers_resolved'], 'offer')})"
         )  # fmt: skip
-    if not figures["openings_loaded"] and key in ("median_time_to_fill", "open_openings"):
+    if not figures["openings_loaded"] and key in (
+        "median_time_to_fill",
+        "open_openings",
+        "qualified_per_opening",
+    ):
         return "no openings loaded"
+    if key == "qualified_per_opening":
+        return "no openings open" if value is None else (
+            f"{value:.1f} ({figures['qualified']} qualified /"
+            f" {_count(figures['openings_in_quarter'], 'opening')})"
+        )  # fmt: skip
     if key == "median_time_to_fill":
         return "no openings filled" if value is None else (
             f"{value:g} days ({_count(figures['openings_filled'], 'opening')})"
@@ -266,6 +355,7 @@ HEADLINES = (
     ("median_time_to_fill", "Median time to fill"),
     ("open_jobs", "Open jobs (end of quarter)"),
     ("open_openings", "Open openings (end of quarter)"),
+    ("qualified_per_opening", "Qualified candidates per opening"),
 )
 
 
@@ -287,6 +377,40 @@ def headline_html(db: Warehouse, quarter: Quarter) -> str:
     return (
         f"<h2>Headline figures, {quarter.label} ({quarter.start:%d %b} - {last_day:%d %b %Y})"
         f'</h2><table class="headline">{head}{body}</table>'
+    )
+
+
+DEPARTMENT_FIGURES = (
+    ("hires", "Hires"),
+    ("offers_extended", "Offers extended"),
+    ("acceptance_rate", "Offer acceptance rate"),
+    ("qualified_per_opening", "Qualified candidates per opening"),
+    ("open_jobs", "Open jobs (end)"),
+    ("open_openings", "Open openings (end)"),
+)
+
+
+def departments_html(db: Warehouse, quarter: Quarter) -> str:
+    """The headline figures of the quarter per department (of the job), same definitions."""
+    figures = headline_figures(db, [quarter], by_department=True)
+    if len(figures) < 2:
+        return ""
+    head = "<tr><th>department</th>" + "".join(
+        f"<th>{html.escape(title)}</th>" for _, title in DEPARTMENT_FIGURES
+    )
+    body = "".join(
+        f'<tr data-department="{html.escape(name)}"><th>{_labelled(name)}</th>'
+        + "".join(
+            f"<td>{html.escape(_figure_text(key, values))}</td>" for key, _ in DEPARTMENT_FIGURES
+        )
+        + "</tr>"
+        for name, values in figures.items()
+    )
+    return (
+        f"<h2>By department, {quarter.label}</h2>"
+        f'<table class="headline" id="departments">{head}</tr>{body}</table>'
+        '<p class="note">The headline figures above, for the jobs of each department (a job'
+        " belongs to its first department).</p>"
     )
 
 
@@ -374,6 +498,8 @@ def funnel_chart(db: Warehouse) -> go.Figure | None:
             range=[0, max(counts or [1]) * 1.35],
             title_text="applications reached",
             rangemode="tozero",
+            tickformat="d",
+            dtick=1 if max(counts or [1]) <= 8 else None,  # no repeated whole-number ticks
             row=i // columns + 1,
             col=i % columns + 1,
         )
@@ -383,6 +509,256 @@ def funnel_chart(db: Warehouse) -> go.Figure | None:
         height=320 * rows + 80,
     )
     return figure
+
+
+PASS_THROUGH_NOTE = (
+    "Of the applications at a stage, the share that got past it, in three ways. Implied"
+    " (Greenhouse's default): an application counts as having reached and passed every stage"
+    " before the furthest one it entered, skipped ones included, and a hire passes the stage it"
+    " was hired in. Actual (from the stage history): of the applications that left the stage -"
+    " moved on, were rejected in it or hired from it - the share that moved on to a later stage"
+    " or were hired; a skipped stage is not counted. Completed only (Ashby's cohort funnel):"
+    " the implied rate over hired or rejected applications, so pipelines still open do not"
+    " lower the late stages. Each rate is passed / counted, never above 100%; greyed when fewer"
+    f" than {SMALL} applications are counted."
+)
+
+
+def _rate_cell(numerator: Any, denominator: Any) -> str:
+    """A table cell: the rate with its counts, greyed (class small) over fewer than SMALL."""
+    if numerator is None or denominator is None:
+        return '<td class="none">no stage history</td>'
+    n, d = int(numerator), int(denominator)
+    if not d:
+        return '<td class="none">-</td>'
+    small = f' class="small" title="fewer than {SMALL} cases"'
+    return f"<td{small if d < SMALL else ''}>{n / d:.0%} ({n} of {d})</td>"
+
+
+def pass_through_html(db: Warehouse) -> str:
+    """Per busiest job (the funnel's), a table of its stages by name with the three rates."""
+    jobs = funnel_stages(db)
+    if not jobs or "stage_pass_through" not in db.tables(db.marts):
+        return ""
+    rows = db.rows(
+        "select source_relation, job_id, stage_name, stage_order, stage_id,"
+        " applications_reached, applications_passed, applications_exited,"
+        " applications_moved_on, completed_reached, completed_passed"
+        f" from {db.marts}.stage_pass_through order by stage_order, stage_id"
+    )
+    accounts = {job["key"][0] for job in jobs}
+    header = (
+        "<tr><th>stage</th><th>reached</th><th>implied pass-through</th>"
+        "<th>actual pass-through</th><th>completed only</th></tr>"
+    )
+    parts = ["<h2>Pass-through by stage</h2>"]
+    for job in jobs:
+        own = [r for r in rows if (r["source_relation"], r["job_id"]) == job["key"]]
+        body = "".join(
+            f"<tr><th>{_labelled(r['stage_name'])}</th><td>{int(r['applications_reached'])}</td>"
+            + _rate_cell(r["applications_passed"], r["applications_reached"])
+            + _rate_cell(r["applications_moved_on"], r["applications_exited"])
+            + _rate_cell(r["completed_passed"], r["completed_reached"])
+            + "</tr>"
+            for r in own
+        )
+        parts.append(
+            f"<h3>{_labelled(job['job_name'], job['key'][0], accounts)}</h3>"
+            f'<table class="rates" data-job="{html.escape(str(job["key"][1]))}">'
+            f"{header}{body}</table>"
+        )
+    parts.append(f'<p class="note">{html.escape(PASS_THROUGH_NOTE)}</p>')
+    return "".join(parts)
+
+
+def source_quality(db: Warehouse) -> list[dict[str, Any]]:
+    """Per source (all cohorts), applications and how many reached an interview, an offer and a
+    hire, busiest source first."""
+    return db.rows(
+        "select coalesce(source_name, '(no source)') as source, sum(applications) as applications,"
+        " sum(reached_interview) as interviewed, sum(got_offer) as offered, sum(hired) as hired"
+        f" from {db.marts}.source_effectiveness group by coalesce(source_name, '(no source)')"
+        " order by sum(applications) desc, coalesce(source_name, '(no source)')"
+    )
+
+
+SOURCE_NOTE = (
+    "Every application of each source since the data begins (all cohorts), candidate"
+    " applications only. Reached an interview: entered a stage between the job's first"
+    " (Application Review) and its last (Offer). Got an offer: any offer. Hired: status hired."
+    " Each share is of the source's applications; greyed when the source has fewer than"
+    f" {SMALL} applications."
+)
+
+
+def source_quality_html(db: Warehouse) -> str:
+    rows = source_quality(db)
+    if not rows:
+        return ""
+    header = (
+        "<tr><th>source</th><th>applications</th><th>reached an interview</th>"
+        "<th>got an offer</th><th>hired</th></tr>"
+    )
+    body = "".join(
+        f"<tr><th>{_labelled(r['source'])}</th><td>{int(r['applications'])}</td>"
+        + "".join(_rate_cell(r[k], r["applications"]) for k in ("interviewed", "offered", "hired"))
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        '<h2>Source of hire by quality</h2><table class="rates" id="source-quality">'
+        f'{header}{body}</table><p class="note">{html.escape(SOURCE_NOTE)}</p>'
+    )
+
+
+RECOMMENDATIONS = ("strong_yes", "yes", "no", "definitely_not", "no_decision")
+
+
+def calibration(db: Warehouse) -> list[dict[str, Any]]:
+    """The interviewers with the most submitted scorecards: counts per recommendation and the
+    median hours from the interview's end to the scorecard."""
+    counts = ", ".join(f"sum(recommended_{v}) as {v}" for v in RECOMMENDATIONS)
+    rows = db.rows(
+        "select source_relation, interviewer_user_id, max(interviewer_name) as interviewer_name,"
+        f" sum(scorecards_submitted) as scorecards, {counts}"
+        f" from {db.marts}.scorecard_recommendations"
+        " group by source_relation, interviewer_user_id"
+        " order by sum(scorecards_submitted) desc, max(interviewer_name), interviewer_user_id"
+        f" limit {TOP_INTERVIEWERS}"
+    )
+    if not rows:
+        return []
+    ids = ", ".join(str(int(r["interviewer_user_id"])) for r in rows)
+    hours: dict[tuple[Any, Any], list[float]] = {}
+    for h in db.rows(
+        "select source_relation, interviewer_user_id, hours_to_scorecard"
+        f" from {db.marts}.interviews where scorecard_submitted_at is not null"
+        f" and hours_to_scorecard is not null and interviewer_user_id in ({ids})"
+    ):
+        key = (h["source_relation"], h["interviewer_user_id"])
+        hours.setdefault(key, []).append(float(h["hours_to_scorecard"]))
+    for r in rows:
+        found = hours.get((r["source_relation"], r["interviewer_user_id"]), [])
+        r["median_hours"] = statistics.median(found) if found else None
+    return rows
+
+
+CALIBRATION_NOTE = (
+    f"The {TOP_INTERVIEWERS} interviewers with the most submitted scorecards (every job and"
+    " stage): the count per overall recommendation, the share of yes or strong yes among"
+    " scorecards with a decision, and the median hours from the interview's end to the"
+    " scorecard's submission - Greenhouse's interviewer calibration. Greyed when fewer than"
+    f" {SMALL} scorecards have a decision."
+)
+
+
+def calibration_html(db: Warehouse) -> str:
+    rows = calibration(db)
+    if not rows:
+        return ""
+    accounts = {r["source_relation"] for r in rows}
+    names = [r["interviewer_name"] for r in rows]
+    for r in rows:  # two users of one name: tell them apart by their Greenhouse user id
+        if names.count(r["interviewer_name"]) > 1:
+            r["interviewer_name"] = f"{r['interviewer_name']} (user {r['interviewer_user_id']})"
+    header = (
+        "<tr><th>interviewer</th><th>scorecards</th><th>strong yes</th><th>yes</th><th>no</th>"
+        "<th>definitely not</th><th>no decision</th><th>positive (of decided)</th>"
+        "<th>median hours to scorecard</th></tr>"
+    )
+    body = []
+    for r in rows:
+        decided = sum(int(r[v] or 0) for v in RECOMMENDATIONS if v != "no_decision")
+        positive = int(r["strong_yes"] or 0) + int(r["yes"] or 0)
+        median = "" if r["median_hours"] is None else f"{r['median_hours']:.1f}"
+        body.append(
+            f"<tr><th>{_labelled(r['interviewer_name'], r['source_relation'], accounts)}</th>"
+            f"<td>{int(r['scorecards'])}</td>"
+            + "".join(f"<td>{int(r[v] or 0)}</td>" for v in RECOMMENDATIONS)
+            + _rate_cell(positive, decided)
+            + f"<td>{median}</td></tr>"
+        )
+    return (
+        '<h2>Interviewer calibration</h2><table class="rates" id="calibration">'
+        f'{header}{"".join(body)}</table><p class="note">{html.escape(CALIBRATION_NOTE)}</p>'
+    )
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    """The continuous percentile (linear interpolation between the nearest ranks)."""
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def stage_turns(db: Warehouse) -> list[dict[str, Any]]:
+    """Per stage name (every job): the days of the visits that ended there (median, p75), the
+    candidate applications rejected there and how many of them withdrew (they rejected us)."""
+    stages: dict[str, dict[str, Any]] = {}
+
+    def stage(name: Any, order: Any) -> dict[str, Any]:
+        found = stages.setdefault(
+            str(name), {"stage": str(name), "orders": [], "days": [], "rejected": 0,
+                        "withdrew": 0},
+        )  # fmt: skip
+        found["orders"].append(int(order))
+        return found
+
+    for r in db.rows(
+        "select stage_name, stage_order, days_in_stage from"
+        f" {db.marts}.stage_durations where days_in_stage is not null and stage_name is not null"
+    ):
+        stage(r["stage_name"], r["stage_order"])["days"].append(float(r["days_in_stage"]))
+    for r in db.rows(
+        "select rejected_stage_name, min(rejected_stage_order) as stage_order, count(*) as n,"
+        " sum(case when rejection_type = 'they_rejected_us' then 1 else 0 end) as withdrew"
+        f" from {db.marts}.rejections where not is_prospect and rejected_stage_name is not null"
+        " group by rejected_stage_name"
+    ):
+        found = stage(r["rejected_stage_name"], r["stage_order"])
+        found["rejected"], found["withdrew"] = int(r["n"]), int(r["withdrew"] or 0)
+    # a stage name sits at different places in different jobs: by its mean place
+    return sorted(stages.values(), key=lambda s: (statistics.mean(s["orders"]), s["stage"]))
+
+
+TURNS_NOTE = (
+    "Every job's stages, by name. Days in stage: calendar days of the stage visits that ended"
+    " (moved on, rejected or hired; none without a stage history), median and 75th percentile."
+    " Withdrew: candidate applications rejected at the stage with a reason of the type 'they"
+    " rejected us', of all rejected there - candidate drop-out. Greyed when fewer than"
+    f" {SMALL} cases."
+)
+
+
+def stage_turns_html(db: Warehouse) -> str:
+    if not {"stage_durations", "rejections"} <= db.tables(db.marts):
+        return ""
+    rows = stage_turns(db)
+    if not rows:
+        return ""
+    header = (
+        "<tr><th>stage</th><th>visits ended</th><th>median days</th><th>p75 days</th>"
+        "<th>rejected here</th><th>withdrew (they rejected us)</th></tr>"
+    )
+    body = []
+    for r in rows:
+        days = r["days"]
+        grey = ' class="small"' if 0 < len(days) < SMALL else ""
+        spread = (
+            [f"<td{grey}>{_percentile(days, q):.1f}</td>" for q in (0.5, 0.75)]
+            if days
+            else ['<td class="none">-</td>'] * 2
+        )
+        body.append(
+            f"<tr><th>{_labelled(r['stage'])}</th><td>{len(days)}</td>{''.join(spread)}"
+            f"<td>{r['rejected']}</td>{_rate_cell(r['withdrew'], r['rejected'])}</tr>"
+        )
+    return (
+        '<h2>Time in stage and candidate drop-out</h2><table class="rates" id="stage-turns">'
+        f'{header}{"".join(body)}</table><p class="note">{html.escape(TURNS_NOTE)}</p>'
+    )
 
 
 def acceptance_chart(db: Warehouse) -> go.Figure | None:
@@ -482,6 +858,7 @@ def source_chart(db: Warehouse) -> go.Figure | None:
         title="Source effectiveness: applications and hires per source (label: hire rate)"
         + _together(db, "source_effectiveness"),
         barmode="group",
+        yaxis={"tickformat": "d", "rangemode": "tozero", "title": "applications"},
     )
     return figure
 
@@ -492,6 +869,7 @@ def interviewer_chart(db: Warehouse) -> go.Figure | None:
         " sum(scorecards_submitted) as scorecards, sum(scorecards_within_24h) as within_24h"
         f" from {db.marts}.interviewer_activity group by source_relation, interviewer_name"
         " order by interviews desc, interviewer_name, source_relation"
+        f" limit {TOP_INTERVIEWERS}"
     )
     if not rows:
         return None
@@ -503,7 +881,10 @@ def interviewer_chart(db: Warehouse) -> go.Figure | None:
         x=names, y=[int(r["within_24h"] or 0) for r in rows], name="scorecards within 24 h"
     )
     figure.update_layout(
-        title="Interviewer load: interviews and timely scorecards", barmode="group"
+        title=f"Interviewer load: the {TOP_INTERVIEWERS} busiest interviewers' interviews and"
+        " timely scorecards",
+        barmode="group",
+        yaxis={"tickformat": "d", "rangemode": "tozero"},
     )
     return figure
 
@@ -611,6 +992,8 @@ text-align:left;vertical-align:top}}.chart{{margin:1.5rem 0}}
 .note{{color:#555;max-width:60rem}}.subtitle{{color:#444;font-size:1.05rem}}
 .warning{{background:#fff3cd;border:1px solid #e0b000;padding:.75rem 1rem;max-width:60rem}}
 .headline td{{font-size:1.1rem;white-space:nowrap}}
+.rates td{{white-space:nowrap}}.rates .small{{color:#999;font-style:italic}}
+.rates .none{{color:#999}}
 .headline td.definition{{font-size:.85rem;
 color:#555;white-space:normal;max-width:40rem}}</style></head>
 <body><h1>{title}</h1><p class="subtitle">{subtitle}</p>{body}</body></html>
@@ -641,13 +1024,24 @@ def build_report(db: Warehouse, source: str, quarter: Quarter, generated: str) -
     drawn = [(chart, f) for chart in [*charts, raw_rows_chart] if (f := chart(db))]
     figures = [figure for _, figure in drawn]
     notes = {funnel_chart: FUNNEL_NOTE}
-    parts = [staleness_html(db), headline_html(db, quarter)]
+    after = {
+        funnel_chart: pass_through_html,
+        source_chart: source_quality_html,
+        interviewer_chart: calibration_html,
+    }
+    if "scorecard_recommendations" not in marts or "interviews" not in marts:
+        after.pop(interviewer_chart)
+    parts = [staleness_html(db), headline_html(db, quarter), departments_html(db, quarter)]
     for i, (chart, figure) in enumerate(drawn):
         if chart is raw_rows_chart:
             parts.append(OPERATIONS.format(source=html.escape(source)))
         parts.append(f'<div class="chart">{_figure_html(figure, first=i == 0)}</div>')
         if chart in notes:
             parts.append(f'<p class="note">{html.escape(notes[chart])}</p>')
+        if chart in after:
+            parts.append(after[chart](db))
+        if chart is funnel_chart:
+            parts.append(stage_turns_html(db))
     runs = last_runs(db)
     if runs:
         header = ("started (UTC)", "stage", "exit", "records", "requests", "seconds", "error")

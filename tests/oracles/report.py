@@ -14,6 +14,10 @@ definitions the page states, for the headline figures of one quarter (`headline`
   current offer of the application that filled it (closed openings naming an application),
   counted in the quarter of that acceptance; the median.
 - open jobs / openings: opened on or before the quarter's last day and not closed by then.
+- qualified candidates per opening: candidate applications created in the quarter whose furthest
+  stage entered (v3: application_stages with entered_at set; v1: the current stage) is ordered
+  after the first stage of their job, divided by the openings open at any time in the quarter
+  (opened on or before its last day, not closed before its first).
 
 and for the funnel (`funnel`, v3): candidate applications (prospects left out); an application
 reached every stage of its job whose order is at most the order of the furthest stage it entered
@@ -48,7 +52,37 @@ def quarter_bounds(label: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def headline(org: RecordSource, label: str) -> Row:
+NO_DEPARTMENT = "(no department)"
+
+
+class InDepartment:
+    """The organisation's records of the jobs of one department (by name; a job without one,
+    or whose department is unknown, is in NO_DEPARTMENT): jobs, their applications, offers and
+    openings; every other entity as it is."""
+
+    def __init__(self, org: RecordSource, name: str):
+        self._org = org
+        names = {d["id"]: d["name"] for d in org.records("departments")}
+        self.jobs = {
+            job["id"] for job in org.records("jobs")
+            if names.get(job["department_id"], NO_DEPARTMENT) == name
+        }  # fmt: skip
+
+    def records(self, entity: str) -> Iterable[Row]:
+        rows = self._org.records(entity)
+        if entity == "jobs":
+            return [r for r in rows if r["id"] in self.jobs]
+        if entity in ("applications", "offers", "openings"):
+            return [r for r in rows if r["job_id"] in self.jobs]
+        return rows
+
+
+def departments(org: RecordSource) -> list[str]:
+    names = {d["id"]: d["name"] for d in org.records("departments")}
+    return sorted({names.get(j["department_id"], NO_DEPARTMENT) for j in org.records("jobs")})
+
+
+def headline(org: RecordSource, label: str, version: str = "v3") -> Row:
     first, last = quarter_bounds(label)
 
     def inside(day: date | None) -> bool:
@@ -91,13 +125,22 @@ def headline(org: RecordSource, label: str) -> Row:
         filled_by = current.get(opening["application_id"])
         if filled_by is None or filled_by["status"].lower() != "accepted":
             continue
-        accepted_on = _utc_date(filled_by["resolved_at"])
-        opened = _utc_date(opening["opened_at"])
+        accepted_on, opened = _utc_date(filled_by["resolved_at"]), _utc_date(opening["opened_at"])
         if inside(accepted_on) and opened is not None:
             assert accepted_on is not None
             to_fill.append((accepted_on - opened).days)
 
+    qualified = _qualified(org, version, inside)
+    open_during = sum(
+        1
+        for o in openings
+        if (opened := _utc_date(o["opened_at"])) is not None and opened <= last
+        and ((closed := _utc_date(o["closed_at"])) is None or closed >= first)
+    )  # fmt: skip
     return {
+        "qualified": qualified,
+        "openings_in_quarter": open_during,
+        "qualified_per_opening": qualified / open_during if open_during else None,
         "hires": hires,
         "offers_extended": extended,
         "offers_accepted": accepted,
@@ -109,6 +152,34 @@ def headline(org: RecordSource, label: str) -> Row:
         "open_jobs": sum(1 for job in org.records("jobs") if open_on_last_day(job)),
         "open_openings": sum(1 for o in openings if open_on_last_day(o)),
     }
+
+
+def _qualified(org: RecordSource, version: str, inside: Any) -> int:
+    """Candidate applications created in the quarter that went past their job's first stage."""
+    stages = {s["id"]: s for s in org.records("job_interview_stages")}
+    first_order: dict[int, int] = {}
+    for each in stages.values():
+        job = each["job_id"]
+        first_order[job] = min(first_order.get(job, each["sort_order"]), each["sort_order"])
+    candidates = {a["id"]: a for a in org.records("applications") if not a["prospect"]}
+    furthest: dict[int, int] = {}
+    if version == "v3":
+        for visit in org.records("application_stages"):
+            stage = stages.get(visit["job_interview_stage_id"])
+            if visit["entered_at"] is not None and stage is not None:
+                app_id = visit["application_id"]
+                furthest[app_id] = max(furthest.get(app_id, -1), stage["sort_order"])
+    else:
+        for app in candidates.values():
+            if app["stage_id"] in stages:
+                furthest[app["id"]] = stages[app["stage_id"]]["sort_order"]
+    return sum(
+        1
+        for app in candidates.values()
+        if inside(_utc_date(app["created_at"]))
+        and app["id"] in furthest and app["job_id"] in first_order
+        and furthest[app["id"]] > first_order[app["job_id"]]
+    )  # fmt: skip
 
 
 def funnel(org: RecordSource, jobs: int = 4) -> list[Row]:
@@ -135,6 +206,7 @@ def funnel(org: RecordSource, jobs: int = 4) -> list[Row]:
         )
         result.append(
             {
+                "job_id": job_id,
                 "job_name": names[job_id],
                 "applications": len(per_job[job_id]),
                 "stages": [

@@ -10,6 +10,7 @@ from typing import Any
 from sandbox.data import Organisation
 from tests.oracles import interviews as expected_interviews
 from tests.oracles import marts as expected_marts
+from tests.oracles import pass_through as expected_pass_through
 from tests.oracles import pipeline as expected_pipeline
 
 from .conftest import AS_OF, fetch
@@ -141,6 +142,10 @@ def pipeline_marts_expected(org: Organisation, version: str) -> dict[str, tuple[
             ("source_id", "cohort_month"),
         ),
         "rejections": (expected_pipeline.rejections(org, version), ("application_id",)),
+        "stage_pass_through": (
+            expected_pass_through.stage_pass_through(org, version),
+            ("stage_id",),
+        ),
     }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fixtures.sandbox import SandboxHandle
+from tests.oracles import pass_through as expected_pass_through
 from tests.oracles import pipeline as expected
 
 from .checks import _diff
@@ -94,3 +95,20 @@ def test_rejections(builds: dict[str, Build], version: str) -> None:
     assert any(r["rejected_by_user_id"] for r in want) == (version == "v3")
     problems = _diff(_mart(build, "rejections"), want, ("application_id",))
     assert not problems, "rejections:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("version", ["v3", "v1"])
+def test_stage_pass_through(builds: dict[str, Build], version: str) -> None:
+    """Both of Greenhouse's conventions and the completed-only cohort, per job stage."""
+    build = builds[version]
+    want = expected_pass_through.stage_pass_through(build.sandbox.org, version)
+    assert any(r["applications_passed"] for r in want)
+    assert any(r["completed_reached"] < r["applications_reached"] for r in want)
+    if version == "v3":
+        # skipped stages: the implied count of a stage exceeds the applications that entered it
+        assert any(r["applications_reached"] > r["applications_entered"] for r in want)
+        assert any(r["applications_exited"] > r["applications_moved_on"] for r in want)
+    rates = [r[k] for r in want for k in r if k.endswith("_rate") and r[k] is not None]
+    assert rates and max(rates) <= 1
+    problems = _diff(_mart(build, "stage_pass_through"), want, ("stage_id",))
+    assert not problems, "stage_pass_through:\n" + "\n".join(problems[:40])

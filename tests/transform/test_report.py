@@ -8,11 +8,14 @@ figures on it come from the marts, which the end-to-end tests compare with the s
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
+import statistics
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,10 @@ from extract import cli
 from tests.extract.test_config import environ
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
-from tests.oracles.report import funnel, headline
+from tests.oracles import interviews as expected_interviews
+from tests.oracles import pipeline as expected_pipeline
+from tests.oracles.pass_through import stage_pass_through
+from tests.oracles.report import InDepartment, departments, funnel, headline
 
 from .conftest import (
     AS_OF,
@@ -125,6 +131,10 @@ def test_report_renders_in_a_browser(
     for title in ("Funnel per job", "Offer acceptance rate", "Median days to hire",
                   "Source effectiveness", "Interviewer load"):  # fmt: skip
         assert title in dom.stdout, title
+    for section in ("Pass-through by stage", "Time in stage and candidate drop-out",
+                    "Source of hire by quality", "Interviewer calibration",
+                    "By department, 2026Q3"):  # fmt: skip
+        assert f"<h2>{section}</h2>" in dom.stdout, section
     assert "accounts together" not in page  # one account: nothing is added up across accounts
     # a title for a person; where the data was read is an operations detail, further down
     assert "<h1>Recruiting report, 2026Q3</h1>" in page and "Greenhouse ELT report" not in page
@@ -168,7 +178,11 @@ def shown(figures: dict[str, object], key: str) -> str:
     value = figures[key]
     if value is None:
         return {"acceptance_rate": "no offers", "median_days_to_offer": "no offers resolved",
-                "median_time_to_fill": "no openings filled"}[key]  # fmt: skip
+                "median_time_to_fill": "no openings filled",
+                "qualified_per_opening": "no openings open"}[key]  # fmt: skip
+    if key == "qualified_per_opening":
+        return (f"{value:.1f} ({figures['qualified']} qualified /"
+                f" {plural(figures['openings_in_quarter'], 'opening')})")  # fmt: skip
     if key == "acceptance_rate":
         return f"{value:.0%} ({figures['offers_accepted']} of {figures['offers_extended']})"
     if key == "median_days_to_offer":
@@ -221,13 +235,29 @@ def check_headline(
     cells = headline_cells(page)
     year, number = int(quarter[:4]), int(quarter[-1])
     previous_label = f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
-    this, previous = headline(org, quarter), headline(org, previous_label)
+    this = headline(org, quarter, build.version)
+    previous = headline(org, previous_label, build.version)
     keys = ("hires", "offers_extended", "acceptance_rate", "median_days_to_offer",
-            "median_time_to_fill", "open_jobs", "open_openings")  # fmt: skip
+            "median_time_to_fill", "open_jobs", "open_openings",
+            "qualified_per_opening")  # fmt: skip
+    assert this["qualified"] and this["openings_in_quarter"], "nothing to divide"
     assert set(cells) == set(keys)
     for key in keys:
         assert cells[key] == [shown(this, key), shown(previous, key)], key
     assert f"Headline figures, {quarter}" in page and f"{previous_label} (previous)" in page
+    # the same figures per department, for the quarter
+    department_rows = re.findall(
+        r'<tr data-department="([^"]*)"><th>[^<]*</th>((?:<td>[^<]*</td>)+)', page
+    )
+    by_department = {html.unescape(name): re.findall(r"<td>([^<]*)</td>", texts)
+                     for name, texts in department_rows}  # fmt: skip
+    assert list(by_department) == departments(org) and len(by_department) > 1
+    for name, texts in by_department.items():
+        mine = headline(InDepartment(org, name), quarter, build.version)
+        assert texts == [shown(mine, key) for key in ("hires", "offers_extended",
+                         "acceptance_rate", "qualified_per_opening", "open_jobs",
+                         "open_openings")], name  # fmt: skip
+    assert sum(int(texts[0]) for texts in by_department.values()) == this["hires"]
     assert "Offers accepted / offers extended, both counted in the quarter" in page
 
 
@@ -241,6 +271,9 @@ def test_headline_figures_v1(
     busiest = max(labels, key=lambda q: headline(org, q)["hires"])
     assert headline(org, busiest)["hires"] > 1
     check_headline(build_v1, org, busiest, tmp_path, capsys)
+    # no stage history in v1: the pass-through table says so instead of an actual rate
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("no stage history") >= len(funnel(org)), "one per stage of each job"
 
 
 def test_headline_without_openings(
@@ -257,7 +290,10 @@ def test_headline_without_openings(
     out = tmp_path / "report.html"
     assert make_report({"DEST": "duckdb", "DUCKDB_PATH": str(path)}, out, capsys) == 0
     cells = headline_cells(out.read_text())
-    assert cells["open_openings"] == cells["median_time_to_fill"] == ["no openings loaded"] * 2
+    assert (
+        cells["open_openings"] == cells["median_time_to_fill"] == cells["qualified_per_opening"]
+        == ["no openings loaded"] * 2
+    )  # fmt: skip
     org = build.sandbox.org
     assert cells["hires"] == [
         str(headline(org, QUARTER)["hires"]),
@@ -351,3 +387,137 @@ def test_report_from_postgres(
     )
     for key, shown_cells in cells.items():
         assert shown_cells == [shown(this, key), shown(previous, key)], key
+
+
+SMALL = 10  # the page greys a rate over fewer cases
+
+
+def rate(numerator: int | None, denominator: int | None) -> tuple[str, bool]:
+    """How the page writes a rate cell, and whether it is greyed."""
+    if numerator is None or denominator is None:
+        return "no stage history", False
+    if not denominator:
+        return "-", False
+    return f"{numerator / denominator:.0%} ({numerator} of {denominator})", denominator < SMALL
+
+
+def table(page: str, opening: str) -> list[list[tuple[str, bool]]]:
+    """The body rows of the table that starts with `opening`: each cell's text and whether it
+    is greyed (class small)."""
+    found = re.search(re.escape(opening) + r"(.*?)</table>", page, re.S)
+    assert found, opening
+    rows = re.findall(r"<tr>(.*?)</tr>", found[1], re.S)[1:]  # the header row left out
+    return [
+        [(html.unescape(text), 'class="small"' in attrs)
+         for attrs, text in re.findall(r"<t[hd]([^>]*)>([^<]*)</t[hd]>", row)]
+        for row in rows
+    ]  # fmt: skip
+
+
+def test_quality_tables_follow_the_records(
+    build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pass-through per busiest job by stage name (implied, actual, completed only), source of
+    hire by quality and the top interviewers' calibration, as the sandbox's records give them;
+    a rate over fewer than 10 cases is greyed, none exceeds 100%."""
+    assert_build_passed(build.run)
+    org = build.sandbox.org
+    out = tmp_path / "report.html"
+    assert make_report({"DEST": "duckdb", "DUCKDB_PATH": duckdb_file(build)}, out, capsys) == 0
+    page = out.read_text()
+
+    passes = {r["stage_id"]: r for r in stage_pass_through(org, "v3")}
+    for job in funnel(org):
+        want = [
+            [
+                (r["stage_name"], False),
+                (str(r["applications_reached"]), False),
+                rate(r["applications_passed"], r["applications_reached"]),
+                rate(r["applications_moved_on"], r["applications_exited"]),
+                rate(r["completed_passed"], r["completed_reached"]),
+            ]
+            for r in passes.values()
+            if r["job_id"] == job["job_id"]
+        ]
+        assert [name for name, _ in job["stages"]] == [row[0][0] for row in want]
+        assert table(page, f'<table class="rates" data-job="{job["job_id"]}">') == want
+    shares = [int(p) for p in re.findall(r">(\d+)% \(\d+ of \d+\)<", page)]
+    assert shares and max(shares) <= 100
+    assert 'class="small"' in page and "never above 100%" in page
+
+    sources: dict[str, list[int]] = {}
+    for r in expected_pipeline.source_effectiveness(org, "v3"):
+        totals = sources.setdefault(r["source_name"] or "(no source)", [0, 0, 0, 0])
+        for i, key in enumerate(("applications", "reached_interview", "got_offer", "hired")):
+            totals[i] += r[key]
+    shown_sources = table(page, '<table class="rates" id="source-quality">')
+    assert {row[0][0]: row[1:] for row in shown_sources} == {
+        name: [(str(n), False), *(rate(k, n) for k in counts)]
+        for name, (n, *counts) in sources.items()
+    }
+    volumes = [int(row[1][0]) for row in shown_sources]
+    assert volumes == sorted(volumes, reverse=True)
+
+    counted: dict[int, Counter[str]] = {}
+    user_names: dict[int, str] = {}
+    for r in expected_interviews.scorecard_recommendations(org):
+        user_names[r["interviewer_user_id"]] = r["interviewer_name"]
+        total = counted.setdefault(r["interviewer_user_id"], Counter())
+        for key in ("scorecards_submitted", *(f"recommended_{v}" for v in RECOMMENDED)):
+            total[key] += r[key]
+    hours: dict[int, list[float]] = {}
+    for r in expected_interviews.interviews(org):
+        if r["scorecard_submitted_at"] is not None and r["hours_to_scorecard"] is not None:
+            hours.setdefault(r["interviewer_user_id"], []).append(float(r["hours_to_scorecard"]))
+    top = sorted(counted, key=lambda u: (-counted[u]["scorecards_submitted"], user_names[u], u))[
+        :10
+    ]
+    names = [user_names[u] for u in top]
+    want_calibration = []
+    for u in top:
+        counts = [counted[u][f"recommended_{v}"] for v in RECOMMENDED]
+        label = user_names[u] + (f" (user {u})" if names.count(user_names[u]) > 1 else "")
+        median = statistics.median(hours[u]) if hours.get(u) else None
+        want_calibration.append(
+            [
+                (label, False),
+                (str(counted[u]["scorecards_submitted"]), False),
+                *((str(c), False) for c in counts),
+                rate(counts[0] + counts[1], sum(counts[:4])),
+                ("" if median is None else f"{median:.1f}", False),
+            ]
+        )
+    assert table(page, '<table class="rates" id="calibration">') == want_calibration
+
+    # time in stage (visits that ended) and candidate drop-out, per stage name
+    days: dict[str, list[float]] = {}
+    for r in expected_pipeline.stage_durations(org, "v3"):
+        if r["days_in_stage"] is not None and r["stage_name"] is not None:
+            days.setdefault(r["stage_name"], []).append(float(r["days_in_stage"]))
+    rejected: dict[str, Counter[str]] = {}
+    for r in expected_pipeline.rejections(org, "v3"):
+        if not r["is_prospect"] and r["rejected_stage_name"] is not None:
+            rejected.setdefault(r["rejected_stage_name"], Counter())[r["rejection_type"]] += 1
+    want_turns = {}
+    for name in days.keys() | rejected.keys():
+        spent, reasons = days.get(name, []), rejected.get(name, Counter())
+        quartiles = statistics.quantiles(spent, n=4, method="inclusive") if len(spent) > 1 else []
+        spread = (
+            [(f"{statistics.median(spent):.1f}", len(spent) < SMALL),
+             (f"{quartiles[2] if quartiles else spent[0]:.1f}", len(spent) < SMALL)]
+            if spent else [("-", False)] * 2
+        )  # fmt: skip
+        rejected_here = sum(reasons.values())
+        want_turns[name] = [
+            (str(len(spent)), False),
+            *spread,
+            (str(rejected_here), False),
+            rate(reasons["they_rejected_us"], rejected_here),
+        ]
+    turns = table(page, '<table class="rates" id="stage-turns">')
+    assert {row[0][0]: row[1:] for row in turns} == want_turns
+    assert len(turns) == len(want_turns) and any(c["they_rejected_us"] for c in rejected.values())
+
+
+# the calibration table's columns, in its order
+RECOMMENDED = ("strong_yes", "yes", "no", "definitely_not", "no_decision")

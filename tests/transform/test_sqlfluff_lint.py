@@ -31,6 +31,7 @@ VERSIONED = [
     "models/marts/applications_by_stage.sql",
     "models/intermediate/int_stage_visits_entered.sql",
     "models/marts/source_effectiveness.sql",
+    "models/marts/stage_pass_through.sql",
     "models/staging/greenhouse/stg_greenhouse__eeoc.sql",
     "models/marts/diversity_funnel.sql",
 ]
