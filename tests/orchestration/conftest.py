@@ -5,7 +5,6 @@ that imports it (the code location reads its configuration when imported)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,11 +76,3 @@ def history_rows(env: dict[str, str]) -> list[dict[str, Any]]:
             if isinstance(row[name], str):
                 row[name] = json.loads(row[name])
     return rows
-
-
-def browser() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("no Chromium: `make test` installs Debian's chromium (bin/ensure-chromium)")

@@ -17,11 +17,12 @@ import pytest
 import requests
 
 from extract.endpoints import catalogue
+from tests.fixtures.browser import FLAGS, browser
 from tests.fixtures.sandbox import SandboxHandle, start_sandbox
 from tests.transform.checks import check_marts, check_pipeline_marts
 from tests.transform.conftest import RESOURCES, ROOT, elt
 
-from .conftest import browser, child, dagster_env, history_rows
+from .conftest import child, dagster_env, history_rows
 
 pytestmark = pytest.mark.slow
 
@@ -273,9 +274,7 @@ def test_the_web_ui_draws_the_lineage_from_applications_to_applications_by_stage
             "?view=lineage&lineageScope=upstream&lineageDepth=10"
         )
         flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1200",
+            *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1200",
             "--virtual-time-budget=30000", "--dump-dom",
         ]  # fmt: skip
         shown = subprocess.run(

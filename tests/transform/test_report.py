@@ -23,6 +23,7 @@ import pytest
 
 from extract import cli
 from tests.extract.test_config import environ
+from tests.fixtures.browser import FLAGS, browser
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
 from tests.oracles import interviews as expected_interviews
@@ -46,20 +47,10 @@ pytestmark = pytest.mark.slow
 CHARTS = 6
 
 
-def browser() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("no Chromium: `make test` installs Debian's chromium (bin/ensure-chromium)")
-
-
 def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--hide-scrollbars", "--virtual-time-budget=15000",
-        "--enable-logging=stderr", "--v=0",
+        *FLAGS, "--disable-quic", f"--user-data-dir={profile}", "--hide-scrollbars",
+        "--virtual-time-budget=15000", "--enable-logging=stderr", "--v=0",
     ]  # fmt: skip
     return subprocess.run(
         [browser(), *flags, *args, page.as_uri()], capture_output=True, text=True, timeout=120
