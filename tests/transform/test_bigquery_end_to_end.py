@@ -9,9 +9,7 @@ break; each gap is checked to still fail, so a fixed emulator shows up here.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,7 +20,7 @@ from tests.fixtures.emulators.gaps import BIGQUERY_DECIMAL_TOLERANCE, BIGQUERY_G
 from tests.fixtures.sandbox import SandboxHandle
 
 from .checks import check_marts, check_pipeline_marts
-from .conftest import AS_OF, DbtRun, clean_env, run_dbt, run_extract
+from .emulated import EmulatedBuild, assert_only_gaps_fail, build_on
 
 # one extract + dbt build (~5 min on an idle 2-core machine) runs in the first test that asks
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -35,13 +33,7 @@ VERSION = "v3"
 EXTRACTED = ",".join(default_resources(VERSION))
 
 
-@dataclass
-class Build:
-    sandbox: SandboxHandle
-    emulator: BigQueryEmulator
-    run: DbtRun
-    extract_seconds: float
-    dbt_seconds: float
+Build = EmulatedBuild[BigQueryEmulator]
 
 
 @pytest.fixture(scope="module")
@@ -51,23 +43,7 @@ def build(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Build]:
     work = tmp_path_factory.mktemp("bigquery")
-    env = clean_env(
-        **transform_sandbox.env(VERSION),
-        **bigquery_emulator.env(),
-        GREENHOUSE_PIPELINES_DIR=str(work / "pipelines"),
-        GREENHOUSE_AS_OF=AS_OF,
-    )
-    started = time.monotonic()
-    run_extract(env, VERSION, resources=EXTRACTED)
-    extracted = time.monotonic()
-    run = run_dbt(["build", "--target", "bigquery"], env, work)
-    yield Build(
-        transform_sandbox,
-        bigquery_emulator,
-        run,
-        extracted - started,
-        time.monotonic() - extracted,
-    )
+    yield build_on(bigquery_emulator, "bigquery", transform_sandbox, work, VERSION, EXTRACTED)
 
 
 def _outcome(client: Any, statements: tuple[str, ...], **names: str) -> str:
@@ -121,36 +97,7 @@ def test_raw_tables_hold_every_sandbox_record(build: Build) -> None:
 
 
 def test_dbt_build_passes_all_but_the_known_gaps(build: Build) -> None:
-    results = {r["unique_id"]: r["status"] for r in build.run.results()}
-    assert len(results) > 300, build.run.output[-3000:]
-    failed = {node for node, status in results.items() if status in ("error", "fail")}
-    expected = {node for gap in BIGQUERY_GAPS for node in gap.fails}
-    assert failed <= expected, build.run.output[-6000:]
-    for gap in BIGQUERY_GAPS:
-        if gap.fails:  # dbt skips the other unit tests of a model once one fails
-            assert failed & set(gap.fails), f"{gap.name}: none of {gap.fails} failed"
-            assert {results[node] for node in gap.fails} <= {"error", "fail", "skipped"}
-    # what dbt skipped depends on a failed node; everything else passed
-    manifest = json.loads((build.run.target_path / "manifest.json").read_text())
-    downstream: set[str] = set()
-    # a failed unit test stops the model it tests: that model and all below it are skipped
-    tested = [
-        model
-        for node in failed
-        if node.startswith("unit_test.")
-        for model in manifest["unit_tests"][node]["depends_on"]["nodes"]
-    ]
-    downstream.update(tested)
-    todo = [*failed, *tested]
-    while todo:
-        for child in manifest["child_map"].get(todo.pop(), []):
-            if child not in downstream:
-                downstream.add(child)
-                todo.append(child)
-    skipped = {node for node, status in results.items() if status == "skipped"}
-    assert skipped <= downstream, sorted(skipped - downstream)
-    others = set(results) - failed - skipped
-    assert {results[node] for node in others} <= {"success", "pass"}
+    assert_only_gaps_fail(build.run, BIGQUERY_GAPS)
 
 
 def test_marts_equal_figures_computed_from_the_sandbox(build: Build) -> None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,8 @@ from tests.fixtures.sandbox import SandboxHandle
 from tests.fixtures.snowflake import SnowflakeEmulator
 
 from .checks import check_marts, check_pipeline_marts
-from .conftest import AS_OF, RESOURCES, DbtRun, clean_env, run_dbt, run_extract
+from .conftest import RESOURCES
+from .emulated import EmulatedBuild, assert_only_gaps_fail, build_on
 
 # one extract + dbt build runs in the first test that asks (6-15 min on a busy 2-core machine)
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -40,13 +39,7 @@ VERSION = "v3"
 EXTRACTED = f"{RESOURCES[VERSION]},custom_fields"
 
 
-@dataclass
-class Build:
-    sandbox: SandboxHandle
-    emulator: SnowflakeEmulator
-    run: DbtRun
-    extract_seconds: float
-    dbt_seconds: float
+Build = EmulatedBuild[SnowflakeEmulator]
 
 
 @pytest.fixture(scope="module")
@@ -56,23 +49,7 @@ def build(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Build]:
     work = tmp_path_factory.mktemp("snowflake")
-    env = clean_env(
-        **transform_sandbox.env(VERSION),
-        **snowflake_emulator.env(),
-        GREENHOUSE_PIPELINES_DIR=str(work / "pipelines"),
-        GREENHOUSE_AS_OF=AS_OF,
-    )
-    started = time.monotonic()
-    run_extract(env, VERSION, resources=EXTRACTED)
-    extracted = time.monotonic()
-    run = run_dbt(["build", "--target", "snowflake"], env, work)
-    yield Build(
-        transform_sandbox,
-        snowflake_emulator,
-        run,
-        extracted - started,
-        time.monotonic() - extracted,
-    )
+    yield build_on(snowflake_emulator, "snowflake", transform_sandbox, work, VERSION, EXTRACTED)
 
 
 class _LowerCaseNames:
@@ -206,28 +183,7 @@ def test_raw_tables_hold_every_sandbox_record(build: Build) -> None:
 
 
 def test_dbt_build_passes_all_but_the_known_gaps(build: Build) -> None:
-    results = {r["unique_id"]: r["status"] for r in build.run.results()}
-    assert len(results) > 300, build.run.output[-3000:]
-    failed = {node for node, status in results.items() if status in ("error", "fail")}
-    expected = {node for gap in SNOWFLAKE_GAPS for node in gap.fails}
-    assert failed <= expected, build.run.output[-6000:]
-    for gap in SNOWFLAKE_GAPS:
-        if gap.fails:  # dbt skips the other unit tests of a model once one fails
-            assert failed & set(gap.fails), f"{gap.name}: none of {gap.fails} failed"
-            assert {results[node] for node in gap.fails} <= {"error", "fail", "skipped"}
-    # what dbt skipped depends on a failed node; everything else passed
-    manifest = json.loads((build.run.target_path / "manifest.json").read_text())
-    downstream: set[str] = set()
-    todo = list(failed)
-    while todo:
-        for child in manifest["child_map"].get(todo.pop(), []):
-            if child not in downstream:
-                downstream.add(child)
-                todo.append(child)
-    skipped = {node for node, status in results.items() if status == "skipped"}
-    assert skipped <= downstream, sorted(skipped - downstream)
-    others = set(results) - failed - skipped
-    assert {results[node] for node in others} <= {"success", "pass"}
+    assert_only_gaps_fail(build.run, SNOWFLAKE_GAPS)
 
 
 def test_marts_equal_figures_computed_from_the_sandbox(build: Build) -> None:
