@@ -206,7 +206,7 @@ def test_bad_dest_is_one_clear_line(volume: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: unknown DEST 'oracle'; valid values: "
-        "duckdb, postgres, snowflake, bigquery, filesystem"
+        "duckdb, postgres, snowflake, bigquery, filesystem, redshift, databricks"
     ]
 
 
