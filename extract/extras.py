@@ -27,5 +27,5 @@ def require(extra: str, what: str) -> None:
         raise ConfigError(
             f"{what} needs the `{extra}` extra (missing: {', '.join(missing)}): "
             f"`uv sync --extra {extra}` (or `pip install '.[{extra}]'`; `make venv` installs "
-            "every extra)"
+            "it)"
         )
