@@ -86,8 +86,20 @@ def first_page(page: Browser, tables: list[str], column: str = "name") -> list[d
     first page and ``column`` (``row_count`` after the row counts were loaded)."""
     shown = tables[:PAGE]
     page.wait_for(lambda texts: set(shown) <= set(texts) and column in texts, f"{shown}")
-    rows = page.rows()
-    at = next(i for i, r in enumerate(rows) if "write_disposition" in r and column in r)
+    deadline = time.monotonic() + 60
+    while True:  # the texts can show before the table is redrawn with its new column
+        listed = _table_list(page.rows(), column)
+        if [row["name"] for row in listed] == shown or time.monotonic() > deadline:
+            return listed
+        time.sleep(1)
+
+
+def _table_list(rows: list[list[str]], column: str) -> list[dict[str, str]]:
+    """The rows below the table list's header (the row naming ``write_disposition`` and
+    ``column``), none while there is no such header."""
+    at = next((i for i, r in enumerate(rows) if "write_disposition" in r and column in r), None)
+    if at is None:
+        return []
     header = rows[at]
     listed = []
     for row in rows[at + 1 :]:
