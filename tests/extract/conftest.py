@@ -183,3 +183,30 @@ def target(request: pytest.FixtureRequest, extract_env: dict[str, str]) -> Itera
         return
     db = request.getfixturevalue("postgres_db")
     yield Target("postgres", {"DEST": "postgres", **db.env()}, db.connect)
+
+
+def normalized_package(name: str, resources: str, pipelines_dir: Path) -> tuple[Any, Any]:
+    """The run's source (``resources``, configured from the environment) extracted and normalized
+    by a dlt pipeline ``name`` into DEST's loader file format, not loaded: the pipeline and its
+    one load package, for a test of what dlt would send the warehouse."""
+    import dlt
+
+    from extract.destinations import plan_destination
+    from extract.pipeline import source_args
+    from extract.settings import load_settings
+    from extract.source import HttpContext, greenhouse
+
+    settings = load_settings(resources=resources)
+    plan = plan_destination(settings)
+    ctx = HttpContext.create(settings)
+    pipeline = dlt.pipeline(
+        pipeline_name=name,
+        destination=plan.destination,
+        dataset_name=settings.raw_schema,
+        pipelines_dir=str(pipelines_dir),
+    )
+    source = greenhouse(**source_args(settings, ctx), http=ctx)
+    pipeline.extract(source, loader_file_format=plan.loader_file_format)
+    pipeline.normalize()
+    (load_id,) = pipeline.list_normalized_load_packages()
+    return pipeline, pipeline.get_load_package_info(load_id)

@@ -22,13 +22,9 @@ import subprocess
 from pathlib import Path
 from typing import Any, cast
 
-import dlt
 from dlt.destinations.impl.bigquery.bigquery import BigQueryClient
 
-from extract.destinations import plan_destination
-from extract.pipeline import source_args
-from extract.settings import load_settings
-from extract.source import HttpContext, greenhouse
+from tests.extract.conftest import normalized_package
 from tests.extract.test_config import environ
 
 RESOURCES = "candidates,applications,departments"
@@ -79,20 +75,7 @@ def test_bigquery_load_package_passes_dlts_type_check(sandbox, tmp_path: Path) -
         "BIGQUERY_KEYFILE": str(_service_account(tmp_path / "sa.json")),
     }
     with environ(env):
-        settings = load_settings(resources=RESOURCES)
-        plan = plan_destination(settings)
-        ctx = HttpContext.create(settings)
-        pipeline = dlt.pipeline(
-            pipeline_name="bigquery_format",
-            destination=plan.destination,
-            dataset_name=settings.raw_schema,
-            pipelines_dir=str(tmp_path / "pipelines"),
-        )
-        source = greenhouse(**source_args(settings, ctx), http=ctx)
-        pipeline.extract(source, loader_file_format=plan.loader_file_format)
-        pipeline.normalize()
-        (load_id,) = pipeline.list_normalized_load_packages()
-        package = pipeline.get_load_package_info(load_id)
+        pipeline, package = normalized_package("bigquery_format", RESOURCES, tmp_path / "pipelines")
         jobs = [job.job_file_info for job in package.jobs["new_jobs"]]
         client = cast(BigQueryClient, pipeline.destination_client())
         # what dlt's load step runs before it creates the dataset; raises UnsupportedDataType

@@ -22,13 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-import dlt
 from dlt.destinations.impl.snowflake.snowflake import SnowflakeClient, SnowflakeLoadJob
 
-from extract.destinations import plan_destination
-from extract.pipeline import source_args
-from extract.settings import load_settings
-from extract.source import HttpContext, greenhouse
+from tests.extract.conftest import normalized_package
 from tests.extract.test_config import environ
 
 RESOURCES = "candidates,applications,departments"
@@ -78,20 +74,9 @@ def test_snowflake_loads_json_columns_as_json(sandbox, tmp_path: Path) -> None:
         "SNOWFLAKE_DATABASE": "analytics",
     }
     with environ(env):
-        settings = load_settings(resources=RESOURCES)
-        plan = plan_destination(settings)
-        ctx = HttpContext.create(settings)
-        pipeline = dlt.pipeline(
-            pipeline_name="snowflake_format",
-            destination=plan.destination,
-            dataset_name=settings.raw_schema,
-            pipelines_dir=str(tmp_path / "pipelines"),
+        pipeline, package = normalized_package(
+            "snowflake_format", RESOURCES, tmp_path / "pipelines"
         )
-        source = greenhouse(**source_args(settings, ctx), http=ctx)
-        pipeline.extract(source, loader_file_format=plan.loader_file_format)
-        pipeline.normalize()
-        (load_id,) = pipeline.list_normalized_load_packages()
-        package = pipeline.get_load_package_info(load_id)
         # opens no connection until a statement runs
         client = cast(SnowflakeClient, pipeline.destination_client())
         recording = RecordingSqlClient(client.sql_client)
@@ -100,9 +85,11 @@ def test_snowflake_loads_json_columns_as_json(sandbox, tmp_path: Path) -> None:
         for job_info in package.jobs["new_jobs"]:
             table_name = job_info.job_file_info.table_name
             table = client.prepare_load_table(table_name)
-            job = cast(SnowflakeLoadJob, client.create_load_job(table, job_info.file_path, load_id))
+            job = cast(
+                SnowflakeLoadJob, client.create_load_job(table, job_info.file_path, package.load_id)
+            )
             # what dlt's load step sets before it runs a job (run_managed, without its threads)
-            job.set_run_vars(load_id, client.schema, table)
+            job.set_run_vars(package.load_id, client.schema, table)
             job._job_client = client
             job.run()
             copies[table_name] = recording.statements[-1]
