@@ -108,11 +108,14 @@ class DbtRun:
         return data["results"]
 
 
-def run_dbt(args: list[str], env: dict[str, str], work: Path) -> DbtRun:
-    """`dbt <args>` in the project, with its own target/ and logs/ under `work`."""
+def run_dbt(
+    args: list[str], env: dict[str, str], work: Path, dbt: list[str] | None = None
+) -> DbtRun:
+    """`dbt <args>` in the project, with its own target/ and logs/ under `work`; `dbt`: the
+    command that runs dbt, when not this environment's (another environment's dbt)."""
     target_path = work / "target"
     command = [
-        str(BIN / "dbt"),
+        *(dbt or [str(BIN / "dbt")]),
         *args,
         "--project-dir",
         str(PROJECT_DIR),

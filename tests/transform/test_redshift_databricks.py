@@ -29,7 +29,14 @@ from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sandbox import SandboxHandle
 
 from .checks import account_mart_problems, check_marts, check_pipeline_marts
-from .conftest import AS_OF, PROFILES_DIR, PROJECT_DIR, ROOT, DbtRun, clean_env, run_extract
+from .conftest import (
+    AS_OF,
+    ROOT,
+    DbtRun,
+    clean_env,
+    run_dbt,
+    run_extract,
+)
 
 TARGETS = ("redshift", "databricks")
 # dummy values: nothing connects
@@ -75,24 +82,7 @@ def run_dbt_with_extra(target: str, args: list[str], env: dict[str, str], work: 
         command = [str(bin_dir / "python"), str(OFFLINE_DATABRICKS)]
     else:
         command = [str(bin_dir / "dbt")]
-    target_path = work / "target"
-    command += [
-        *args,
-        "--target",
-        target,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROFILES_DIR),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(work / "logs"),
-    ]
-    result = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900
-    )
-    return DbtRun(result.returncode, result.stdout + result.stderr, target_path)
+    return run_dbt([*args, "--target", target], env, work, dbt=command)
 
 
 def dictionary(org: Any) -> list[dict[str, Any]]:
